@@ -1,0 +1,158 @@
+/**
+ * The analysis result: the JSON contract of `transferlens analyze --format json` (under
+ * `analysis`), the payload the worker sends to the editor, and the input of the report model.
+ * All risks are on the task's loss scale (classification: cross-entropy-free error rate is not
+ * used; see docs/method.md in the repo); gain = risk(scratch) − risk(transfer), > 0 means
+ * transfer helps.
+ */
+import type { Strategy, TaskKind } from './config';
+
+export type Verdict = 'positive' | 'negative' | 'too-close';
+export type RecommendedStrategy = 'linear-probe' | 'lp-ft' | 'full' | 'partial-freeze' | 'scratch';
+
+/** An estimate with an interval (roughly 90% unless stated). */
+export interface Estimate {
+  readonly mean: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** Feature-space overlap Ω ∈ [0, 1] with its interval. */
+export interface OverlapEstimate {
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+  /** How it was estimated, e.g. `adjusted-r2`, `noise-corrected`, `cv-ridge`. */
+  readonly method: string;
+}
+
+export interface OverlapSpectrum {
+  /** Variance λ_i of each principal feature direction, descending. */
+  readonly variance: readonly number[];
+  /** Share of the target signal carried by direction i. */
+  readonly targetShare: readonly number[];
+  /** Cumulative share (non-decreasing, ends ≤ 1). */
+  readonly cumulativeShare: readonly number[];
+  /** Participation ratio (Σλ)²/Σλ². */
+  readonly effectiveRank: number;
+  /** Number of directions carrying 90% of the target signal (null when never reached). */
+  readonly directionsFor90: number | null;
+}
+
+export interface CurvePoint {
+  readonly n: number;
+  readonly risk: Estimate;
+  /** True when the point was measured (CV on a subsample), false when extrapolated. */
+  readonly measured: boolean;
+}
+
+export interface LearningCurve {
+  /** `transfer:<strategy>`, `scratch`, `scratch-unregularised`, ... */
+  readonly id: string;
+  readonly label: string;
+  readonly points: readonly CurvePoint[];
+}
+
+export interface LearningCurves {
+  /** Risk name and unit, e.g. `error rate` or `MSE / Var(y)`. */
+  readonly riskName: string;
+  readonly curves: readonly LearningCurve[];
+  /** Sample-size range where the scratch baseline sits near its interpolation threshold. */
+  readonly scratchSpike?: { readonly low: number; readonly high: number };
+}
+
+export interface LayerOverlap {
+  readonly layer: string;
+  readonly depth: number;
+  readonly overlap: OverlapEstimate;
+}
+
+export interface MythCheck {
+  readonly sourceFile: string;
+  readonly sourceSamples: number;
+  readonly gaussianKl: number;
+  readonly slicedWasserstein: number;
+  readonly mmd: number;
+  /** `similar` / `distant`, what a naive reading of the distances would conclude. */
+  readonly naiveReading: 'similar' | 'distant';
+  /** True when the naive reading disagrees with the verdict. */
+  readonly disagreesWithVerdict: boolean;
+}
+
+export interface Recommendation {
+  readonly strategy: RecommendedStrategy;
+  /** One sentence, with the numbers. */
+  readonly reason: string;
+  /** Suggested learning rate when the configured one is risky. */
+  readonly learningRate?: number;
+  /** For partial freeze: how many bottom blocks to freeze / the deepest frozen layer. */
+  readonly freezeDepth?: number;
+  readonly freezeUpTo?: string;
+  /** Alternatives considered, with their predicted gain at n. */
+  readonly alternatives?: readonly { readonly strategy: RecommendedStrategy; readonly gain: Estimate }[];
+}
+
+export interface PhasePosition {
+  /** Estimated overlap (cos²θ in the linear theory). */
+  readonly overlap: number;
+  readonly overlapLow: number;
+  readonly overlapHigh: number;
+  /** n / d with d the scratch model's effective parameter count. */
+  readonly gamma: number;
+  /** Relative noise level σ²/‖f‖² used to draw the boundaries. */
+  readonly noise: number;
+}
+
+export interface TransferAnalysis {
+  readonly verdict: Verdict;
+  /** Configured training size the verdict is for. */
+  readonly n: number;
+  /** Where n came from: `config` (max_train_samples), `dataset` (rows available), ... */
+  readonly nSource: string;
+  readonly gain: Estimate;
+  /** Sample size where transfer and scratch meet; null when they do not cross in range. */
+  readonly crossoverN: number | null;
+  readonly overlap: OverlapEstimate;
+  readonly recommendation: Recommendation;
+  /** Rows of the target data actually used by the analysis. */
+  readonly samplesUsed: number;
+  /** Rows available in the dataset (when known). */
+  readonly datasetRows?: number;
+  /** TensorFlow.js backend that ran (`tensorflow`, `wasm`, `cpu`). */
+  readonly backend: string;
+  readonly task: TaskKind;
+  readonly strategy: Strategy;
+  readonly featureDim: number;
+  readonly inputDim: number;
+  readonly numClasses?: number;
+  readonly spectrum: OverlapSpectrum;
+  readonly curves: LearningCurves;
+  readonly phase: PhasePosition;
+  readonly perLayer?: readonly LayerOverlap[];
+  readonly mythCheck?: MythCheck;
+  /** Zero-shot R² of the pretrained head on the target (when it predicts the same quantity). */
+  readonly zeroShotR2?: number;
+  /** Classic transferability scores (registry keys: logme, leep, hScore, ...). */
+  readonly scores?: Readonly<Record<string, number>>;
+  /** LogME of pretrained features minus LogME of raw inputs (log Bayes factor per sample). */
+  readonly logmeVsRaw?: number;
+  readonly checkpoint?: { readonly path: string; readonly format: string; readonly layer: string; readonly parameters?: number };
+  readonly dataset?: { readonly path: string; readonly format: string; readonly rows: number; readonly columns?: number };
+  readonly preprocessing?: Readonly<Record<string, unknown>>;
+  /** Milliseconds per step. */
+  readonly timings: Readonly<Record<string, number>>;
+  /** Honest caveats, e.g. "probe under-determined", "partial analysis: row limit". */
+  readonly notes: readonly string[];
+  readonly seed: number;
+}
+
+/** What `transferlens analyze` prints (JSON) and the worker returns. */
+export interface AnalysisReport {
+  readonly file: string;
+  readonly findings: readonly import('./finding').Finding[];
+  readonly analysis?: TransferAnalysis;
+  /** ISO timestamp of when the analysis finished. */
+  readonly finishedAt?: string;
+  /** Content hash of the inputs the result is valid for. */
+  readonly cacheKey?: string;
+}
