@@ -4,3 +4,4 @@ export * from './finding';
 export * from './codes';
 export * from './config';
 export * from './analysis';
+export * from './progress';
