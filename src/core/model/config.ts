@@ -51,6 +51,12 @@ export interface NormalizedConfig {
   readonly featureLayer?: SourceValue<string>;
   /** Codes suppressed for this file (`# transferlens: disable=code1,code2`). */
   readonly suppressed?: readonly string[];
+  /** How the profile resolves relative paths: from the config's folder or the workspace root. */
+  readonly pathBase?: 'file' | 'workspace';
+  /** Profile-specific references the resolver needs (e.g. LLaMA-Factory `datasetDir`, torchtune `checkpointFiles`). */
+  readonly extras?: Readonly<Record<string, SourceValue<unknown>>>;
+  /** Files merged into this config (Hydra defaults), for watching and cache keys. */
+  readonly includedFiles?: readonly string[];
 }
 
 /** Result of reading a config: never throws on user input; problems are findings. */
