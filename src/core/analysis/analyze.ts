@@ -1,0 +1,437 @@
+/**
+ * The transfer verdict (method.md §3): simulate the user's training for both arms on the user's
+ * own samples with k-fold cross-validation, pair the per-sample held-out losses, and decide with
+ * the Nadeau–Bengio corrected interval whether transfer beats scratch at the configured n.
+ * Around that: learning curves on subsamples (and on more rows when the dataset has them) with
+ * power-law extrapolation and the crossover n*, the feature-space overlap Ω̂ with its interval,
+ * the overlap spectrum, per-layer overlap for freeze depth, the myth check, the zero-shot sign test
+ * and the fine-tuning recommendation.
+ *
+ * Pure: the arms are `Learner`s (closed-form ridge here; TF.js training is injected by src/node),
+ * the clock is injected, and cancellation is an AbortSignal checked between steps.
+ */
+import { matrix, assertFinite, type Matrix } from '../linalg/matrix';
+import type { Strategy } from '../model/config';
+import type {
+  CurvePoint,
+  Estimate,
+  LayerOverlap,
+  LearningCurve,
+  MythCheck,
+  RecommendedStrategy,
+  Recommendation,
+  TransferAnalysis,
+  Verdict,
+} from '../model/analysis';
+import { throwIfAborted, yieldToEventLoop, type RunControl } from '../model/progress';
+import { crossValidate, ridgeLearner, type CvResult, type Learner, type Target } from './learners';
+import { estimateOverlap, overlapSpectrum, pca } from './overlap';
+import { inputDistances } from './myth';
+import { stratifiedSample } from './sampling';
+import { evalPowerLaw, fitPowerLaw, mean, nadeauBengioSe, normalQuantile, type PowerLawFit } from './stats';
+
+export interface LayerFeatures {
+  readonly layer: string;
+  /** 1 = first block. */
+  readonly depth: number;
+  readonly features: Matrix;
+}
+
+export interface AnalysisInput {
+  /** Checkpoint features Φ of the analysis sample (rows × k). */
+  readonly features: Matrix;
+  /** Raw inputs X of the same rows (rows × d), for the scratch baseline. */
+  readonly inputs: Matrix;
+  readonly target: Target;
+  /** Planned training size (config) — the n the verdict is for. */
+  readonly plannedN: number;
+  readonly nSource: string;
+  readonly strategy: Strategy;
+  readonly learningRate?: number;
+  readonly datasetRows?: number;
+  /** The checkpoint's architecture trained from its default initialisation (node layer). */
+  readonly scratchLearner?: Learner;
+  /** Fine-tuning arms simulated by the node layer: ids `transfer:full`, `transfer:lp-ft`, `transfer:partial-freeze`. */
+  readonly transferLearners?: readonly Learner[];
+  readonly layerFeatures?: readonly LayerFeatures[];
+  readonly sourceInputs?: { readonly file: string; readonly inputs: Matrix };
+  /** The pretrained head's outputs on the target rows, when it predicts the same quantity. */
+  readonly zeroShotPredictions?: Matrix;
+  readonly scores?: Readonly<Record<string, number>>;
+  readonly logmeVsRaw?: number;
+  readonly backend: string;
+  readonly seed: number;
+  readonly folds?: number;
+  readonly checkpoint?: TransferAnalysis['checkpoint'];
+  readonly dataset?: TransferAnalysis['dataset'];
+  readonly preprocessing?: TransferAnalysis['preprocessing'];
+  /** Soft budget for the optional steps (extra curve points of expensive learners). */
+  readonly timeBudgetMs?: number;
+  /** Injected clock (ms); the core has none of its own. */
+  readonly now?: () => number;
+  readonly notes?: readonly string[];
+  readonly timings?: Readonly<Record<string, number>>;
+}
+
+/** Two-sided 90% intervals throughout (z ≈ 1.645) for display; the verdict uses `VERDICT_Z`. */
+const DISPLAY_Z = normalQuantile(0.95);
+/**
+ * The verdict commits only when the paired-gain interval at this z excludes 0. Chosen on the
+ * ground-truth benchmark (docs/benchmark.md): lower z committed on within-noise cases too often.
+ */
+export const VERDICT_Z = normalQuantile(0.975);
+/** Below this many rows a CV fold is too small to say anything. */
+const MIN_ROWS = 12;
+
+function learnerRisk(cv: CvResult): Estimate {
+  const se = nadeauBengioSe(cv.losses, cv.folds);
+  return { mean: cv.meanRisk, low: cv.meanRisk - DISPLAY_Z * se, high: cv.meanRisk + DISPLAY_Z * se };
+}
+
+function pairedGain(scratch: CvResult, transfer: CvResult, z: number): Estimate & { se: number } {
+  const diff = scratch.losses.map((v, i) => v - transfer.losses[i]!);
+  const m = mean(diff);
+  const se = nadeauBengioSe(diff, scratch.folds);
+  return { mean: m, low: m - z * se, high: m + z * se, se };
+}
+
+function standardiseColumns(x: Matrix): Matrix {
+  const { rows, cols } = x;
+  const out = matrix(rows, cols);
+  for (let j = 0; j < cols; j++) {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = x.data[i * cols + j]!;
+      s += v;
+      s2 += v * v;
+    }
+    const mu = s / rows;
+    const sd = Math.sqrt(Math.max(s2 / rows - mu * mu, 0)) || 1;
+    for (let i = 0; i < rows; i++) out.data[i * cols + j] = (x.data[i * cols + j]! - mu) / sd;
+  }
+  return out;
+}
+
+function transferArmFor(strategy: Strategy): string {
+  switch (strategy) {
+    case 'full':
+      return 'transfer:full';
+    case 'partial-freeze':
+      return 'transfer:partial-freeze';
+    default:
+      // linear-probe, and adapters (LoRA/QLoRA keep the backbone frozen: the probe is their floor)
+      return 'transfer:linear-probe';
+  }
+}
+
+const RECOMMENDED_OF: Record<string, RecommendedStrategy> = {
+  'transfer:linear-probe': 'linear-probe',
+  'transfer:full': 'full',
+  'transfer:lp-ft': 'lp-ft',
+  'transfer:partial-freeze': 'partial-freeze',
+};
+
+export async function analyzeTransfer(input: AnalysisInput, control: RunControl = {}): Promise<TransferAnalysis> {
+  const now = input.now ?? (() => 0);
+  const started = now();
+  const timings: Record<string, number> = { ...(input.timings ?? {}) };
+  const notes: string[] = [...(input.notes ?? [])];
+  const progress = (step: string, message: string, fraction?: number) => control.onProgress?.({ step, message, fraction });
+  const { features, inputs, target } = input;
+  if (features.rows !== inputs.rows || features.rows !== target.y.rows) {
+    throw new RangeError(`analyzeTransfer: features (${features.rows}), inputs (${inputs.rows}) and labels (${target.y.rows}) must have the same rows`);
+  }
+  assertFinite(features, 'checkpoint features');
+  assertFinite(inputs, 'dataset inputs');
+  assertFinite(target.y, 'labels');
+  const sampleRows = features.rows;
+  const folds = input.folds ?? 5;
+  const nEval = Math.min(Math.max(input.plannedN, MIN_ROWS), sampleRows);
+  if (nEval < MIN_ROWS) throw new RangeError(`analyzeTransfer: only ${sampleRows} rows; at least ${MIN_ROWS} are needed`);
+  if (input.plannedN > sampleRows) {
+    notes.push(`The verdict is for n = ${nEval.toLocaleString('en-US')} (the rows analysed), not the planned ${input.plannedN.toLocaleString('en-US')}; the curves extrapolate beyond.`);
+  }
+
+  // 1. Feature geometry: PCA of Φ (all sample rows; unsupervised), spectrum and overlap.
+  let t = now();
+  progress('overlap', 'feature-space overlap');
+  const maxComponents = Math.min(256, features.cols);
+  const phi = pca(features, maxComponents);
+  const spectrum = overlapSpectrum(phi, target.y);
+  timings.overlap = now() - t;
+  await yieldToEventLoop();
+  throwIfAborted(control.signal);
+
+  // 2. Learners.
+  const probe = ridgeLearner('transfer:linear-probe', 'Linear probe (frozen features, tuned ridge)', phi.scores, target);
+  const xStd = standardiseColumns(inputs);
+  const scratchRidge = ridgeLearner('scratch-ridge', 'Scratch baseline: tuned ridge on raw inputs', xStd, target);
+  const scratchMinNorm = ridgeLearner('scratch-unregularised', 'Scratch baseline: unregularised least squares', xStd, target, { lambda: 1e-9 * inputs.rows });
+  const scratch = input.scratchLearner ?? scratchRidge;
+  if (!input.scratchLearner) notes.push('Scratch arm: tuned ridge on raw inputs (the checkpoint architecture could not be trained here); a real network trained from scratch may do better.');
+  const transferLearners = [probe, ...(input.transferLearners ?? [])];
+  const wantedArm = transferArmFor(input.strategy);
+  let transfer = transferLearners.find((l) => l.id === wantedArm);
+  if (!transfer) {
+    transfer = probe;
+    if (wantedArm !== 'transfer:linear-probe') notes.push(`The ${input.strategy} fine-tune could not be simulated; the verdict uses the frozen linear probe as the transfer arm.`);
+  }
+  if (input.strategy === 'lora' || input.strategy === 'qlora') notes.push(`${input.strategy.toUpperCase()} keeps the backbone frozen; the linear probe on its features is used as the transfer arm (a lower bound on what the adapters add).`);
+  const allLearners: Learner[] = [...new Map([...transferLearners, scratch, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()];
+
+  // 3. Cross-validation at the configured n (every learner), then the learning-curve sizes.
+  t = now();
+  const evalRows = stratifiedSample(sampleRows, nEval, input.seed, target.classes);
+  const minSize = Math.max(MIN_ROWS * 2, 4 * (target.numClasses ?? 1));
+  const curveSizes = new Set<number>([nEval]);
+  for (const f of [0.25, 0.5]) if (nEval * f >= minSize) curveSizes.add(Math.round(nEval * f));
+  // Larger sizes, when the dataset has more rows than planned, show where the curves go (the
+  // crossover is often there). Cheap learners go up to 32×; trained networks up to 4×.
+  for (let f = 2; f <= 32 && nEval * f <= sampleRows; f *= 2) curveSizes.add(Math.round(nEval * f));
+  if (sampleRows > nEval * 1.5 && !curveSizes.has(sampleRows) && sampleRows <= nEval * 32) curveSizes.add(sampleRows);
+  const sizes = [...curveSizes].sort((a, b) => a - b);
+  const results = new Map<number, Map<string, CvResult>>();
+  const budget = input.timeBudgetMs ?? Infinity;
+  progress('curves', `cross-validating ${allLearners.length} learners at n = ${nEval}`, 0.1);
+  results.set(nEval, await crossValidate(allLearners, evalRows, target, folds, input.seed, control));
+  let skippedExpensive = false;
+  let done = 0;
+  for (const size of sizes) {
+    if (size === nEval) continue;
+    throwIfAborted(control.signal);
+    const rows = stratifiedSample(sampleRows, size, input.seed + size, target.classes);
+    const overBudget = now() - started > budget * 0.6;
+    const learners = allLearners.filter((l) => !l.expensive || (!overBudget && size <= nEval * 4));
+    if (learners.length < allLearners.length) skippedExpensive = true;
+    progress('curves', `learning curve at n = ${size}`, 0.2 + (0.6 * ++done) / sizes.length);
+    results.set(size, await crossValidate(learners, rows, target, size > nEval ? folds : Math.max(3, folds - 2), input.seed + 1, control));
+    await yieldToEventLoop();
+  }
+  if (skippedExpensive) notes.push('Partial analysis: the time budget ran short, so some learning-curve points of the trained networks were skipped.');
+  timings.crossValidation = now() - t;
+
+  // 4. The verdict at n.
+  const atN = results.get(nEval)!;
+  const gainZ = pairedGain(atN.get(scratch.id)!, atN.get(transfer.id)!, VERDICT_Z);
+  const verdict: Verdict = gainZ.low > 0 ? 'positive' : gainZ.high < 0 ? 'negative' : 'too-close';
+
+  // 5. Learning curves and crossover.
+  const curveOf = (l: Learner): LearningCurve => {
+    const points: CurvePoint[] = [];
+    for (const size of sizes) {
+      const cv = results.get(size)?.get(l.id);
+      if (cv) points.push({ n: size, risk: learnerRisk(cv), measured: true });
+    }
+    return { id: l.id, label: l.label, points };
+  };
+  const curves = allLearners.map(curveOf);
+  const fitOf = (c: LearningCurve): PowerLawFit => fitPowerLaw(c.points.map((p) => p.n), c.points.map((p) => p.risk.mean));
+  const transferCurve = curves.find((c) => c.id === transfer!.id)!;
+  const scratchCurve = curves.find((c) => c.id === scratch.id)!;
+  const transferFit = fitOf(transferCurve);
+  const scratchFit = fitOf(scratchCurve);
+  // Extrapolated points beyond the data, for the report's curves.
+  const maxN = sizes[sizes.length - 1]!;
+  const extrapolated = [maxN * 2, maxN * 4, maxN * 8];
+  const extend = (c: LearningCurve, fit: PowerLawFit): LearningCurve => ({
+    ...c,
+    points: [...c.points, ...extrapolated.map((n) => {
+      const r = evalPowerLaw(fit, n);
+      const last = c.points[c.points.length - 1]!;
+      const halfWidth = (last.risk.high - last.risk.low) / 2;
+      return { n, risk: { mean: r, low: r - halfWidth, high: r + halfWidth }, measured: false };
+    })],
+  });
+  const finalCurves = curves.map((c) => (c.id === transfer!.id ? extend(c, transferFit) : c.id === scratch.id ? extend(c, scratchFit) : c));
+  const crossoverN = findCrossover(transferCurve, scratchCurve, transferFit, scratchFit, nEval);
+
+  // 6. Overlap Ω̂ (noise-corrected when the curves give a noise floor for regression).
+  const noiseShare = target.task === 'regression' ? Math.max(0, Math.min(transferFit.floor, scratchFit.floor, 0.99)) : 0;
+  const overlapRank = Math.max(1, Math.min(phi.scores.cols, Math.floor(sampleRows / 4)));
+  const overlap = estimateOverlap(phi, target.y, overlapRank, noiseShare, DISPLAY_Z);
+  if (features.cols >= nEval * 0.8 && features.cols <= nEval * 1.25) {
+    notes.push(`Probe under-determined: n = ${nEval} is close to the feature count k = ${features.cols}; a linear probe has its own double descent there.`);
+  }
+
+  // 7. Per-layer overlap (freeze depth).
+  let perLayer: LayerOverlap[] | undefined;
+  if (input.layerFeatures?.length) {
+    t = now();
+    perLayer = [];
+    for (const lf of input.layerFeatures) {
+      throwIfAborted(control.signal);
+      const p = pca(lf.features, Math.min(128, lf.features.cols));
+      perLayer.push({ layer: lf.layer, depth: lf.depth, overlap: estimateOverlap(p, target.y, Math.max(1, Math.min(p.scores.cols, Math.floor(sampleRows / 4))), noiseShare, DISPLAY_Z) });
+      await yieldToEventLoop();
+    }
+    timings.perLayer = now() - t;
+  }
+
+  // 8. Myth check.
+  let mythCheck: MythCheck | undefined;
+  if (input.sourceInputs && input.sourceInputs.inputs.cols === inputs.cols) {
+    t = now();
+    const d = inputDistances(input.sourceInputs.inputs, inputs);
+    const naivePositive = d.naiveReading === 'similar';
+    mythCheck = {
+      sourceFile: input.sourceInputs.file,
+      sourceSamples: input.sourceInputs.inputs.rows,
+      gaussianKl: d.gaussianKl,
+      slicedWasserstein: d.slicedWasserstein,
+      mmd: d.mmd,
+      naiveReading: d.naiveReading,
+      disagreesWithVerdict: (naivePositive && verdict === 'negative') || (!naivePositive && verdict === 'positive'),
+    };
+    timings.mythCheck = now() - t;
+  } else if (input.sourceInputs) {
+    notes.push(`Myth check skipped: the source sample has ${input.sourceInputs.inputs.cols} input columns, the target ${inputs.cols}.`);
+  }
+
+  // 9. Zero-shot sign test.
+  let zeroShotR2: number | undefined;
+  if (input.zeroShotPredictions && target.task === 'regression' && input.zeroShotPredictions.cols === target.y.cols) {
+    let sse = 0;
+    const q = target.y.cols;
+    for (let i = 0; i < target.y.rows; i++) for (let c = 0; c < q; c++) sse += (input.zeroShotPredictions.data[i * q + c]! - target.y.data[i * q + c]!) ** 2;
+    zeroShotR2 = 1 - sse / target.y.rows / target.totalVariance;
+  }
+
+  // 10. Recommendation.
+  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, perLayer, nEval, verdict });
+
+  timings.analysis = now() - started;
+  const riskName = target.task === 'classification' ? 'error rate' : 'MSE / Var(y)';
+  const gamma = nEval / Math.max(1, inputs.cols);
+  const spike = gamma < 4 ? { low: Math.round(inputs.cols * 0.8), high: Math.round(inputs.cols * 1.25) } : undefined;
+  return {
+    verdict,
+    n: nEval,
+    nSource: input.nSource,
+    gain: { mean: gainZ.mean, low: gainZ.low, high: gainZ.high },
+    crossoverN,
+    overlap,
+    recommendation,
+    samplesUsed: sampleRows,
+    datasetRows: input.datasetRows,
+    backend: input.backend,
+    task: target.task,
+    strategy: input.strategy,
+    featureDim: features.cols,
+    inputDim: inputs.cols,
+    numClasses: target.numClasses,
+    spectrum,
+    curves: { riskName, curves: finalCurves, scratchSpike: spike },
+    phase: { overlap: overlap.value, overlapLow: overlap.low, overlapHigh: overlap.high, gamma, noise: noiseShare },
+    perLayer,
+    mythCheck,
+    zeroShotR2,
+    scores: input.scores,
+    logmeVsRaw: input.logmeVsRaw,
+    checkpoint: input.checkpoint,
+    dataset: input.dataset,
+    preprocessing: input.preprocessing,
+    timings,
+    notes,
+    seed: input.seed,
+  };
+}
+
+/**
+ * Crossover n*: where transfer and scratch risks meet. Measured points first (a sign change
+ * between two measured sizes is interpolated on log n); otherwise the power-law fits are scanned
+ * on a log grid up to 64× the analysed n. Null when they do not cross in range.
+ */
+function findCrossover(tc: LearningCurve, sc: LearningCurve, tf: PowerLawFit, sf: PowerLawFit, nEval: number): number | null {
+  const diffs = tc.points.map((p, i) => ({ n: p.n, d: sc.points[i] ? sc.points[i]!.risk.mean - p.risk.mean : NaN })).filter((x) => Number.isFinite(x.d));
+  for (let i = 1; i < diffs.length; i++) {
+    const a = diffs[i - 1]!;
+    const b = diffs[i]!;
+    if (a.d === 0) return a.n;
+    if (Math.sign(a.d) !== Math.sign(b.d)) {
+      const w = a.d / (a.d - b.d);
+      return Math.round(Math.exp(Math.log(a.n) + w * (Math.log(b.n) - Math.log(a.n))));
+    }
+  }
+  const lastN = diffs.length ? diffs[diffs.length - 1]!.n : nEval;
+  const sign0 = Math.sign(evalPowerLaw(sf, lastN) - evalPowerLaw(tf, lastN));
+  for (let k = 1; k <= 60; k++) {
+    const n = lastN * 2 ** (k / 10);
+    const s = Math.sign(evalPowerLaw(sf, n) - evalPowerLaw(tf, n));
+    if (s !== sign0 && s !== 0) return Math.round(n);
+  }
+  return null;
+}
+
+interface RecommendArgs {
+  readonly input: AnalysisInput;
+  readonly atN: Map<string, CvResult>;
+  readonly scratch: Learner;
+  readonly transfer: Learner;
+  readonly transferLearners: readonly Learner[];
+  readonly gain: Estimate;
+  readonly perLayer?: readonly LayerOverlap[];
+  readonly nEval: number;
+  readonly verdict: Verdict;
+}
+
+/** Learning rates at or above this, with full fine-tuning on a small set, risk distorting features. */
+export const DISTORTION_LR = 1e-3;
+/** "Small n" for the distortion warning (Kumar et al. 2022 observed it on few-shot and mid-size sets). */
+export const DISTORTION_MAX_N = 5000;
+
+function recommend(a: RecommendArgs): Recommendation {
+  const scratchCv = a.atN.get(a.scratch.id)!;
+  const alternatives = a.transferLearners
+    .filter((l) => a.atN.has(l.id) && RECOMMENDED_OF[l.id])
+    .map((l) => ({ strategy: RECOMMENDED_OF[l.id]!, gain: pairedGain(scratchCv, a.atN.get(l.id)!, VERDICT_Z) }))
+    .map((x) => ({ strategy: x.strategy, gain: { mean: x.gain.mean, low: x.gain.low, high: x.gain.high } }));
+  const fmt = (v: number) => (Math.abs(v) < 0.01 ? v.toExponential(1) : v.toFixed(3));
+  const best = [...alternatives].sort((x, y) => y.gain.mean - x.gain.mean)[0];
+  const n = a.nEval.toLocaleString('en-US');
+  if (!best || best.gain.high < 0) {
+    return {
+      strategy: 'scratch',
+      reason: `Every simulated transfer strategy loses to training from scratch at n = ${n} (best: ${best?.strategy ?? 'linear-probe'}, gain ${fmt(best?.gain.mean ?? a.gain.mean)}).`,
+      alternatives,
+    };
+  }
+  const lr = a.input.learningRate;
+  const distortion = a.input.strategy === 'full' && lr !== undefined && lr >= DISTORTION_LR && a.nEval <= DISTORTION_MAX_N;
+  // Partial freeze when a lower block's features carry clearly more of the target than the top.
+  if (a.perLayer && a.perLayer.length >= 2) {
+    const top = a.perLayer[a.perLayer.length - 1]!;
+    const bestLayer = [...a.perLayer].sort((x, y) => y.overlap.value - x.overlap.value)[0]!;
+    if (bestLayer !== top && bestLayer.overlap.low > top.overlap.high) {
+      return {
+        strategy: 'partial-freeze',
+        reason: `Block ${bestLayer.depth} (${bestLayer.layer}) carries more of the target (overlap ${bestLayer.overlap.value.toFixed(2)}) than the last block (${top.overlap.value.toFixed(2)}): freeze up to it and fine-tune above.`,
+        freezeDepth: bestLayer.depth,
+        freezeUpTo: bestLayer.layer,
+        alternatives,
+      };
+    }
+  }
+  if (distortion && best.strategy !== 'linear-probe') {
+    return {
+      strategy: 'lp-ft',
+      reason: `Full fine-tuning at lr ${lr} on ${n} samples risks distorting the pretrained features: fit the head first (linear probe), then fine-tune at lr ${lr! / 10}.`,
+      learningRate: lr! / 10,
+      alternatives,
+    };
+  }
+  if (best.strategy === 'linear-probe') {
+    return {
+      strategy: 'linear-probe',
+      reason: `A frozen linear probe is the best simulated strategy at n = ${n} (gain over scratch ${fmt(best.gain.mean)}).`,
+      learningRate: distortion ? lr! / 10 : undefined,
+      alternatives,
+    };
+  }
+  return {
+    strategy: best.strategy,
+    reason: `${best.strategy} is the best simulated strategy at n = ${n} (gain over scratch ${fmt(best.gain.mean)}).`,
+    alternatives,
+  };
+}
+

@@ -1,0 +1,149 @@
+/**
+ * Learners: the two arms of the comparison (transfer and scratch) behind one interface, so the
+ * verdict can treat a closed-form ridge probe and a TF.js network training alike. Also the loss
+ * that turns predictions into per-sample risks and the k-fold evaluation that pairs them.
+ */
+import { matrix, type Matrix } from '../linalg/matrix';
+import type { RunControl } from '../model/progress';
+import { throwIfAborted } from '../model/progress';
+import type { TaskKind } from '../model/config';
+import { fitRidge, predictRidge, subtractStats, sufficientStats, type SufficientStats } from './ridge';
+import { foldAssignment, foldIndices } from './sampling';
+
+/** Target data of the analysis sample. */
+export interface Target {
+  readonly task: TaskKind;
+  /** Regression: N×q values. Classification: N×C one-hot. */
+  readonly y: Matrix;
+  /** Classification: class index per row. */
+  readonly classes?: Int32Array;
+  readonly numClasses?: number;
+  /** Sum over outputs of the per-output variance of y (regression risk normaliser). */
+  readonly totalVariance: number;
+}
+
+export interface Learner {
+  /** `transfer:linear-probe`, `transfer:full`, `scratch`, `scratch-ridge`, ... */
+  readonly id: string;
+  readonly label: string;
+  /** True when one fit costs seconds (network training) rather than milliseconds. */
+  readonly expensive: boolean;
+  /**
+   * Trains on rows `train` of the analysis sample and returns predictions for rows `test`
+   * (regression: values; classification: class scores), shape test.length × outputs.
+   */
+  fitPredict(train: Int32Array, test: Int32Array, control?: RunControl): Promise<Matrix>;
+}
+
+export function makeTarget(task: TaskKind, y: Matrix, classes?: Int32Array, numClasses?: number): Target {
+  let totalVariance = 0;
+  for (let c = 0; c < y.cols; c++) {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < y.rows; i++) {
+      const v = y.data[i * y.cols + c]!;
+      s += v;
+      s2 += v * v;
+    }
+    totalVariance += s2 / y.rows - (s / y.rows) ** 2;
+  }
+  return { task, y, classes, numClasses, totalVariance: totalVariance > 0 ? totalVariance : 1 };
+}
+
+/** One-hot encodes class indices. */
+export function oneHot(classes: Int32Array, numClasses: number): Matrix {
+  const m = matrix(classes.length, numClasses);
+  classes.forEach((c, i) => (m.data[i * numClasses + c] = 1));
+  return m;
+}
+
+/**
+ * Per-sample loss of predictions on rows `rows`: regression → squared error summed over outputs
+ * divided by the total variance of y (so 1.0 = predicting the mean); classification → 0/1 error.
+ */
+export function perSampleLoss(target: Target, rows: Int32Array, predictions: Matrix): Float64Array {
+  const out = new Float64Array(rows.length);
+  const q = target.y.cols;
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r]!;
+    if (target.task === 'classification' && target.classes) {
+      let best = 0;
+      for (let c = 1; c < predictions.cols; c++) if (predictions.data[r * predictions.cols + c]! > predictions.data[r * predictions.cols + best]!) best = c;
+      out[r] = best === target.classes[i] ? 0 : 1;
+    } else {
+      let s = 0;
+      for (let c = 0; c < q; c++) s += (predictions.data[r * q + c]! - target.y.data[i * q + c]!) ** 2;
+      out[r] = s / target.totalVariance;
+    }
+  }
+  return out;
+}
+
+/** Ridge learner on a fixed design matrix (features of the checkpoint, or raw inputs). */
+export function ridgeLearner(id: string, label: string, design: Matrix, target: Target, options: { lambda?: number; minRelativeLambda?: number } = {}): Learner & { stats: SufficientStats } {
+  const stats = sufficientStats(design, target.y);
+  return {
+    id,
+    label,
+    expensive: false,
+    stats,
+    async fitPredict(train, test) {
+      // When train and test partition every row, the training statistics are the total minus the
+      // held-out rows' (one pass over the small side); otherwise sum the training rows.
+      const partition = train.length + test.length === design.rows && train.length > test.length;
+      const trainStats = partition ? subtractStats(stats, sufficientStats(design, target.y, test)) : sufficientStats(design, target.y, train);
+      const model = fitRidge(trainStats, options);
+      return predictRidge(model, design, test);
+    },
+  };
+}
+
+export interface CvResult {
+  /** Loss per row of `rows`, from the fold where the row was held out. */
+  readonly losses: Float64Array;
+  readonly meanRisk: number;
+  readonly trainSize: number;
+  readonly testSize: number;
+  readonly folds: number;
+}
+
+/**
+ * K-fold cross-validation of several learners on the same rows and folds, so their per-sample
+ * losses can be paired.
+ */
+export async function crossValidate(
+  learners: readonly Learner[],
+  rows: Int32Array,
+  target: Target,
+  folds: number,
+  seed: number,
+  control?: RunControl,
+): Promise<Map<string, CvResult>> {
+  const classesOfRows = target.classes ? Int32Array.from(rows, (i) => target.classes![i]!) : undefined;
+  const assignment = foldAssignment(rows.length, folds, seed, classesOfRows);
+  const losses = new Map(learners.map((l) => [l.id, new Float64Array(rows.length)]));
+  for (let f = 0; f < folds; f++) {
+    const { train, test } = foldIndices(assignment, f);
+    const trainRows = Int32Array.from(train, (i) => rows[i]!);
+    const testRows = Int32Array.from(test, (i) => rows[i]!);
+    for (const learner of learners) {
+      throwIfAborted(control?.signal);
+      const pred = await learner.fitPredict(trainRows, testRows, control);
+      const l = perSampleLoss(target, testRows, pred);
+      const dest = losses.get(learner.id)!;
+      test.forEach((pos, j) => (dest[pos] = l[j]!));
+    }
+  }
+  const result = new Map<string, CvResult>();
+  for (const learner of learners) {
+    const l = losses.get(learner.id)!;
+    result.set(learner.id, {
+      losses: l,
+      meanRisk: l.reduce((s, v) => s + v, 0) / l.length,
+      trainSize: Math.round((rows.length * (folds - 1)) / folds),
+      testSize: Math.round(rows.length / folds),
+      folds,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matrix, type Matrix } from '../../../src/core/linalg/matrix';
+import { analyzeTransfer } from '../../../src/core/analysis/analyze';
+import { makeTarget } from '../../../src/core/analysis/learners';
+import { makeRng, gaussian } from '../../../src/core/analysis/random';
+
+/**
+ * Linear teacher–student task: x ~ N(0, I_d), y = β_tᵀx + ε. The "checkpoint" features are
+ * Φ = X·B where B (d×k) spans a subspace; the target lies inside it (overlap 1) or orthogonal to
+ * it (overlap 0).
+ */
+function task(opts: { n: number; d: number; k: number; inside: boolean; noise: number; seed: number }) {
+  const rng = makeRng(opts.seed);
+  const { n, d, k } = opts;
+  const x = matrix(n, d);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = gaussian(rng);
+  // B = first k coordinate axes; β_t on axis 0 (inside) or on axis k (outside), plus spread.
+  const beta = new Float64Array(d);
+  if (opts.inside) for (let j = 0; j < k; j++) beta[j] = 1 / Math.sqrt(k);
+  else for (let j = k; j < d; j++) beta[j] = 1 / Math.sqrt(d - k);
+  const phi = matrix(n, k);
+  const y = matrix(n, 1);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x.data[i * d + j]! * beta[j]!;
+    y.data[i] = s + opts.noise * gaussian(rng);
+    for (let j = 0; j < k; j++) phi.data[i * k + j] = x.data[i * d + j]!;
+  }
+  return { x, phi, y };
+}
+
+async function verdictOf(t: { x: Matrix; phi: Matrix; y: Matrix }, plannedN: number) {
+  return analyzeTransfer({
+    features: t.phi,
+    inputs: t.x,
+    target: makeTarget('regression', t.y),
+    plannedN,
+    nSource: 'test',
+    strategy: 'linear-probe',
+    backend: 'none',
+    seed: 1,
+  });
+}
+
+test('target inside the feature span with few samples: positive transfer, high overlap', async () => {
+  const t = task({ n: 120, d: 60, k: 8, inside: true, noise: 0.3, seed: 3 });
+  const a = await verdictOf(t, 120);
+  assert.equal(a.verdict, 'positive');
+  assert.ok(a.gain.low > 0);
+  assert.ok(a.overlap.value > 0.8, `overlap ${a.overlap.value}`);
+  assert.equal(a.spectrum.variance.length, 8);
+  assert.ok(a.spectrum.directionsFor90 !== null && a.spectrum.directionsFor90 <= 8);
+});
+
+test('target orthogonal to the feature span with many samples: negative transfer, low overlap', async () => {
+  const t = task({ n: 400, d: 20, k: 8, inside: false, noise: 0.3, seed: 4 });
+  const a = await verdictOf(t, 400);
+  assert.equal(a.verdict, 'negative');
+  assert.ok(a.gain.high < 0);
+  assert.ok(a.overlap.value < 0.2, `overlap ${a.overlap.value}`);
+  assert.equal(a.recommendation.strategy, 'scratch');
+});
+
+test('the same pair flips sign as n grows: crossover between', async () => {
+  // Half the target inside the span: transfer wins at small n, scratch at large n.
+  const rng = makeRng(9);
+  const n = 2400;
+  const d = 150;
+  const k = 10;
+  const x = matrix(n, d);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = gaussian(rng);
+  const phi = matrix(n, k);
+  const y = matrix(n, 1);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += 1.0 * x.data[i * d + j]! / Math.sqrt(k);
+    for (let j = k; j < d; j++) s += 0.3 * x.data[i * d + j]! / Math.sqrt(d - k);
+    y.data[i] = s + 0.3 * gaussian(rng);
+    for (let j = 0; j < k; j++) phi.data[i * k + j] = x.data[i * d + j]!;
+  }
+  const small = await verdictOf({ x, phi, y }, 40);
+  const large = await verdictOf({ x, phi, y }, 2400);
+  assert.equal(small.verdict, 'positive', `small gain ${JSON.stringify(small.gain)}`);
+  assert.equal(large.verdict, 'negative', `large gain ${JSON.stringify(large.gain)}`);
+  assert.ok(small.crossoverN !== null && small.crossoverN > 40, `crossover ${small.crossoverN}`);
+});
+
+test('cancellation stops the analysis', async () => {
+  const t = task({ n: 200, d: 30, k: 8, inside: true, noise: 0.3, seed: 5 });
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(
+    analyzeTransfer({ features: t.phi, inputs: t.x, target: makeTarget('regression', t.y), plannedN: 200, nSource: 't', strategy: 'full', backend: 'none', seed: 1 }, { signal: ac.signal }),
+    /cancelled/,
+  );
+});
