@@ -1,0 +1,47 @@
+/**
+ * Entry of the integration suite, loaded by VS Code's extension host through
+ * `extensionTestsPath` (the `@vscode/test-electron` contract: export `run(): Promise<void>`,
+ * resolve on success, reject on failure). Both runners use it: the code-server + Chromium one
+ * (scripts/e2e/run-code-server.mjs) and the `@vscode/test-electron` one.
+ *
+ * Which test files run is chosen by the runner through TRANSFERLENS_E2E_MODE: `trusted` (the
+ * default) runs everything except the Restricted Mode file, `restricted` runs only that file,
+ * because workspace trust is fixed when the window opens.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mode = process.env.TRANSFERLENS_E2E_MODE ?? 'trusted';
+  const grep = process.env.TRANSFERLENS_E2E_GREP;
+  const mocha = new Mocha({
+    ui: 'tdd',
+    color: false,
+    reporter: 'spec',
+    // Per-test ceilings; the individual waits inside the tests are shorter and say what they waited for.
+    timeout: Number(process.env.TRANSFERLENS_E2E_TEST_TIMEOUT_MS ?? 120_000),
+    ...(grep ? { grep } : {}),
+  });
+  const suiteDir = path.join(__dirname, 'suite');
+  const files = fs
+    .readdirSync(suiteDir)
+    .filter((name) => name.endsWith('.test.js'))
+    .filter((name) => (mode === 'restricted' ? name.startsWith('restricted') : !name.startsWith('restricted')))
+    .sort();
+  for (const name of files) mocha.addFile(path.join(suiteDir, name));
+  console.log(`[transferlens-e2e] mode=${mode} files=${files.join(', ')}`);
+
+  return new Promise((resolve, reject) => {
+    try {
+      mocha.run((failures) => {
+        const summary = `[transferlens-e2e] ${failures === 0 ? 'all tests passed' : `${failures} test(s) failed`}`;
+        console.log(summary);
+        if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
+        else resolve();
+      });
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
