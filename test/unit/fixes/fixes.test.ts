@@ -37,9 +37,9 @@ function finding(code: string, data: Record<string, unknown>, field?: string, ra
 
 test('switching to a linear probe edits only finetuning_type and inserts the layer count below it', () => {
   const after = applyEdits(yamlConfig, switchStrategyEdits(yamlConfig, { strategy: 'linear-probe' })!);
-  assert.match(after, /^finetuning_type: freeze   # everything trains\nfreeze_trainable_layers: 0\nlearning_rate: 0.001$/m);
+  assert.match(after, /^finetuning_type: freeze {3}# everything trains\nfreeze_trainable_layers: 0\nlearning_rate: 0.001$/m);
   assert.match(after, /# fine-tune the small vision model/);
-  assert.match(after, /model\.json  # pretrained/);
+  assert.match(after, /model\.json {2}# pretrained/);
   const value = parse(after);
   assert.equal(value.finetuning_type, 'freeze');
   assert.equal(value.freeze_trainable_layers, 0);
@@ -58,7 +58,7 @@ test('a missing strategy key is inserted below the checkpoint key, in YAML and J
   assert.equal(parsed.finetuning_type, 'freeze');
   assert.equal(parsed.freeze_trainable_layers, 0);
   assert.equal(parsed.max_train_samples, 200);
-  assert.match(jsonAfter, /"model_name_or_path": "\.\/checkpoints\/source\/model\.json",\n  "finetuning_type": "freeze",\n  "freeze_trainable_layers": 0,\n  "train_file"/);
+  assert.match(jsonAfter, /"model_name_or_path": "\.\/checkpoints\/source\/model\.json",\n {2}"finetuning_type": "freeze",\n {2}"freeze_trainable_layers": 0,\n {2}"train_file"/);
 });
 
 test('JSON insertion after the last key stays valid', () => {
