@@ -162,6 +162,27 @@ async function webviewSnapshot(page, marker) {
   return best;
 }
 
+/** Runs in the page: every status bar entry with its id, visible text and accessible label. */
+function readStatusBar() {
+  return Array.from(document.querySelectorAll('.part.statusbar .statusbar-item')).map((item) => ({
+    id: item.id || '',
+    text: (item.textContent || '').trim(),
+    ariaLabel: item.getAttribute('aria-label') || item.querySelector('[aria-label]')?.getAttribute('aria-label') || '',
+    // The spinning codicon is how VS Code shows `$(sync~spin)` / `$(loading~spin)` progress.
+    spinning: item.querySelector('.codicon-modifier-spin') !== null,
+  }));
+}
+
+/** Runs in the page: the notification toasts currently shown, with their severity. */
+function readNotifications() {
+  return Array.from(document.querySelectorAll('.notifications-toasts .notification-toast')).map((toast) => {
+    const icon = toast.querySelector('.notification-list-item-icon');
+    const className = icon ? icon.className : '';
+    const severity = /codicon-error/.test(className) ? 'error' : /codicon-warning/.test(className) ? 'warning' : 'info';
+    return { severity, text: (toast.querySelector('.notification-list-item-message')?.textContent || toast.textContent || '').trim() };
+  });
+}
+
 function startDriverBridge(getPage, runArtifacts) {
   const server = createServer(async (request, response) => {
     try {
@@ -177,6 +198,10 @@ function startDriverBridge(getPage, runArtifacts) {
         result = { file };
       } else if (request.url === '/webview') {
         result = { snapshot: await webviewSnapshot(page, String(body.marker ?? '')) };
+      } else if (request.url === '/statusbar') {
+        result = { items: await withTimeout(page.evaluate(readStatusBar), 10_000, 'the status bar to be read') };
+      } else if (request.url === '/notifications') {
+        result = { toasts: await withTimeout(page.evaluate(readNotifications), 10_000, 'the notifications to be read') };
       } else {
         response.writeHead(404).end('unknown driver action');
         return;
@@ -209,6 +234,22 @@ async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) 
   const configFile = join(scratch, 'config.yaml');
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
+  // User settings of the throwaway profile: no welcome page over the editors in screenshots, no
+  // trust prompt (the restricted window stays untrusted without a modal dialog), no gallery calls.
+  mkdirSync(join(scratch, 'user-data', 'User'), { recursive: true });
+  writeFileSync(join(scratch, 'user-data', 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.banner': 'never',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'chat.commandCenter.enabled': false,
+  }, null, 2));
+
   let page;
   const bridge = await startDriverBridge(() => page, runArtifacts);
   const driverUrl = `http://127.0.0.1:${bridge.address().port}`;
@@ -240,6 +281,7 @@ async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) 
       TRANSFERLENS_E2E_EXTENSION_ID: extensionId,
       TRANSFERLENS_E2E_ARTIFACTS: runArtifacts,
       ...(options.grep ? { TRANSFERLENS_E2E_GREP: options.grep } : {}),
+      ...(options.smoke ? { TRANSFERLENS_E2E_SMOKE: '1' } : {}),
     },
   });
   liveProcessGroups.add(child.pid);
@@ -348,7 +390,8 @@ export async function runE2e(argv = process.argv.slice(2)) {
   const { entry, testFiles } = await buildSuite();
   log(`suite compiled: ${testFiles} test files -> ${entry}`);
 
-  const modes = options.mode === 'all' ? ['trusted', 'restricted'] : [options.mode];
+  // The smoke extension only proves the runner, which the trusted window does.
+  const modes = options.smoke ? ['trusted'] : options.mode === 'all' ? ['trusted', 'restricted'] : [options.mode];
   const results = [];
   for (const mode of modes) {
     const hasFiles = readdirSync(join(dirname(entry), 'suite')).some((name) => (mode === 'restricted') === name.startsWith('restricted'));

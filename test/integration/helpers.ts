@@ -123,3 +123,80 @@ export async function webviewSnapshot(marker: string): Promise<WebviewSnapshot |
   const result = await driver<{ snapshot: WebviewSnapshot | null }>('webview', { marker });
   return result.snapshot ?? undefined;
 }
+
+export interface StatusBarItem {
+  readonly id: string;
+  readonly text: string;
+  readonly ariaLabel: string;
+  readonly spinning: boolean;
+}
+
+/** Status bar entries of the running workbench, read from the page's DOM by the driver. */
+export async function statusBarItems(): Promise<StatusBarItem[]> {
+  const result = await driver<{ items: StatusBarItem[] }>('statusbar');
+  return result.items;
+}
+
+/**
+ * The extension's own status bar entries: VS Code gives each entry the DOM id
+ * `<extension id>.<item id>`, so they are found without knowing the item's text.
+ */
+export async function extensionStatusItems(extensionId = EXTENSION_ID): Promise<StatusBarItem[]> {
+  const prefix = extensionId.toLowerCase();
+  return (await statusBarItems()).filter((item) => item.id.toLowerCase().startsWith(prefix));
+}
+
+export interface NotificationToast {
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly text: string;
+}
+
+export async function notificationToasts(): Promise<NotificationToast[]> {
+  const result = await driver<{ toasts: NotificationToast[] }>('notifications');
+  return result.toasts;
+}
+
+/**
+ * PIDs of the extension host's child processes whose command line contains `needle` (the
+ * analysis worker is forked from the extension host, which is this process). Linux /proc only;
+ * used when the extension's test API does not report the worker's PID itself.
+ */
+export function childProcesses(needle: string): number[] {
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name in field 2 may contain spaces; the parent PID is the 2nd field after ')'.
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== process.pid) continue;
+      const commandLine = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      if (commandLine.includes(needle)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked at it.
+    }
+  }
+  return found;
+}
+
+/** The command id contributed by the extension under test whose title matches `title`. */
+export function commandByTitle(title: RegExp, extensionId = EXTENSION_ID): string {
+  const extension = vscode.extensions.getExtension(extensionId);
+  const commands = (extension?.packageJSON?.contributes?.commands ?? []) as { command: string; title: string }[];
+  const match = commands.find((c) => title.test(c.title));
+  if (!match) throw new Error(`no contributed command titled ${title} (has: ${commands.map((c) => c.title).join(', ') || 'none'})`);
+  return match.command;
+}
+
+/** The activated extension's exports (its test API, when it has one). */
+export async function activeExtensionApi<T = Record<string, unknown>>(extensionId = EXTENSION_ID): Promise<T | undefined> {
+  const extension = await waitFor(`extension ${extensionId} to be registered`, () => vscode.extensions.getExtension(extensionId), 20_000);
+  const api = (await extension.activate()) as unknown;
+  return (api ?? undefined) as T | undefined;
+}

@@ -6,7 +6,9 @@
  *
  * Which test files run is chosen by the runner through TRANSFERLENS_E2E_MODE: `trusted` (the
  * default) runs everything except the Restricted Mode file, `restricted` runs only that file,
- * because workspace trust is fixed when the window opens.
+ * because workspace trust is fixed when the window opens. TRANSFERLENS_E2E_SMOKE=1 (the runner's
+ * --smoke) runs only the activation and driver-bridge self-tests against the throwaway smoke
+ * extension in test/integration/smoke-extension.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -15,6 +17,7 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   const mode = process.env.TRANSFERLENS_E2E_MODE ?? 'trusted';
   const grep = process.env.TRANSFERLENS_E2E_GREP;
+  const smoke = process.env.TRANSFERLENS_E2E_SMOKE === '1';
   const mocha = new Mocha({
     ui: 'tdd',
     color: false,
@@ -28,6 +31,8 @@ export function run(): Promise<void> {
     .readdirSync(suiteDir)
     .filter((name) => name.endsWith('.test.js'))
     .filter((name) => (mode === 'restricted' ? name.startsWith('restricted') : !name.startsWith('restricted')))
+    // The bridge self-test needs the smoke extension; the product tests need the real one.
+    .filter((name) => (smoke ? name.startsWith('activation') || name.startsWith('bridge') : !name.startsWith('bridge')))
     .sort();
   for (const name of files) mocha.addFile(path.join(suiteDir, name));
   console.log(`[transferlens-e2e] mode=${mode} files=${files.join(', ')}`);
