@@ -257,29 +257,31 @@ export function stratifiedAllocation(counts: readonly number[], budget: number):
   if (budget >= total) return [...counts];
   const nonEmpty = counts.filter((c) => c > 0).length;
   const floorOne = budget >= nonEmpty;
-  const take: number[] = counts.map((c) => (c > 0 && floorOne ? 1 : 0));
-  let remaining = budget - take.reduce((a, b) => a + b, 0);
-  const capacity = counts.map((c, i) => c - take[i]!);
-  const capacityTotal = capacity.reduce((a, b) => a + b, 0);
-  const shares = capacity.map((c) => (capacityTotal ? (c * remaining) / capacityTotal : 0));
-  for (let i = 0; i < counts.length; i++) {
-    const whole = Math.min(capacity[i]!, Math.floor(shares[i]!));
-    take[i]! += whole;
-    remaining -= whole;
-  }
-  // Hand out the rest by largest fractional part (ties: lower class index), respecting capacity.
-  const order = shares.map((s, i) => ({ i, frac: s - Math.floor(s) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
-  while (remaining > 0) {
-    let gave = false;
-    for (const { i } of order) {
-      if (remaining === 0) break;
-      if (take[i]! < counts[i]!) {
-        take[i]!++;
-        remaining--;
-        gave = true;
-      }
+  const quota = counts.map((c) => (budget * c) / total);
+  const take: number[] = counts.map((c, i) => {
+    const whole = Math.min(c, Math.floor(quota[i]!));
+    return whole === 0 && c > 0 && floorOne ? 1 : whole;
+  });
+  let sum = take.reduce((a, b) => a + b, 0);
+  // The one-per-class floor can overshoot: take back from the classes furthest above their quota.
+  while (sum > budget) {
+    let worst = -1;
+    for (let i = 0; i < take.length; i++) {
+      if (take[i]! > 1 && (worst < 0 || take[i]! - quota[i]! > take[worst]! - quota[worst]!)) worst = i;
     }
-    if (!gave) break;
+    if (worst < 0) break;
+    take[worst]!--;
+    sum--;
+  }
+  // Hand out the rest by largest shortfall against the quota (ties: lower class index).
+  while (sum < budget) {
+    let best = -1;
+    for (let i = 0; i < take.length; i++) {
+      if (take[i]! < counts[i]! && (best < 0 || quota[i]! - take[i]! > quota[best]! - take[best]!)) best = i;
+    }
+    if (best < 0) break;
+    take[best]!++;
+    sum++;
   }
   return take;
 }
