@@ -1,0 +1,257 @@
+/**
+ * Cheap inspection of a referenced file or folder: its format and what its header or metadata
+ * says (rows, columns, input shape), reading only a bounded prefix or footer — never the data.
+ * A 1 GB CSV costs one 1 MB read (its row count is then an estimate, marked `rowsExact: false`).
+ */
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { parseCsv, sniffDelimiter } from '../../core/formats/csv';
+import { parseNpyHeader } from '../../core/formats/npy';
+import { parseSafetensorsHeader, safetensorsHeaderLength } from '../../core/formats/safetensors';
+import { parseJsonlLine, flattenJsonRecord } from '../../core/formats/jsonl';
+import { parquetFooterLength, parseParquetFooter, summariseModelJson } from './headers';
+
+export type ResolvedFormat =
+  | 'tfjs-layers' | 'tfjs-graph' | 'csv' | 'jsonl' | 'npy' | 'npz' | 'safetensors' | 'parquet' | 'arrow'
+  | 'image-folder' | 'pytorch' | 'onnx' | 'keras' | 'unknown';
+
+/** A reference resolved to something on disk. */
+export interface Resolved {
+  /** Absolute path (for a TF.js folder: its model.json). */
+  readonly path: string;
+  readonly kind: 'file' | 'folder' | 'hub-cache';
+  readonly format: ResolvedFormat;
+  /** Data rows (datasets, feature files). */
+  readonly rows?: number;
+  /** False when `rows` is estimated from the file's first megabyte (large text files). */
+  readonly rowsExact?: boolean;
+  /** Column names (CSV header, first JSONL record, Parquet schema) or class names (image folders). */
+  readonly columns?: string[];
+  readonly bytes?: number;
+  /** Checkpoint input shape from model.json (batch dimension null); feature-file shape for .npy. */
+  readonly shape?: (number | null)[];
+  /** The Hub ID when the reference was resolved through the local Hugging Face cache. */
+  readonly hubId?: string;
+  /** Problem found while reading the header (corrupt or truncated), already phrased for the user. */
+  readonly problem?: string;
+}
+
+/** Text files up to this size get an exact row count (a fast newline scan). */
+export const EXACT_COUNT_LIMIT_BYTES = 32 * 1024 * 1024;
+const HEAD_BYTES = 1024 * 1024;
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff']);
+const MAX_IMAGE_FOLDER_ENTRIES = 200_000;
+
+async function readHead(path: string, length: number, position = 0): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Rows of a line-based file: exact when small, else estimated from the head's average line length. */
+async function lineRows(path: string, size: number, head: Uint8Array, headerLines: number): Promise<{ rows: number; exact: boolean }> {
+  if (size <= EXACT_COUNT_LIMIT_BYTES) {
+    const text = new TextDecoder().decode(head.length === size ? head : await readHead(path, size));
+    const lines = text.split('\n').filter((line) => line.trim() !== '').length;
+    return { rows: Math.max(0, lines - headerLines), exact: true };
+  }
+  let newlines = 0;
+  let lastNewline = -1;
+  for (let i = 0; i < head.length; i++) if (head[i] === 10) {
+    newlines++;
+    lastNewline = i;
+  }
+  if (newlines <= headerLines) return { rows: 0, exact: false };
+  const average = (lastNewline + 1) / newlines;
+  return { rows: Math.max(0, Math.round(size / average) - headerLines), exact: false };
+}
+
+function firstLineOf(head: Uint8Array): string {
+  const text = new TextDecoder().decode(head.subarray(0, Math.min(head.length, 256 * 1024)));
+  const end = text.indexOf('\n');
+  return (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '').replace(/^\uFEFF/, '');
+}
+
+/** Format from a file name. */
+export function formatOfName(name: string): ResolvedFormat {
+  const extension = extname(name).toLowerCase();
+  switch (extension) {
+    case '.csv':
+    case '.tsv':
+      return 'csv';
+    case '.jsonl':
+    case '.ndjson':
+      return 'jsonl';
+    case '.npy':
+      return 'npy';
+    case '.npz':
+      return 'npz';
+    case '.safetensors':
+      return 'safetensors';
+    case '.parquet':
+      return 'parquet';
+    case '.arrow':
+    case '.feather':
+      return 'arrow';
+    case '.onnx':
+      return 'onnx';
+    case '.keras':
+    case '.h5':
+    case '.hdf5':
+      return 'keras';
+    case '.pt':
+    case '.pth':
+    case '.bin':
+    case '.ckpt':
+      return 'pytorch';
+    default:
+      return 'unknown';
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Inspects a file that exists. */
+export async function inspectFile(path: string, bytes: number): Promise<Resolved> {
+  const base = { path, kind: 'file' as const, bytes };
+  let format = formatOfName(path);
+  try {
+    if (extname(path).toLowerCase() === '.json') {
+      const head = await readHead(path, Math.min(bytes, HEAD_BYTES));
+      const start = new TextDecoder().decode(head.subarray(0, 4096)).trimStart();
+      if (start.startsWith('{') && /"(modelTopology|weightsManifest|format)"/.test(new TextDecoder().decode(head))) {
+        if (bytes > 64 * 1024 * 1024) return { ...base, format: 'tfjs-layers', problem: `${basename(path)} is over 64 MB; a model.json holds only the topology, so this is not one.` };
+        const summary = summariseModelJson(JSON.parse(await readFile(path, 'utf8')));
+        return { ...base, format: summary.format, ...(summary.inputShape ? { shape: summary.inputShape } : {}) };
+      }
+      // HF `datasets` reads .json as JSON Lines when each line is an object.
+      const firstLine = firstLineOf(head).trim();
+      if (firstLine.startsWith('{') && firstLine.endsWith('}')) format = 'jsonl';
+      else return { ...base, format: 'unknown' };
+    }
+    if (format === 'csv' || format === 'jsonl') {
+      const head = await readHead(path, Math.min(bytes, HEAD_BYTES));
+      const firstLine = firstLineOf(head);
+      let columns: string[];
+      if (format === 'csv') {
+        const delimiter = path.toLowerCase().endsWith('.tsv') ? '\t' : sniffDelimiter(firstLine);
+        columns = (parseCsv(firstLine, { delimiter, source: basename(path) })[0]?.fields ?? []).map((c) => c.trim());
+      } else {
+        const record = parseJsonlLine(firstLine, 1, basename(path));
+        columns = record ? [...flattenJsonRecord(record).keys()] : [];
+      }
+      const { rows, exact } = await lineRows(path, bytes, head, format === 'csv' ? 1 : 0);
+      return { ...base, format, columns, rows, rowsExact: exact };
+    }
+    if (format === 'npy') {
+      const header = parseNpyHeader(await readHead(path, Math.min(bytes, 64 * 1024)), basename(path));
+      return { ...base, format, shape: header.shape, rows: header.shape[0] ?? 1, rowsExact: true };
+    }
+    if (format === 'safetensors') {
+      const first8 = await readHead(path, 8);
+      const length = safetensorsHeaderLength(first8, basename(path));
+      parseSafetensorsHeader(await readHead(path, 8 + length), basename(path), bytes);
+      return { ...base, format };
+    }
+    if (format === 'parquet') {
+      if (bytes < 12) return { ...base, format, problem: `${basename(path)} is ${bytes} bytes: too short to be a Parquet file.` };
+      const length = parquetFooterLength(await readHead(path, 8, bytes - 8));
+      if (length === undefined || length + 12 > bytes) return { ...base, format, problem: `${basename(path)} has no valid Parquet footer (truncated or not Parquet).` };
+      const footer = parseParquetFooter(await readHead(path, length, bytes - 8 - length));
+      return { ...base, format, rows: footer.rows, rowsExact: true, columns: footer.columns };
+    }
+    return { ...base, format };
+  } catch (error) {
+    return { ...base, format, problem: `${basename(path)} cannot be read: ${message(error)}` };
+  }
+}
+
+/** Inspects a folder: a TF.js model, an HF model/dataset folder, or an image folder. */
+export async function inspectFolder(path: string): Promise<Resolved> {
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch (error) {
+    return { path, kind: 'folder', format: 'unknown', problem: `${path} cannot be listed: ${message(error)}` };
+  }
+  const has = (name: string) => names.includes(name);
+  if (has('model.json')) {
+    const inner = await inspectFile(join(path, 'model.json'), (await stat(join(path, 'model.json'))).size);
+    return { ...inner };
+  }
+  const byExtension = (extension: string) => names.filter((name) => name.toLowerCase().endsWith(extension));
+  if (byExtension('.safetensors').length > 0 || has('model.safetensors.index.json')) return { path, kind: 'folder', format: 'safetensors' };
+  if (has('pytorch_model.bin') || byExtension('.pt').length + byExtension('.pth').length + byExtension('.ckpt').length > 0) return { path, kind: 'folder', format: 'pytorch' };
+  if (has('tf_model.h5') || byExtension('.keras').length > 0) return { path, kind: 'folder', format: 'keras' };
+  if (has('model.onnx')) return { path, kind: 'folder', format: 'onnx' };
+  if (byExtension('.arrow').length > 0) {
+    let rows: number | undefined;
+    try {
+      const info = JSON.parse(await readFile(join(path, 'dataset_info.json'), 'utf8')) as { splits?: Record<string, { num_examples?: number }> };
+      const splits = info.splits ?? {};
+      rows = (splits.train ?? Object.values(splits)[0])?.num_examples;
+    } catch {
+      rows = undefined;
+    }
+    return { path, kind: 'folder', format: 'arrow', ...(rows !== undefined ? { rows, rowsExact: true } : {}) };
+  }
+  const parquetFiles = byExtension('.parquet');
+  if (parquetFiles.length > 0) {
+    let rows = 0;
+    let columns: string[] | undefined;
+    for (const name of parquetFiles) {
+      const file = join(path, name);
+      const inner = await inspectFile(file, (await stat(file)).size);
+      if (inner.problem) return { path, kind: 'folder', format: 'parquet', problem: inner.problem };
+      rows += inner.rows ?? 0;
+      columns ??= inner.columns;
+    }
+    return { path, kind: 'folder', format: 'parquet', rows, rowsExact: true, ...(columns ? { columns } : {}) };
+  }
+  // Image folder: class subfolders holding images (optionally under train/).
+  const root = has('train') && (await isDirectory(join(path, 'train'))) ? join(path, 'train') : path;
+  const classes: string[] = [];
+  let images = 0;
+  let seen = 0;
+  for (const name of (root === path ? names : await readdir(root)).sort()) {
+    const classFolder = join(root, name);
+    if (name.startsWith('.') || !(await isDirectory(classFolder))) continue;
+    let count = 0;
+    for (const file of await readdir(classFolder)) {
+      if (++seen > MAX_IMAGE_FOLDER_ENTRIES) break;
+      if (IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) count++;
+    }
+    if (count > 0) {
+      classes.push(name);
+      images += count;
+    }
+  }
+  if (classes.length > 0) return { path, kind: 'folder', format: 'image-folder', rows: images, rowsExact: seen <= MAX_IMAGE_FOLDER_ENTRIES, columns: classes };
+  return { path, kind: 'folder', format: 'unknown' };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Inspects whatever is at `path`, or returns undefined when nothing is there. */
+export async function inspectPath(path: string): Promise<Resolved | undefined> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    return undefined;
+  }
+  return info.isDirectory() ? inspectFolder(path) : inspectFile(path, info.size);
+}
