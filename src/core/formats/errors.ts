@@ -42,7 +42,8 @@ export class DatasetError extends Error {
 }
 
 /** Finding codes a checkpoint problem maps to (all exist in src/core/model/codes.ts). */
-export type CheckpointErrorCode = 'checkpoint-missing' | 'checkpoint-invalid' | 'checkpoint-unsupported';
+/** 'shape-mismatch': the data given to a loaded model does not fit its input layer. */
+export type CheckpointErrorCode = 'checkpoint-missing' | 'checkpoint-invalid' | 'checkpoint-unsupported' | 'shape-mismatch';
 
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
