@@ -11,7 +11,7 @@ import { SECTION_IDS, SECTION_TITLES } from './model';
 const MAX_TABLE_ROWS = 12;
 
 export function toMarkdown(model: ReportModel): string {
-  const lines: string[] = [`# ${md(model.title)}`, '', `Config: \`${model.file.replace(/`/g, "'")}\``];
+  const lines: string[] = [`# ${md(model.title)}`, '', `Config: ${md(model.file)}`];
   if (model.finishedAt) lines.push(`Analysed: ${md(model.finishedAt)}`);
   for (const id of SECTION_IDS) {
     if (id === 'actions') continue; // buttons mean nothing on paper
