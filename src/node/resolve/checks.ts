@@ -51,9 +51,13 @@ export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferen
   const inputShape = checkpoint?.shape;
   if (config.checkpoint && !config.featuresFile && inputShape && inputShape.length === 2 && typeof inputShape[1] === 'number' && dataset && columns && (dataset.format === 'csv' || dataset.format === 'jsonl')) {
     const label = config.labelColumn?.value ?? (columns.includes('label') ? 'label' : undefined);
-    const featureCount = columns.filter((column) => column !== label).length;
+    const featureColumns = columns.filter((column) => column !== label);
+    const numeric = new Set(dataset.numericColumns ?? featureColumns);
+    // Text datasets (instruction tuning etc.) are not fed to the model column by column.
+    const tabular = featureColumns.every((column) => numeric.has(column));
+    const featureCount = featureColumns.length;
     const width = inputShape[1];
-    if (featureCount !== width) {
+    if (tabular && featureCount !== width) {
       findings.push(on(config.checkpoint, 'shape-mismatch', 'error', 'checkpoint',
         `The checkpoint expects ${width} input features but ${datasetName} has ${featureCount} feature columns (all columns except the label${label ? ` '${label}'` : ''}). Use a dataset with the checkpoint's ${width} inputs in its order, or a checkpoint trained on these features.`,
         { inputWidth: width, featureCount }));

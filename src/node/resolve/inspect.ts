@@ -27,6 +27,8 @@ export interface Resolved {
   readonly rowsExact?: boolean;
   /** Column names (CSV header, first JSONL record, Parquet schema) or class names (image folders). */
   readonly columns?: string[];
+  /** Columns whose value in the first data row is a number (CSV, JSONL): the candidate features. */
+  readonly numericColumns?: string[];
   readonly bytes?: number;
   /** Checkpoint input shape from model.json (batch dimension null); feature-file shape for .npy. */
   readonly shape?: (number | null)[];
@@ -75,6 +77,15 @@ function firstLineOf(head: Uint8Array): string {
   const text = new TextDecoder().decode(head.subarray(0, Math.min(head.length, 256 * 1024)));
   const end = text.indexOf('\n');
   return (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '').replace(/^\uFEFF/, '');
+}
+
+/** The header line and the first data line (CSV records are assumed not to span lines here). */
+function firstTwoLines(head: Uint8Array): string {
+  const text = new TextDecoder().decode(head.subarray(0, Math.min(head.length, 256 * 1024)));
+  const first = text.indexOf('\n');
+  if (first === -1) return text;
+  const second = text.indexOf('\n', first + 1);
+  return second === -1 ? text : text.slice(0, second);
 }
 
 /** Format from a file name. */
@@ -140,15 +151,22 @@ export async function inspectFile(path: string, bytes: number): Promise<Resolved
       const head = await readHead(path, Math.min(bytes, HEAD_BYTES));
       const firstLine = firstLineOf(head);
       let columns: string[];
+      let numericColumns: string[];
+      const isNumber = (text: string) => text.trim() !== '' && Number.isFinite(Number(text));
       if (format === 'csv') {
         const delimiter = path.toLowerCase().endsWith('.tsv') ? '\t' : sniffDelimiter(firstLine);
-        columns = (parseCsv(firstLine, { delimiter, source: basename(path) })[0]?.fields ?? []).map((c) => c.trim());
+        const records = parseCsv(firstTwoLines(head), { delimiter, source: basename(path) });
+        columns = (records[0]?.fields ?? []).map((c) => c.trim());
+        const firstRow = records[1]?.fields ?? [];
+        numericColumns = columns.filter((_, index) => isNumber(firstRow[index] ?? ''));
       } else {
         const record = parseJsonlLine(firstLine, 1, basename(path));
-        columns = record ? [...flattenJsonRecord(record).keys()] : [];
+        const flat = record ? flattenJsonRecord(record) : new Map();
+        columns = [...flat.keys()];
+        numericColumns = columns.filter((column) => typeof flat.get(column) === 'number');
       }
       const { rows, exact } = await lineRows(path, bytes, head, format === 'csv' ? 1 : 0);
-      return { ...base, format, columns, rows, rowsExact: exact };
+      return { ...base, format, columns, numericColumns, rows, rowsExact: exact };
     }
     if (format === 'npy') {
       const header = parseNpyHeader(await readHead(path, Math.min(bytes, 64 * 1024)), basename(path));
