@@ -141,7 +141,7 @@ function readBody(request) {
 }
 
 /**
- * The innermost frame whose body text contains `marker`, looked for among the webview frames
+ * The innermost frame whose body text contains `marker` (ignoring case), looked for among the webview frames
  * (VS Code renders each webview as an iframe holding an inner `active-frame` iframe).
  */
 async function webviewSnapshot(page, marker) {
@@ -156,7 +156,7 @@ async function webviewSnapshot(page, marker) {
         html: document.documentElement ? document.documentElement.outerHTML.slice(0, 200000) : '',
         iframes: document.querySelectorAll('iframe').length,
       })), 5000, 'a webview frame to answer');
-      if (snapshot.text.includes(marker) && snapshot.iframes === 0) best = { ...snapshot, url: frame.url() };
+      if (snapshot.text.toLowerCase().includes(marker.toLowerCase()) && snapshot.iframes === 0) best = { ...snapshot, url: frame.url() };
     } catch { /* frame detached or cross-process hiccup: skip it */ }
   }
   return best;

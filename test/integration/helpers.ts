@@ -200,3 +200,63 @@ export async function activeExtensionApi<T = Record<string, unknown>>(extensionI
   const api = (await extension.activate()) as unknown;
   return (api ?? undefined) as T | undefined;
 }
+
+/** Finding codes that carry the transfer verdict (see src/core/model/codes.ts). */
+export const VERDICT_CODES = ['negative-transfer', 'positive-transfer', 'too-close-to-call'];
+
+/** How long one heavy analysis may take in the editor before a test gives up. */
+export const ANALYSIS_TIMEOUT_MS = Number(process.env.TRANSFERLENS_E2E_ANALYSIS_TIMEOUT_MS ?? 120_000);
+
+/**
+ * Waits until the file has a verdict diagnostic accepted by `accept` (default: any verdict) and
+ * returns it. Fails at once, with the extension's own message, when the analysis failed instead.
+ */
+export async function waitForVerdict(
+  uri: vscode.Uri,
+  accept: (diagnostic: vscode.Diagnostic) => boolean = () => true,
+  timeoutMs = ANALYSIS_TIMEOUT_MS,
+): Promise<vscode.Diagnostic> {
+  return waitFor(`a verdict diagnostic on ${path.basename(path.dirname(uri.fsPath))}/${path.basename(uri.fsPath)}`, () => {
+    const diagnostics = vscode.languages.getDiagnostics(uri);
+    const failed = diagnostics.find((d) => codeOf(d) === 'analysis-failed');
+    if (failed) throw new Error(`the analysis failed: ${failed.message}`);
+    return diagnostics.find((d) => VERDICT_CODES.includes(codeOf(d) ?? '') && accept(d));
+  }, timeoutMs, 200);
+}
+
+/** Key names of the training size and the checkpoint in the example configs. */
+export const TRAIN_SIZE_KEY = /^(\s*)(max_train_samples|max_samples)(\s*:\s*)(\d+)/;
+export const CHECKPOINT_KEY = /^\s*(model_name_or_path|base_model|pretrained_model_name_or_path|model|[\w.]*checkpoint[\w.]*|load_from)\s*:/;
+
+/** Replaces the configured training size in the open document (undoable, like typing) and saves. */
+export async function setTrainSize(editor: vscode.TextEditor, n: number, save = true): Promise<void> {
+  const document = editor.document;
+  const line = lineOf(document, TRAIN_SIZE_KEY);
+  const match = TRAIN_SIZE_KEY.exec(document.lineAt(line).text)!;
+  const start = match[1]!.length + match[2]!.length + match[3]!.length;
+  const range = new vscode.Range(line, start, line, start + match[4]!.length);
+  const ok = await editor.edit((builder) => builder.replace(range, String(n)));
+  if (!ok) throw new Error(`could not edit the training size in ${document.uri.fsPath}`);
+  if (save && !(await document.save())) throw new Error(`could not save ${document.uri.fsPath}`);
+}
+
+export function trainSizeOf(document: vscode.TextDocument): number {
+  const line = lineOf(document, TRAIN_SIZE_KEY);
+  return Number(TRAIN_SIZE_KEY.exec(document.lineAt(line).text)![4]);
+}
+
+/** The optional test API the extension returns from activate() (all members optional). */
+export interface TransferLensTestApi {
+  /** Resolves when no analysis is pending or running. */
+  whenIdle?(): Promise<void>;
+  /** PID of the analysis worker process, when one runs. */
+  workerPid?(): number | undefined;
+}
+
+/** PID of the analysis worker: from the test API when offered, else from /proc. */
+export function workerPid(api: TransferLensTestApi | undefined): number | undefined {
+  const fromApi = typeof api?.workerPid === 'function' ? api.workerPid() : undefined;
+  if (fromApi) return fromApi;
+  const found = childProcesses('worker.js');
+  return found.length > 0 ? found[found.length - 1] : undefined;
+}

@@ -3,6 +3,7 @@
 // error notification, so the bridge's DOM readers are tested without the real extension.
 /* global exports, require */
 'use strict';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS extension, no build step
 const vscode = require('vscode');
 
 exports.activate = function activate(context) {

@@ -1,0 +1,93 @@
+/**
+ * The extension under failure (issue #8, section 2): the analysis worker killed in the middle
+ * of an analysis is reported and restarted, and the next analysis succeeds; a malformed config
+ * gives one clear diagnostic and no storm of error notifications.
+ */
+/// <reference types="mocha" />
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  TRAIN_SIZE_KEY, activeExtensionApi, closeAllEditors, codeOf, copyExample, driverUrl, extensionStatusItems,
+  lineOf, notificationToasts, openFile, setTrainSize, sleep, trainSizeOf, waitFor, waitForVerdict, workerPid,
+  type TransferLensTestApi,
+} from '../helpers';
+
+suite('robustness', function () {
+  let api: TransferLensTestApi | undefined;
+
+  suiteSetup(async () => {
+    api = await activeExtensionApi<TransferLensTestApi>();
+  });
+
+  teardown(async () => {
+    await closeAllEditors();
+    if (driverUrl) await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  test('a worker killed mid-analysis is reported and restarted, and the next analysis succeeds', async () => {
+    const editor = await openFile(path.join(copyExample('hurts', 'worker-kill'), 'config.yaml'));
+    await waitForVerdict(editor.document.uri);
+    // A training size never analysed before, so the result cannot come from the cache.
+    await setTrainSize(editor, trainSizeOf(editor.document) + 13);
+    const killed = await waitFor('the analysis worker process', () => workerPid(api), 30_000, 50);
+    process.kill(killed, 'SIGKILL');
+
+    if (driverUrl) {
+      await waitFor('the extension to report the worker exit (status item or notification)', async () => {
+        const items = await extensionStatusItems();
+        const toasts = await notificationToasts();
+        const texts = [...items.map((i) => `${i.text} ${i.ariaLabel}`), ...toasts.map((t) => t.text)];
+        return texts.find((t) => /restart|crash|stopp|killed|exited|worker/i.test(t));
+      }, 30_000, 200);
+    }
+    const restarted = await waitFor('a new worker process', () => {
+      const pid = workerPid(api);
+      return pid !== undefined && pid !== killed ? pid : undefined;
+    }, 60_000, 200);
+    assert.notEqual(restarted, killed);
+
+    await setTrainSize(editor, trainSizeOf(editor.document) + 17);
+    const verdict = await waitForVerdict(editor.document.uri);
+    assert.ok(verdict, 'the analysis after the restart gave a verdict');
+  });
+
+  test('a malformed config shows one clear diagnostic and no notification storm', async () => {
+    const folder = copyExample('hurts', 'malformed');
+    const file = path.join(folder, 'config.yaml');
+    // Break the YAML on the training-size line: an unclosed flow sequence.
+    const text = fs.readFileSync(file, 'utf8').split('\n');
+    const line = text.findIndex((l) => TRAIN_SIZE_KEY.test(l));
+    assert.ok(line >= 0, 'the hurts example has no training-size key');
+    text[line] = text[line]!.replace(/:\s*(\d+)/, ': [$1');
+    fs.writeFileSync(file, text.join('\n'));
+
+    const toastsBefore = driverUrl ? (await notificationToasts()).length : 0;
+    const editor = await openFile(file);
+    const uri = editor.document.uri;
+    const problems = await waitFor('a transferlens diagnostic on the malformed config', () => {
+      const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'transferlens');
+      return found.length > 0 ? found : undefined;
+    }, 30_000, 200);
+    // Let a few more edits and the (skipped) heavy analysis settle, then count again.
+    for (let i = 0; i < 3; i++) {
+      await editor.edit((b) => b.insert(new vscode.Position(editor.document.lineCount, 0), '\n'));
+      await sleep(300);
+    }
+    await editor.document.save();
+    await sleep(3000);
+
+    const syntax = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'transferlens' && codeOf(d) === 'config-syntax');
+    assert.equal(syntax.length, 1, `expected one config-syntax diagnostic, got: ${problems.map((d) => `${codeOf(d)}: ${d.message}`).join(' | ')}`);
+    assert.equal(syntax[0]!.range.start.line, lineOf(editor.document, /:\s*\[\d+/), 'the syntax error points at the broken line');
+    assert.ok(syntax[0]!.message.length > 10 && syntax[0]!.message.length < 300, `unclear message: ${syntax[0]!.message}`);
+
+    if (driverUrl) {
+      const toasts = await notificationToasts();
+      const errors = toasts.filter((t) => t.severity === 'error');
+      assert.equal(errors.length, 0, `error notifications: ${errors.map((t) => t.text).join(' | ')}`);
+      assert.ok(toasts.length - toastsBefore <= 1, `notification storm: ${toasts.map((t) => t.text).join(' | ')}`);
+    }
+  });
+});
