@@ -45,13 +45,22 @@ export function workspaceRoot(): string {
 
 /**
  * Copies `examples/<name>` of the fixture workspace into a new folder of the same workspace,
- * so each test edits its own files and relative references inside the example still resolve.
+ * so each test edits its own files. The shared folders beside the examples (those without a
+ * config, e.g. `checkpoints/`) are copied along, so references like `../checkpoints/x` resolve.
  */
 export function copyExample(name: string, testName: string): string {
-  const source = path.join(workspaceRoot(), 'examples', name);
+  const examples = path.join(workspaceRoot(), 'examples');
+  const source = path.join(examples, name);
   if (!fs.existsSync(source)) throw new Error(`fixture example '${name}' is missing at ${source}`);
-  const target = path.join(workspaceRoot(), 'runs', `${testName}-${Date.now().toString(36)}`, name);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const runFolder = path.join(workspaceRoot(), 'runs', `${testName}-${Date.now().toString(36)}`);
+  fs.mkdirSync(runFolder, { recursive: true });
+  for (const entry of fs.readdirSync(examples, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === name) continue;
+    const folder = path.join(examples, entry.name);
+    const isExample = ['config.yaml', 'config.yml', 'config.json'].some((f) => fs.existsSync(path.join(folder, f)));
+    if (!isExample) fs.cpSync(folder, path.join(runFolder, entry.name), { recursive: true });
+  }
+  const target = path.join(runFolder, name);
   fs.cpSync(source, target, { recursive: true });
   return target;
 }
@@ -245,12 +254,35 @@ export function trainSizeOf(document: vscode.TextDocument): number {
   return Number(TRAIN_SIZE_KEY.exec(document.lineAt(line).text)![4]);
 }
 
-/** The optional test API the extension returns from activate() (all members optional). */
+/**
+ * The test API the extension returns from activate() (src/vscode/extension.ts, documented in
+ * docs/extension.md). Every member is treated as optional so a missing hook fails one check
+ * with a clear message instead of crashing the suite.
+ */
 export interface TransferLensTestApi {
-  /** Resolves when no analysis is pending or running. */
+  /** The last analysis report of a config (`analysis.crossoverN`, `analysis.verdict`, ...). */
+  lastReport?(uri: vscode.Uri | string): { analysis?: { verdict?: string; crossoverN?: number | null; n?: number } } | undefined;
+  /** Resolves when no static check or analysis is pending or running. */
   whenIdle?(): Promise<void>;
   /** PID of the analysis worker process, when one runs. */
   workerPid?(): number | undefined;
+  /** The status bar item's current text. */
+  statusText?(): string;
+  /** Runs an analysis of the config and resolves when it finished. */
+  analyze?(uri: vscode.Uri, options?: { noCache?: boolean }): Promise<{ analysis?: { verdict?: string } } | undefined>;
+}
+
+/** The status item's text: from the test API, else from the page's DOM (code-server runner). */
+export async function statusTexts(api: TransferLensTestApi | undefined): Promise<{ text: string; spinning: boolean }[]> {
+  const found: { text: string; spinning: boolean }[] = [];
+  if (typeof api?.statusText === 'function') {
+    const text = api.statusText();
+    found.push({ text, spinning: /~spin/.test(text) });
+  }
+  if (driverUrl) {
+    for (const item of await extensionStatusItems().catch(() => [])) found.push({ text: `${item.text} ${item.ariaLabel}`, spinning: item.spinning });
+  }
+  return found;
 }
 
 /** PID of the analysis worker: from the test API when offered, else from /proc. */

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   CHECKPOINT_KEY, activeExtensionApi, closeAllEditors, codeOf, commandByTitle, copyExample, driverUrl,
-  extensionStatusItems, lineOf, openFile, screenshot, setTrainSize, sleep, trainSizeOf, waitFor,
-  waitForVerdict, webviewSnapshot, type StatusBarItem, type TransferLensTestApi,
+  lineOf, openFile, screenshot, setTrainSize, sleep, statusTexts, trainSizeOf, waitFor,
+  waitForVerdict, webviewSnapshot, type TransferLensTestApi,
 } from '../helpers';
 
 function isNegative(diagnostic: vscode.Diagnostic): boolean {
@@ -86,12 +86,12 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
     const editor = await openExample('hurts', 'warning');
     const uri = editor.document.uri;
 
-    // Sample the status item while the analysis runs (only the code-server runner can read it).
-    const seen: StatusBarItem[][] = [];
-    let sampling = Boolean(driverUrl);
+    // Sample the status item while the analysis runs (test API text and, in code-server, the DOM).
+    const seen: { text: string; spinning: boolean }[][] = [];
+    let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        seen.push(await extensionStatusItems().catch(() => []));
+        seen.push(await statusTexts(api));
         await sleep(100);
       }
     })();
@@ -109,16 +109,17 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
     assert.match(lineText, CHECKPOINT_KEY, `the warning is on "${lineText}", not on the checkpoint key`);
     assert.ok(diagnostic.message.split('\n')[0]!.length <= 200, 'the first line of the message stays short');
 
-    if (driverUrl) {
-      const texts = seen.map((items) => items.map((i) => `${i.text} ${i.ariaLabel}`).join(' | '));
-      const sawProgress = seen.some((items) => items.some((i) => i.spinning || /analy[sz]|running|%/i.test(`${i.text} ${i.ariaLabel}`)));
-      assert.ok(sawProgress, `the status item never showed progress; it showed: ${[...new Set(texts)].join(' / ')}`);
-      const final = await waitFor('the status item to show the verdict', async () => {
-        const items = await extensionStatusItems();
-        return items.find((i) => /negative/i.test(`${i.text} ${i.ariaLabel}`));
-      }, 10_000);
-      assert.equal(final.spinning, false);
+    const texts = [...new Set(seen.map((items) => items.map((i) => i.text).join(' | ')))];
+    assert.ok(seen.some((items) => items.length > 0), 'no status item found (neither the test API statusText() nor the DOM)');
+    const sawProgress = seen.some((items) => items.some((i) => i.spinning || /analy[sz]|running|loading|%/i.test(i.text)));
+    assert.ok(sawProgress, `the status item never showed progress; it showed: ${texts.join(' / ')}`);
+    const final = await waitFor('the status item to show the verdict', async () => {
+      const items = await statusTexts(api);
+      return items.find((i) => /negative/i.test(i.text));
+    }, 10_000);
+    assert.equal(final.spinning, false);
 
+    if (driverUrl) {
       // The editor screenshot: the warning's line under the cursor with its hover open.
       editor.selection = new vscode.Selection(diagnostic.range.start, diagnostic.range.start);
       editor.revealRange(diagnostic.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
@@ -187,8 +188,9 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
     const diagnostic = await waitForVerdict(document.uri, isNegative);
     const line = lineOf(document, CHECKPOINT_KEY);
     const texts = [diagnostic.message, ...(await codeLensTitles(document.uri)), await hoverText(document.uri, new vscode.Position(line, 1))];
-    const crossover = crossoverFrom(texts);
-    assert.ok(crossover, `no crossover n shown anywhere: ${texts.join(' || ')}`);
+    const fromReport = typeof api?.lastReport === 'function' ? api.lastReport(document.uri)?.analysis?.crossoverN : undefined;
+    const crossover = fromReport ?? crossoverFrom(texts);
+    assert.ok(crossover, `no crossover n in the report nor shown in the editor: ${texts.join(' || ')}`);
     const n = trainSizeOf(document);
     // Go well past the crossover, on whichever side of it transfer wins.
     const target = n < crossover ? Math.ceil(crossover * 2) : Math.max(2, Math.floor(crossover / 2));
