@@ -135,7 +135,7 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
     includedFiles = composed.includedFiles;
     problems.push(...composed.problems);
   }
-  if (profile.interpolation && text.includes('${')) {
+  if (profile.interpolation) {
     const resolved = interpolate(root, options.env);
     root = resolved.root;
     problems.push(...resolved.problems);
