@@ -115,7 +115,7 @@ test('llama-factory: freeze with 0 trainable layers is a linear probe; dataset_d
   expectField(c.dataset, 'tabular_demo,other_demo', text, 'tabular_demo,other_demo', 'dataset', 'dataset: tabular');
   expectField(c.trainSize, 1000, text, '1000', 'max_samples', 'max_samples');
   expectField(c.epochs, 3, text, '3.0', 'num_train_epochs');
-  assert.equal(c.extras?.datasetDir?.value, 'data');
+  assert.equal(c.extras?.datasetDir?.value, 'llama-factory/data');
 });
 
 test('llama-factory: lora + quantization_bit is QLoRA', () => {
@@ -129,9 +129,9 @@ test('torchtune: checkpointer dir, LoRA from the builder name, ${...} interpolat
   assert.deepEqual(problems, []);
   const c = only(config);
   assert.equal(c.profile, 'torchtune');
-  expectField(c.checkpoint, 'ckpt', text, 'ckpt', 'checkpoint_dir');
+  expectField(c.checkpoint, 'torchtune/ckpt', text, 'torchtune/ckpt', 'checkpoint_dir');
   expectField(c.strategy, 'lora', text, 'torchtune.models.llama3_2.lora_llama3_2_1b', '_component_');
-  expectField(c.dataset, '../data/train.jsonl', text, '${data_root}/train.jsonl', 'data_files');
+  expectField(c.dataset, 'data/train.jsonl', text, '${data_root}/train.jsonl', 'data_files');
   expectField(c.learningRate, 3e-4, text, '3e-4', 'lr', 'optimizer:');
   assert.deepEqual(c.extras?.checkpointFiles?.value, ['model.safetensors']);
 });
@@ -141,9 +141,9 @@ test('lightning: class_path/init_args keys, frozen backbone is a linear probe', 
   assert.deepEqual(problems, []);
   const c = only(config);
   assert.equal(c.profile, 'lightning');
-  expectField(c.checkpoint, '../models/mlp/model.json', text, '../models/mlp/model.json', 'pretrained_checkpoint');
+  expectField(c.checkpoint, 'models/mlp/model.json', text, 'models/mlp/model.json', 'pretrained_checkpoint');
   expectField(c.strategy, 'linear-probe', text, 'true', 'freeze_backbone');
-  expectField(c.dataset, '../data/train.csv', text, '../data/train.csv', 'train_file');
+  expectField(c.dataset, 'data/train.csv', text, 'data/train.csv', 'train_file');
   expectField(c.trainSize, 80, text, '80', 'max_train_samples');
   expectField(c.learningRate, 0.001, text, '0.001', 'lr', 'optimizer:');
   expectField(c.epochs, 10, text, '10', 'max_epochs');
@@ -160,10 +160,10 @@ test('hydra: defaults composition puts ranges into the group files; _self_ last 
   const primary = fixture('hydra/conf/train.yaml');
   // From the model group file, interpolated from the primary's paths block.
   assert.equal(c.checkpoint!.file, model.file);
-  expectField(c.checkpoint, '../../models/mlp', model.text, '${paths.model_root}/mlp', 'pretrained_checkpoint');
+  expectField(c.checkpoint, 'models/mlp', model.text, '${paths.model_root}/mlp', 'pretrained_checkpoint');
   // From the data group file, with ${oc.env:TL_DATA_ROOT,../../data} falling back to its default.
   assert.equal(c.dataset!.file, data.file);
-  expectField(c.dataset, '../../data/train.csv', data.text, '${paths.data_root}/train.csv', 'train_file');
+  expectField(c.dataset, 'data/train.csv', data.text, '${paths.data_root}/train.csv', 'train_file');
   expectField(c.trainSize, 150, data.text, '150', 'max_train_samples');
   // _self_ is listed last: the primary's model.optimizer.lr wins over the group's 0.01.
   assert.equal(c.learningRate!.file, file);
@@ -182,8 +182,8 @@ test('ultralytics: model, data, freeze N is a partial freeze, lr0', () => {
   assert.deepEqual(problems, []);
   const c = only(config);
   assert.equal(c.profile, 'ultralytics');
-  expectField(c.checkpoint, 'yolov8n-cls.pt', text, 'yolov8n-cls.pt', 'model', 'mode: train');
-  expectField(c.dataset, 'datasets/shapes', text, 'datasets/shapes', 'data', 'yolov8n');
+  expectField(c.checkpoint, 'ultralytics/yolov8n-cls.pt', text, 'ultralytics/yolov8n-cls.pt', 'model', 'mode: train');
+  expectField(c.dataset, 'ultralytics/datasets/shapes', text, 'ultralytics/datasets/shapes', 'data', 'yolov8n');
   expectField(c.strategy, 'partial-freeze', text, '10', 'freeze');
   expectField(c.frozenLayers, 10, text, '10', 'freeze');
   expectField(c.learningRate, 0.01, text, '0.01', 'lr0');
