@@ -39,6 +39,8 @@ export interface LogmeTargetResult {
   readonly alpha: number;
   readonly beta: number;
   readonly iterations: number;
+  /** α/β at the start of the last iteration: m² and r² are evaluated at this ratio. */
+  readonly tLast: number;
 }
 
 export interface LogmeResult {
@@ -66,9 +68,11 @@ export function logmeEvidence(
   let m2 = 0;
   let res2 = 0;
   let iterations = 0;
+  let tLast = 1;
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
     iterations = iteration + 1;
     const t = alpha / beta;
+    tLast = t;
     let gamma = 0;
     m2 = 0;
     res2 = 0;
@@ -97,7 +101,7 @@ export function logmeEvidence(
     (alpha / 2) * m2 -
     (nSamples / 2) * Math.log(2 * Math.PI) -
     ((nFeatures - k) / 2) * Math.log(alpha);
-  return { evidence: evidence / nSamples, alpha, beta, iterations };
+  return { evidence: evidence / nSamples, alpha, beta, iterations, tLast };
 }
 
 /**
