@@ -110,6 +110,8 @@ function inflateBounded(entry: JSZip.JSZipObject, budget: number, source: string
 /** Builds `.npz` bytes (for fixtures and tests), optionally deflate-compressed like savez_compressed. */
 export async function writeNpz(arrays: Readonly<Record<string, NpyWriteInput>>, compress = false): Promise<Uint8Array> {
   const zip = new JSZip();
-  for (const [name, array] of Object.entries(arrays)) zip.file(`${name}.npy`, writeNpy(array));
+  // A fixed timestamp keeps the bytes reproducible (committed fixtures).
+  const date = new Date(1980, 0, 1);
+  for (const [name, array] of Object.entries(arrays)) zip.file(`${name}.npy`, writeNpy(array), { date });
   return zip.generateAsync({ type: 'uint8array', compression: compress ? 'DEFLATE' : 'STORE' });
 }

@@ -195,7 +195,7 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
     if (unknownLayer) {
       throw new CheckpointError(
         'checkpoint-unsupported',
-        `${modelJsonPath}: uses ${unknownLayer[1]!.toLowerCase()} '${unknownLayer[2]}', which TensorFlow.js does not implement; replace it or export precomputed features`,
+        `${modelJsonPath}: uses ${unknownLayer[1]!.toLowerCase()} '${unknownLayer[2]!.replace(/\.+$/, '')}', which TensorFlow.js does not implement; replace it or export precomputed features`,
       );
     }
     throw new CheckpointError('checkpoint-invalid', `${modelJsonPath}: TensorFlow.js could not build the model: ${message}`);
