@@ -134,7 +134,9 @@ root.addEventListener('click', (event) => {
 root.addEventListener('keydown', (event) => {
   const svg = (event.target as Element | null)?.closest?.('svg.plot');
   if (!svg || !['ArrowRight', 'ArrowLeft', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'Escape'].includes(event.key)) return;
-  const points = Array.from(svg.querySelectorAll<SVGElement>('.point[data-label]'));
+  // Step through series in legend order (data-rank), even though they are drawn back to front.
+  const rankOf = (point: SVGElement): number => Number(point.closest('[data-rank]')?.getAttribute('data-rank') ?? 0);
+  const points = Array.from(svg.querySelectorAll<SVGElement>('.point[data-label]')).sort((a, b) => rankOf(a) - rankOf(b));
   if (points.length === 0) return;
   event.preventDefault();
   const current = points.findIndex((point) => point.classList.contains('focused'));

@@ -313,7 +313,7 @@ function buildPhaseDiagram(analysis: TransferAnalysis): Section<PhaseDiagramSect
     return absent('The position in the phase diagram (overlap, n/d and noise) was not estimated for this run.');
   }
   const noise = Math.max(0, phase.noise);
-  const gammaCap = 4;
+  const gammaCap = 8;
   const gammaMax = Math.min(gammaCap, Math.max(2, Math.ceil(phase.gamma * 1.25 * 2) / 2));
   const clamp01 = (value: number): number => Math.min(1, Math.max(0, value));
   const position = {

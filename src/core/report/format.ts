@@ -36,6 +36,8 @@ export function formatNumber(value: number, significant = 3): string {
   if (Number.isNaN(value)) return 'n/a';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
   if (value === 0) return '0';
+  // A real minus sign: it matches formatSigned and lines up with digits in tables.
+  if (value < 0) return '−' + formatNumber(-value, significant);
   const magnitude = Math.abs(value);
   if (magnitude >= 1e6 || magnitude < 1e-3) {
     const [mantissa, exponent] = value.toExponential(Math.max(0, significant - 1)).split('e');

@@ -148,7 +148,10 @@ export function learningCurvesSvg(section: LearningCurvesSection): string {
   const xHigh = nMax * 1.15;
   const riskMax = Math.max(...allPoints.map((point) => point.high), 1e-9);
   const riskMin = Math.min(0, ...allPoints.map((point) => point.low));
-  const yTicks = niceTicks(riskMin, riskMax * 1.05, 5);
+  const yTicks = niceTicks(riskMin, riskMax * 1.02, 5);
+  // Round ticks can stop short of the data; extend by whole steps so bands are never cut off.
+  const yStep = yTicks.length > 1 ? yTicks[1]! - yTicks[0]! : riskMax;
+  while (yTicks[yTicks.length - 1]! < riskMax) yTicks.push(Number((yTicks[yTicks.length - 1]! + yStep).toPrecision(12)));
   const yTop = yTicks[yTicks.length - 1]!;
   const x = logarithmic(xLow, xHigh, frame.x0, frame.x1);
   const y = linear(yTicks[0]!, yTop, frame.y0, frame.y1);
@@ -172,11 +175,14 @@ export function learningCurvesSvg(section: LearningCurvesSection): string {
   out += '</g>';
   out += xAxis(logTicks(xLow, xHigh), x, 'training samples n (log scale)', formatInteger);
   out += yAxis(yTicks, y, `${section.riskName} (lower is better)`, (value) => formatNumber(value));
-  for (const series of section.series) {
+  // Draw baselines first and the configured/recommended curves last, so the curves the advice is
+  // about are never hidden under a comparison curve.
+  for (const [rank, series] of [...section.series.entries()].reverse()) {
     const upper = series.points.map((point) => `${fixed(x(point.n))},${fixed(clampY(point.high))}`);
     const lower = series.points.map((point) => `${fixed(x(point.n))},${fixed(clampY(point.low))}`).reverse();
-    out += `<g class="series role-${series.role}" data-series="${esc(series.id)}">`;
-    out += `<polygon class="band role-${series.role}" points="${[...upper, ...lower].join(' ')}"/>`;
+    out += `<g class="series role-${series.role}" data-series="${esc(series.id)}" data-rank="${rank}">`;
+    // The unregularised baseline is shown for context only: its band would bury the tuned one.
+    if (series.role !== 'scratch-unregularised') out += `<polygon class="band role-${series.role}" points="${[...upper, ...lower].join(' ')}"/>`;
     out += `<polyline class="line role-${series.role}${ROLE_SHAPE[series.role] === 'dashed' ? ' dashed' : ''}" points="${series.points.map((point) => `${fixed(x(point.n))},${fixed(clampY(point.mean))}`).join(' ')}"/>`;
     for (const point of series.points) {
       const label = `${series.label}: n = ${formatInteger(point.n)}, ${section.riskName} ${formatNumber(point.mean)} (90% interval ${formatNumber(point.low)}–${formatNumber(point.high)}), ${point.measured ? 'measured' : 'extrapolated'}`;
@@ -301,7 +307,7 @@ export function phaseDiagramSvg(section: PhaseDiagramSection): string {
   const legendParts = legend(
     [
       { className: 'region-positive', label: 'transfer helps (T > 0)', shape: 'box' },
-      { className: 'region-negative', label: 'negative transfer (T < 0)', shape: 'box' },
+      { className: 'region-negative legend-hatched', label: 'negative transfer (T < 0)', shape: 'box' },
       { className: 'position', label: 'this config (90% interval)', shape: 'dot' },
     ],
     PLOT_HEIGHT + 2,
@@ -309,8 +315,11 @@ export function phaseDiagramSvg(section: PhaseDiagramSection): string {
   const height = PLOT_HEIGHT + legendParts.height;
   let out = svgOpen('phaseDiagram', height, 'Phase diagram of linear transfer', section.caption);
   out += `<rect class="region-positive" x="${frame.x0}" y="${frame.y1}" width="${frame.x1 - frame.x0}" height="${frame.y0 - frame.y1}"/>`;
+  // Hatching as well as colour, so the regions stay distinct without colour vision or in print.
+  out += '<defs><pattern id="phase-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line class="hatch" x1="0" y1="0" x2="0" y2="8"/></pattern></defs>';
   for (const polygon of section.negativeRegions) {
-    out += `<polygon class="region-negative" points="${polygon.map(([overlap, gamma]) => `${fixed(x(overlap))},${fixed(y(gamma))}`).join(' ')}"/>`;
+    const points = polygon.map(([overlap, gamma]) => `${fixed(x(overlap))},${fixed(y(gamma))}`).join(' ');
+    out += `<polygon class="region-negative" points="${points}"/><polygon class="region-hatch" fill="url(#phase-hatch)" points="${points}"/>`;
   }
   out += xAxis([0, 0.2, 0.4, 0.6, 0.8, 1], x, 'feature overlap (cos²θ)', (value) => formatNumber(value));
   out += yAxis(niceTicks(0, section.gammaMax, 5), y, 'n / d (samples per parameter)', (value) => formatNumber(value));
