@@ -86,6 +86,14 @@ function activateInner(context: vscode.ExtensionContext): TransferLensTestApi {
   registerProviders(context, ctl);
   registerReportPanel(context, ctl);
 
+  // `transferlens.hasReport` shows the report button in the editor title for analysed configs.
+  const updateContext = (): void => {
+    const editor = vscode.window.activeTextEditor;
+    const hasReport = editor ? ctl.states.get(editor.document.uri.fsPath)?.report?.analysis !== undefined : false;
+    void vscode.commands.executeCommand('setContext', 'transferlens.hasReport', hasReport);
+  };
+  context.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(updateContext), ctl.onDidChangeCodeLenses(updateContext));
+
   return {
     lastReport: (uri) => ctl.states.get(fsPath(uri))?.report,
     whenIdle: () => ctl.whenIdle(),

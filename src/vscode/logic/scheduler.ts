@@ -14,6 +14,8 @@ interface Slot {
 export class KeyedScheduler {
   private readonly slots = new Map<string, Slot>();
   private idleWaiters: (() => void)[] = [];
+  /** Tasks still running, including aborted ones that have not noticed yet. */
+  private active = 0;
 
   constructor(private readonly onError: (key: string, error: unknown) => void = () => undefined) {}
 
@@ -35,7 +37,9 @@ export class KeyedScheduler {
         }
       })();
       slot.running = run;
+      this.active++;
       void run.then(() => {
+        this.active--;
         if (slot.running === run) slot.running = undefined;
         if (slot.controller === controller && !slot.timer) this.slots.delete(key);
         this.checkIdle();
@@ -64,12 +68,12 @@ export class KeyedScheduler {
   }
 
   whenIdle(): Promise<void> {
-    if (this.busyKeys.length === 0) return Promise.resolve();
+    if (this.busyKeys.length === 0 && this.active === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private checkIdle(): void {
-    if (this.busyKeys.length > 0) return;
+    if (this.busyKeys.length > 0 || this.active > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     waiters.forEach((w) => w());
