@@ -8,7 +8,8 @@
  *   `MIN_ROWS_PER_CLASS` rows in the sample (rare classes are not dropped by chance; the sample
  *   is otherwise proportional). The sample is returned in file order.
  * - Columns: the label column by name; feature columns either named or, by default, every other
- *   column whose first value is numeric (the rest are reported in `skippedColumns`).
+ *   column whose first value is numeric, except pandas' unnamed index column (`''` or `Unnamed: 0`);
+ *   the columns left out are reported in `skippedColumns`.
  * - Labels: classification labels (strings or integers) become class indices with the class
  *   names kept (numeric names sorted numerically, others lexicographically); regression labels
  *   become an N×1 matrix. When the task is not given: non-numeric labels or integer labels with at
@@ -274,6 +275,11 @@ export class TableSampler {
     this.skipped = [];
     firstRow.forEach((cell, i) => {
       if (i === this.labelIndex) return;
+      // pandas writes its row index as an unnamed first column: a row number is not a feature.
+      if (this.header[i]!.trim() === '' || /^Unnamed: \d+$/.test(this.header[i]!)) {
+        this.skipped.push(this.header[i]!);
+        return;
+      }
       const parsed = parseNumericCell(cell);
       // A NaN or empty first value still marks a numeric column; the error comes on that row.
       if (parsed.ok || parsed.reason !== 'text') {

@@ -61,6 +61,13 @@ test('numeric labels: integers are classes (sorted numerically), floats are regr
   assert.equal(forced.labels.kind, 'values');
 });
 
+test("pandas' unnamed index column is not a feature", () => {
+  const t = sampleCsv(',a,y\n0,1.5,0\n1,2.5,1\n');
+  assert.deepEqual(t.featureNames, ['a']);
+  assert.deepEqual(t.skippedColumns, ['']);
+  assert.deepEqual(sampleCsv('Unnamed: 0,a,y\n0,1.5,0\n1,2.5,1\n').skippedColumns, ['Unnamed: 0']);
+});
+
 test('explicit feature columns', () => {
   const t = sampleCsv('a,b,c,y\n1,2,3,0\n4,5,6,1\n', { featureColumns: ['c', 'a'] });
   assert.deepEqual(t.featureNames, ['c', 'a']);
