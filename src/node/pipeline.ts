@@ -1,12 +1,27 @@
 /**
  * The analysis pipeline shared by the CLI and the worker: config file → static checks →
- * checkpoint and dataset loading → features → core analysis → findings on the config's keys.
- * (Being built: see issue #2/#3. The signatures below are the contract the CLI, the worker and
- * the extension code against.)
+ * dataset and checkpoint loading → features → the core verdict → findings on the config's keys.
+ * User-input problems become findings (never exceptions); only cancellation and programmer
+ * errors throw.
  */
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import type { AnalysisReport } from '../core/model/analysis';
-import type { RunControl } from '../core/model/progress';
-import type { BackendPreference } from './backend';
+import type { NormalizedConfig, SourceValue, Strategy } from '../core/model/config';
+import type { Finding } from '../core/model/finding';
+import { CancelledError, throwIfAborted, type RunControl } from '../core/model/progress';
+import { FILE_START } from '../core/model/range';
+import { analyzeTransfer, type LayerFeatures } from '../core/analysis/analyze';
+import { verdictFindings } from '../core/analysis/findings';
+import { makeTarget, oneHot, type Learner } from '../core/analysis/learners';
+import { minNormFineTuneLearner, minNormScratchLearner } from '../core/analysis/linearArms';
+import type { Matrix } from '../core/linalg/matrix';
+import { DatasetError, CheckpointError } from '../core/formats/errors';
+import { initBackend, type BackendPreference } from './backend';
+import { readTable } from './readers/table';
+import { loadCheckpoint } from './readers/checkpoint';
+import { staticCheck } from './resolve';
+import { isLinearModel, networkLearner } from './training';
 
 export interface AnalyzeOptions {
   /** Upper bound on target rows used by the analysis (stratified sample). Default 2000. */
@@ -25,6 +40,184 @@ export interface AnalyzeOptions {
   readonly profiles?: readonly unknown[];
   /** Environment for `${oc.env:…}` and HF_HOME resolution (defaults to process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Config text to analyse instead of reading the file (unsaved editor buffers). */
+  readonly text?: string;
+  /** Analyse this checkpoint instead of the one the config names (ranking candidates). */
+  readonly checkpointOverride?: string;
 }
 
-export declare function analyzeConfigFile(file: string, options: AnalyzeOptions, control?: RunControl): Promise<AnalysisReport>;
+const DEFAULT_MAX_SAMPLES = 2000;
+/** Default soft budget: optional curve points of trained networks stop after 60% of it. */
+const DEFAULT_TIME_BUDGET_MS = 30_000;
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+function finding(code: string, severity: Finding['severity'], message: string, at: SourceValue<unknown> | undefined, config: NormalizedConfig | undefined, file: string, field?: string): Finding {
+  return { code, severity, message, file: at?.file ?? config?.file ?? file, range: at?.keyRange ?? FILE_START, field };
+}
+
+function strategyOf(config: NormalizedConfig): Strategy {
+  return config.strategy?.value ?? 'full';
+}
+
+/** Runs the whole analysis for one config file. */
+export async function analyzeConfigFile(file: string, options: AnalyzeOptions = {}, control: RunControl = {}): Promise<AnalysisReport> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const progress = (step: string, message: string, fraction?: number) => control.onProgress?.({ step, message, fraction });
+  const env = options.env ?? process.env;
+  progress('config', 'reading config', 0);
+  let text = options.text;
+  if (text === undefined) {
+    try {
+      const bytes = await readFile(file);
+      if (bytes.length > MAX_CONFIG_BYTES) {
+        return { file, findings: [{ code: 'config-invalid-value', severity: 'error', file, range: FILE_START, message: `The config is ${bytes.length.toLocaleString('en-US')} bytes; configs over ${MAX_CONFIG_BYTES / 1024 / 1024} MB are not analysed.` }] };
+      }
+      text = bytes.toString('utf8');
+    } catch (e) {
+      return { file, findings: [{ code: 'config-syntax', severity: 'error', file, range: FILE_START, message: `Cannot read the config file: ${(e as Error).message}` }] };
+    }
+  }
+  const checked = await staticCheck(text, file, { workspaceRoot: options.workspaceRoot, env, keyMaps: options.profiles as never });
+  const findings: Finding[] = [...checked.findings];
+  const config = checked.config;
+  timings.staticChecks = performance.now() - t0;
+  throwIfAborted(control.signal);
+  if (!config) return { file, findings };
+  const blocking = findings.some((f) => f.severity === 'error' && (f.field === 'checkpoint' || f.field === 'dataset' || f.code === 'config-syntax' || f.code.startsWith('checkpoint-') || f.code.startsWith('dataset-') || f.code === 'label-column-missing'));
+  const ckRef = options.checkpointOverride ? { path: options.checkpointOverride, format: 'tfjs-layers' } : checked.resolved?.checkpoint;
+  const dsRef = checked.resolved?.dataset;
+  if (blocking || !ckRef || !dsRef || !config.checkpoint || !config.dataset) {
+    if (!config.checkpoint) findings.push(finding('config-invalid-value', 'info', 'No pretrained checkpoint is referenced: nothing to compare with training from scratch.', undefined, config, file, 'checkpoint'));
+    else if (!config.dataset) findings.push(finding('config-invalid-value', 'info', 'No training dataset is referenced: add train_file (or the profile\'s dataset key) to get a verdict.', config.checkpoint, config, file, 'dataset'));
+    return { file, findings };
+  }
+  if (ckRef.format !== 'tfjs-layers' && ckRef.format !== 'tfjs-graph' && !config.featuresFile) {
+    // staticCheck has already explained the unsupported format.
+    return { file, findings };
+  }
+
+  const seed = options.seed ?? 0;
+  const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
+  const backend = await initBackend(options.backend ?? 'auto');
+  throwIfAborted(control.signal);
+
+  // Dataset.
+  let t = performance.now();
+  progress('dataset', `reading ${dsRef.path}`, 0.05);
+  const task = config.task?.value === 'regression' ? 'regression' : config.task?.value === 'classification' ? 'classification' : undefined;
+  let table;
+  try {
+    table = await readTable(dsRef.path, { labelColumn: config.labelColumn?.value ?? 'label', task, maxRows: maxSamples, seed, signal: control.signal } as never);
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    if (e instanceof DatasetError) {
+      findings.push(finding(e.code, 'error', `${e.message}`, e.code === 'label-column-missing' ? config.labelColumn ?? config.dataset : config.dataset, config, file, 'dataset'));
+      return { file, findings };
+    }
+    throw e;
+  }
+  timings.dataset = performance.now() - t;
+  throwIfAborted(control.signal);
+
+  // Target.
+  const labels = table.labels;
+  const target = labels.kind === 'classes'
+    ? makeTarget('classification', oneHot(labels.values, labels.classNames.length), labels.values, labels.classNames.length)
+    : makeTarget('regression', labels.values);
+
+  // Checkpoint and features.
+  t = performance.now();
+  progress('checkpoint', `loading ${ckRef.path}`, 0.1);
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(ckRef.path, { maxBytes: options.maxBytes });
+  } catch (e) {
+    if (e instanceof CheckpointError) {
+      findings.push(finding(e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', e.message, config.checkpoint, config, file, 'checkpoint'));
+      return { file, findings };
+    }
+    throw e;
+  }
+  try {
+    timings.checkpoint = performance.now() - t;
+    const inputWidth = checkpoint.info.inputShape.slice(1).reduce((a: number, b: number) => a * (b > 0 ? b : 1), 1);
+    if (inputWidth !== table.features.cols) {
+      findings.push(finding('shape-mismatch', 'error', `The checkpoint expects ${inputWidth} input values per sample (shape [${checkpoint.info.inputShape.slice(1).join(', ')}]); ${dsRef.path} has ${table.features.cols} feature columns.\nPoint train_file at data with the checkpoint's input layout, or pick a checkpoint trained on it.`, config.dataset, config, file, 'dataset'));
+      return { file, findings };
+    }
+    t = performance.now();
+    progress('features', `extracting features of ${table.rowsUsed} rows`, 0.15);
+    const layerName = config.featureLayer?.value;
+    const features = await checkpoint.features(table.features, { layer: layerName });
+    timings.features = performance.now() - t;
+    throwIfAborted(control.signal);
+
+    // Per-layer features: the outputs of the weighted layers below the penultimate one.
+    let layerFeatures: LayerFeatures[] | undefined;
+    const weighted = checkpoint.info.layers.filter((l) => l.trainableParams > 0);
+    if (weighted.length >= 3) {
+      const names = weighted.slice(0, -1).map((l) => l.name).slice(-4);
+      const maps = await checkpoint.featuresAtLayers(table.features, names);
+      layerFeatures = names.map((name) => ({ layer: name, depth: weighted.findIndex((l) => l.name === name) + 1, features: maps.get(name)! })).filter((l) => l.features);
+    }
+
+    // Zero-shot: the pretrained head's outputs when they have the target's width (regression).
+    let zeroShot: Matrix | undefined;
+    const outWidth = checkpoint.info.outputShape[checkpoint.info.outputShape.length - 1];
+    if (target.task === 'regression' && outWidth === target.y.cols) zeroShot = await checkpoint.predict(table.features);
+
+    // The arms.
+    const strategy = strategyOf(config);
+    const lr = config.learningRate?.value ?? 1e-3;
+    const epochs = Math.max(5, Math.min(config.epochs?.value ?? 30, 60));
+    let scratchLearner: Learner | undefined;
+    const transferLearners: Learner[] = [];
+    const model = checkpoint.model as import('@tensorflow/tfjs-layers').LayersModel | undefined;
+    const layersModel = model && typeof (model as { getWeights?: unknown }).getWeights === 'function' && checkpoint.info.format === 'tfjs-layers' ? model : undefined;
+    if (layersModel && isLinearModel(layersModel)) {
+      scratchLearner = minNormScratchLearner(table.features, target);
+      if (zeroShot) transferLearners.push(minNormFineTuneLearner(table.features, target, zeroShot));
+    } else if (layersModel) {
+      const training = { learningRate: lr, epochs, batchSize: 32, seed, freezeLayers: typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : undefined };
+      scratchLearner = networkLearner('scratch', layersModel, table.features, target, training);
+      if (strategy === 'full') transferLearners.push(networkLearner('transfer:full', layersModel, table.features, target, training));
+      if (strategy === 'partial-freeze') {
+        const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : 1;
+        transferLearners.push(networkLearner('transfer:partial-freeze', layersModel, table.features, target, { ...training, freezeLayers: Math.max(0, weighted.length - trainable) }));
+      }
+    }
+
+    const analysis = await analyzeTransfer(
+      {
+        features,
+        inputs: table.features,
+        target,
+        plannedN: config.trainSize?.value ?? table.rowsTotal,
+        nSource: config.trainSize ? config.trainSize.keyPath : 'dataset rows',
+        strategy,
+        learningRate: config.learningRate?.value,
+        datasetRows: table.rowsTotal,
+        scratchLearner,
+        transferLearners,
+        layerFeatures,
+        zeroShotPredictions: zeroShot,
+        backend: backend.name,
+        seed,
+        checkpoint: { path: ckRef.path, format: checkpoint.info.format, layer: layerName ?? checkpoint.info.penultimateLayer, parameters: checkpoint.info.parameters },
+        dataset: { path: dsRef.path, format: table.format, rows: table.rowsTotal, columns: table.features.cols },
+        timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS,
+        now: () => performance.now(),
+        timings,
+      },
+      { signal: control.signal, onProgress: control.onProgress },
+    );
+    findings.push(...verdictFindings(analysis, config));
+    progress('done', `verdict: ${analysis.verdict}`, 1);
+    return { file, findings, analysis: { ...analysis, timings: { ...analysis.timings, total: performance.now() - t0 } }, finishedAt: new Date().toISOString() };
+  } finally {
+    checkpoint.dispose();
+  }
+}
+
+

@@ -187,7 +187,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const curveSizes = new Set<number>([nEval]);
   for (const f of [0.25, 0.5]) if (nEval * f >= minSize) curveSizes.add(Math.round(nEval * f));
   // Larger sizes, when the dataset has more rows than planned, show where the curves go (the
-  // crossover is often there). Cheap learners go up to 32×; trained networks up to 4×.
+  // crossover is often there). Cheap learners go up to 32×; trained networks up to 2×.
   for (let f = 2; f <= 32 && nEval * f <= sampleRows; f *= 2) curveSizes.add(Math.round(nEval * f));
   if (sampleRows > nEval * 1.5 && !curveSizes.has(sampleRows) && sampleRows <= nEval * 32) curveSizes.add(sampleRows);
   const sizes = [...curveSizes].sort((a, b) => a - b);
@@ -202,8 +202,8 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     throwIfAborted(control.signal);
     const rows = stratifiedSample(sampleRows, size, input.seed + size, target.classes);
     const overBudget = now() - started > budget * 0.6;
-    const learners = allLearners.filter((l) => !l.expensive || (!overBudget && size <= nEval * 4));
-    if (learners.length < allLearners.length) skippedExpensive = true;
+    const learners = allLearners.filter((l) => !l.expensive || (!overBudget && size <= nEval * 2));
+    if (overBudget && allLearners.some((l) => l.expensive && size <= nEval * 2)) skippedExpensive = true;
     progress('curves', `learning curve at n = ${size}`, 0.2 + (0.6 * ++done) / sizes.length);
     results.set(size, await crossValidate(learners, rows, target, size > nEval ? folds : Math.max(3, folds - 2), input.seed + 1, control));
     await yieldToEventLoop();
@@ -347,7 +347,7 @@ function findCrossover(tc: LearningCurve, sc: LearningCurve, tf: PowerLawFit, sf
   for (let i = 1; i < diffs.length; i++) {
     const a = diffs[i - 1]!;
     const b = diffs[i]!;
-    if (a.d === 0) return a.n;
+    if (a.d === 0 || b.d === 0) continue;
     if (Math.sign(a.d) !== Math.sign(b.d)) {
       const w = a.d / (a.d - b.d);
       return Math.round(Math.exp(Math.log(a.n) + w * (Math.log(b.n) - Math.log(a.n))));
@@ -355,6 +355,7 @@ function findCrossover(tc: LearningCurve, sc: LearningCurve, tf: PowerLawFit, sf
   }
   const lastN = diffs.length ? diffs[diffs.length - 1]!.n : nEval;
   const sign0 = Math.sign(evalPowerLaw(sf, lastN) - evalPowerLaw(tf, lastN));
+  if (sign0 === 0) return null;
   for (let k = 1; k <= 60; k++) {
     const n = lastN * 2 ** (k / 10);
     const s = Math.sign(evalPowerLaw(sf, n) - evalPowerLaw(tf, n));

@@ -1,0 +1,40 @@
+/** Human-readable text output of `transferlens analyze`. */
+import { relative } from 'node:path';
+import type { AnalysisReport } from '../../core/model/analysis';
+
+const n = (v: number) => Math.round(v).toLocaleString('en-US');
+const f3 = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
+
+export function toText(report: AnalysisReport, cwd: string): string {
+  const lines: string[] = [];
+  const rel = relative(cwd, report.file) || report.file;
+  lines.push(`TransferLens · ${rel}`);
+  const a = report.analysis;
+  if (a) {
+    const headline = a.verdict === 'positive' ? 'TRANSFER HELPS' : a.verdict === 'negative' ? 'NEGATIVE TRANSFER' : 'TOO CLOSE TO CALL';
+    lines.push('');
+    lines.push(`  Verdict at n=${n(a.n)} (${a.nSource}): ${headline}`);
+    lines.push(`  Gain (scratch − transfer ${a.curves.riskName}): ${f3(a.gain.mean)}  95% interval [${f3(a.gain.low)}, ${f3(a.gain.high)}]`);
+    lines.push(`  Crossover n*: ${a.crossoverN === null ? 'none in range' : '≈' + n(a.crossoverN)}`);
+    lines.push(`  Feature overlap Ω: ${a.overlap.value.toFixed(2)} [${a.overlap.low.toFixed(2)}, ${a.overlap.high.toFixed(2)}] (${a.overlap.method}); ${a.spectrum.directionsFor90 ?? '–'} of ${a.featureDim} directions carry 90% of the target; effective rank ${a.spectrum.effectiveRank.toFixed(1)}`);
+    lines.push(`  Recommendation: ${a.recommendation.strategy} — ${a.recommendation.reason}`);
+    const atN = a.curves.curves.map((c) => {
+      const p = c.points.find((pt) => pt.n === a.n);
+      return p ? `${c.id} ${p.risk.mean.toFixed(3)}` : undefined;
+    }).filter(Boolean);
+    lines.push(`  ${a.curves.riskName} at n: ${atN.join(' · ')}`);
+    if (a.mythCheck) lines.push(`  Myth check: inputs look ${a.mythCheck.naiveReading} (KL ${a.mythCheck.gaussianKl.toFixed(2)}, sliced W1 ${a.mythCheck.slicedWasserstein.toFixed(3)}, MMD² ${a.mythCheck.mmd.toFixed(3)}) — distances do not decide transfer.`);
+    if (a.logmeVsRaw !== undefined) lines.push(`  LogME(features) − LogME(raw inputs): ${f3(a.logmeVsRaw)} per sample`);
+    lines.push(`  Samples used: ${n(a.samplesUsed)} of ${a.datasetRows !== undefined ? n(a.datasetRows) : '?'} · backend ${a.backend} · ${n(a.timings.total ?? a.timings.analysis ?? 0)} ms`);
+    for (const note of a.notes) lines.push(`  note: ${note}`);
+  }
+  lines.push('');
+  if (report.findings.length === 0) lines.push('  No findings.');
+  for (const fd of report.findings) {
+    const where = `${relative(cwd, fd.file) || fd.file}:${fd.range.start.line + 1}:${fd.range.start.character + 1}`;
+    const [first, ...rest] = fd.message.split('\n');
+    lines.push(`  ${where}  ${fd.severity}  ${first}  [${fd.code}]`);
+    for (const r of rest) lines.push(`      ${r}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,150 @@
+/**
+ * Network arms of the verdict, trained with TensorFlow.js (method.md §3.3: "simulate the user's
+ * own training for both arms"): the checkpoint's own architecture trained from its default
+ * initialisation (scratch), and fine-tuned from the checkpoint's weights (full, or with the lower
+ * blocks frozen), with a new head when the output width differs. Same optimiser (Adam at the
+ * configured learning rate), loss, validation split and early stopping for both arms.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { matrix, type Matrix } from '../core/linalg/matrix';
+import type { Learner, Target } from '../core/analysis/learners';
+import { throwIfAborted, CancelledError } from '../core/model/progress';
+
+export interface TrainingOptions {
+  readonly learningRate: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Number of bottom layers kept frozen for the partial-freeze arm. */
+  readonly freezeLayers?: number;
+  readonly seed: number;
+}
+
+/** True when every layer is Dense with a linear activation (or an InputLayer): closed forms apply. */
+export function isLinearModel(model: tfl.LayersModel): boolean {
+  return model.layers.every((l) => {
+    const cls = l.getClassName();
+    if (cls === 'InputLayer') return true;
+    if (cls !== 'Dense') return false;
+    const act = (l.getConfig() as { activation?: string }).activation;
+    return act === undefined || act === 'linear';
+  });
+}
+
+/** Weighted (trainable-layer) layers, bottom to top, excluding the input layer. */
+function weightedLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
+  return model.layers.filter((l) => l.getClassName() !== 'InputLayer' && l.countParams() > 0) as tfl.layers.Layer[];
+}
+
+/**
+ * Builds the model to train: the checkpoint's architecture up to its penultimate layer plus a
+ * head of the target's width. `pretrained` copies the checkpoint's weights (fine-tuning);
+ * otherwise layers keep their fresh default initialisation (scratch).
+ */
+async function buildModel(checkpoint: tfl.LayersModel, target: Target, pretrained: boolean, freezeLayers: number): Promise<tfl.LayersModel> {
+  // Deserialising the topology gives the same architecture with its default initialisers.
+  const topology = checkpoint.toJSON(null, false) as unknown as tf.io.ModelJSON['modelTopology'];
+  const base = await tfl.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+  if (pretrained) base.setWeights(checkpoint.getWeights());
+  const outputs = target.task === 'classification' ? (target.numClasses ?? target.y.cols) : target.y.cols;
+  const lastOutShape = base.outputs[0]!.shape;
+  const lastWidth = lastOutShape[lastOutShape.length - 1];
+  let model: tfl.LayersModel;
+  const topLayer = base.layers[base.layers.length - 1]!;
+  const topAct = (topLayer.getConfig() as { activation?: string }).activation;
+  const wantAct = target.task === 'classification' ? 'softmax' : 'linear';
+  if (lastWidth === outputs && topLayer.getClassName() === 'Dense' && (topAct ?? 'linear') === wantAct) {
+    model = base;
+  } else {
+    const penultimate = base.layers[base.layers.length - 2]!;
+    let x = (penultimate.getClassName() === 'InputLayer' ? base.inputs[0] : penultimate.output) as tfl.SymbolicTensor;
+    if (x.shape.length > 2) x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
+    const head = tfl.layers.dense({ units: outputs, activation: wantAct, name: 'transferlens_head' }).apply(x) as tfl.SymbolicTensor;
+    model = tfl.model({ inputs: base.inputs, outputs: head });
+  }
+  const layers = weightedLayers(model);
+  layers.forEach((l, i) => (l.trainable = i >= freezeLayers || l.name === 'transferlens_head'));
+  return model;
+}
+
+function toTensor(m: Matrix, rows: Int32Array, inputShape: readonly (number | null)[]): tf.Tensor {
+  const cols = m.cols;
+  const data = new Float32Array(rows.length * cols);
+  for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = m.data[rows[r]! * cols + c]!;
+  const shape = [rows.length, ...inputShape.slice(1).map((d) => d ?? 1)];
+  const per = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (per !== cols) throw new RangeError(`the checkpoint expects inputs of shape [${inputShape.slice(1).join(', ')}] (${per} values), the dataset has ${cols} columns`);
+  return tf.tensor(data, shape);
+}
+
+/** One learner per arm. `id`: `scratch`, `transfer:full`, `transfer:partial-freeze`, `transfer:lp-ft`. */
+export function networkLearner(
+  id: 'scratch' | 'transfer:full' | 'transfer:partial-freeze' | 'transfer:lp-ft',
+  checkpoint: tfl.LayersModel,
+  inputs: Matrix,
+  target: Target,
+  options: TrainingOptions,
+): Learner {
+  const labels: Record<typeof id, string> = {
+    scratch: 'Scratch: the checkpoint architecture trained from default initialisation',
+    'transfer:full': 'Full fine-tune from the checkpoint',
+    'transfer:partial-freeze': `Fine-tune with the bottom ${options.freezeLayers ?? 0} layers frozen`,
+    'transfer:lp-ft': 'LP-FT: fit the head first, then fine-tune at lr/10',
+  };
+  const inputShape = checkpoint.inputs[0]!.shape;
+  return {
+    id,
+    label: labels[id],
+    expensive: true,
+    async fitPredict(train, test, control) {
+      throwIfAborted(control?.signal);
+      const freeze = id === 'transfer:partial-freeze' ? options.freezeLayers ?? 0 : 0;
+      const model = await buildModel(checkpoint, target, id !== 'scratch', freeze);
+      const xTrain = toTensor(inputs, train, inputShape);
+      const q = target.y.cols;
+      const yData = new Float32Array(train.length * q);
+      train.forEach((row, r) => yData.set(target.y.data.subarray(row * q, (row + 1) * q), r * q));
+      const yTrain = tf.tensor2d(yData, [train.length, q]);
+      const loss = target.task === 'classification' ? 'categoricalCrossentropy' : 'meanSquaredError';
+      const stopOnAbort = new tfl.CustomCallback({
+        onBatchEnd: async () => {
+          if (control?.signal?.aborted) model.stopTraining = true;
+        },
+      });
+      const fit = async (lr: number, epochs: number) => {
+        model.compile({ optimizer: tf.train.adam(lr), loss });
+        await model.fit(xTrain, yTrain, {
+          epochs,
+          // At most ~64 steps per epoch keeps a simulated fit within seconds on large n.
+          batchSize: Math.min(Math.max(options.batchSize, Math.ceil(train.length / 64)), train.length),
+          validationSplit: train.length >= 50 ? 0.1 : 0,
+          shuffle: true,
+          verbose: 0,
+          callbacks: train.length >= 50 ? [tfl.callbacks.earlyStopping({ monitor: 'val_loss', patience: 5 }), stopOnAbort] : [stopOnAbort],
+        });
+      };
+      try {
+        if (id === 'transfer:lp-ft') {
+          const layers = weightedLayers(model);
+          layers.forEach((l) => (l.trainable = l === layers[layers.length - 1]));
+          await fit(options.learningRate, options.epochs);
+          layers.forEach((l) => (l.trainable = true));
+          await fit(options.learningRate / 10, options.epochs);
+        } else {
+          await fit(options.learningRate, options.epochs);
+        }
+        if (control?.signal?.aborted) throw new CancelledError();
+        const xTest = toTensor(inputs, test, inputShape);
+        const pred = model.predict(xTest) as tf.Tensor;
+        const values = await pred.data();
+        xTest.dispose();
+        pred.dispose();
+        return matrix(test.length, target.y.cols, Float64Array.from(values));
+      } finally {
+        xTrain.dispose();
+        yTrain.dispose();
+        model.dispose();
+      }
+    },
+  };
+}
