@@ -47,12 +47,12 @@ async function buildWebviewBundle(): Promise<number> {
   return statSync(join(root, 'dist', 'webview.js')).size;
 }
 
-/** Comparable text of a rendered report: per section, its visible text without editor-only buttons. */
+/** Comparable text of a rendered report (runs in the page; DOM reached through globalThis because the Node tsconfig has no DOM types): per section, its visible text without editor-only buttons. */
 function sectionTexts(): Record<string, string> {
   const texts: Record<string, string> = {};
-  document.querySelectorAll<HTMLElement>('section[data-section]').forEach((section) => {
-    const clone = section.cloneNode(true) as HTMLElement;
-    clone.querySelectorAll('button, .plot-actions, .action-bar').forEach((element) => element.remove());
+  (globalThis as any).document.querySelectorAll('section[data-section]').forEach((section: any) => {
+    const clone = section.cloneNode(true) as any;
+    clone.querySelectorAll('button, .plot-actions, .action-bar').forEach((element: any) => element.remove());
     texts[`${section.dataset.section}:${section.dataset.status}`] = (clone.textContent ?? '').replace(/\s+/g, ' ').trim();
   });
   return texts;
@@ -90,22 +90,22 @@ test('report webview renders in Chromium without errors, in every theme, and the
         });
         // Registered before any page script, so even violations during parsing are caught.
         await page.addInitScript(() => {
-          document.addEventListener('securitypolicyviolation', (event) => {
-            (window as any).cspViolations = [...((window as any).cspViolations ?? []), `${event.violatedDirective} blocked ${event.blockedURI}`];
+          (globalThis as any).document.addEventListener('securitypolicyviolation', (event: any) => {
+            (globalThis as any).cspViolations = [...((globalThis as any).cspViolations ?? []), `${event.violatedDirective} blocked ${event.blockedURI}`];
           });
         });
         await page.goto(harness.url({ fixture, theme }));
         await page.waitForSelector('section[data-section="actions"]');
         const model = models[fixture]!;
-        const statuses = await page.$$eval('section[data-section]', (sections) => sections.map((section) => `${(section as HTMLElement).dataset.section}:${(section as HTMLElement).dataset.status}`));
+        const statuses = await page.$$eval('section[data-section]', (sections) => sections.map((section) => `${(section as any).dataset.section}:${(section as any).dataset.status}`));
         assert.deepEqual(statuses, SECTION_IDS.map((id) => `${id}:${model.sections[id].status}`), `${fixture}/${theme} sections`);
         const plots = await page.$$eval('svg.plot', (svgs) => svgs.map((svg) => svg.getBoundingClientRect().width));
         assert.equal(plots.length, SECTION_IDS.filter((id) => ['learningCurves', 'spectrum', 'perLayer', 'phaseDiagram'].includes(id) && model.sections[id].status === 'present').length);
         for (const width of plots) assert.ok(width > 300, `plot drawn at ${width}px`);
-        backgrounds[`${fixture}/${theme}`] = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        backgrounds[`${fixture}/${theme}`] = await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor);
         // Plot colours must come from the theme (a missing CSS class would paint lines black).
         if (model.sections.learningCurves.status === 'present') {
-          const stroke = await page.$eval('polyline.line.role-configured', (line) => getComputedStyle(line).stroke);
+          const stroke = await page.$eval('polyline.line.role-configured', (line) => (globalThis as any).getComputedStyle(line).stroke);
           assert.notEqual(stroke, 'none');
           assert.notEqual(stroke, 'rgb(0, 0, 0)');
         }
@@ -118,8 +118,8 @@ test('report webview renders in Chromium without errors, in every theme, and the
           await page.click('button[data-action="copyMarkdown"]');
           await page.click('button[data-action="exportSvg"][data-plot="learningCurves"]');
           await page.click('button[data-action="exportPng"][data-plot="phaseDiagram"]');
-          await page.waitForFunction(() => (window.transferlensMessages ?? []).some((message) => message.type === 'exportPng'));
-          const messages = (await page.evaluate(() => window.transferlensMessages ?? [])) as any[];
+          await page.waitForFunction(() => ((globalThis as any).transferlensMessages ?? []).some((message: any) => message.type === 'exportPng'));
+          const messages = (await page.evaluate(() => (globalThis as any).transferlensMessages ?? [])) as any[];
           assert.deepEqual(messages.map((message) => message.type), ['ready', 'rerun', 'copyMarkdown', 'exportSvg', 'exportPng']);
           const svg = messages[3].svg as string;
           assert.match(svg, /^<\?xml/);
@@ -138,7 +138,7 @@ test('report webview renders in Chromium without errors, in every theme, and the
           assert.match(live, /^2 of 27\. Full fine-tune \(configured\): n = 200/);
           // Hover/focus explanation of a score is reachable by keyboard.
           await page.focus('[aria-describedby="tip-score-logme"]');
-          const tip = await page.$eval('[aria-describedby="tip-score-logme"]', (element) => getComputedStyle(element, '::after').content);
+          const tip = await page.$eval('[aria-describedby="tip-score-logme"]', (element) => (globalThis as any).getComputedStyle(element, '::after').content);
           assert.match(tip, /marginal evidence/);
           const webviewTexts = await page.evaluate(sectionTexts);
 
@@ -164,16 +164,16 @@ test('report webview renders in Chromium without errors, in every theme, and the
           assert.deepEqual(standaloneProblems, []);
           await standalone.close();
         }
-        const violations = (await page.evaluate(() => (window as any).cspViolations ?? [])) as string[];
+        const violations = (await page.evaluate(() => (globalThis as any).cspViolations ?? [])) as string[];
         assert.deepEqual(violations, [], `${fixture}/${theme}: CSP violations`);
         assert.deepEqual(problems, [], `${fixture}/${theme}: console errors`);
 
         if (fixture === 'hurts' && (theme === 'light' || theme === 'dark')) {
           // README pictures: the top of the report (verdict and learning curves), at a small size.
-          await page.evaluate(() => window.scrollTo(0, 0));
+          await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
           const clip = await page.evaluate(() => {
-            const end = document.querySelector('section[data-section="learningCurves"] figcaption')!.getBoundingClientRect();
-            return { x: 0, y: 0, width: 1000, height: Math.ceil(end.bottom + window.scrollY + 3) };
+            const end = (globalThis as any).document.querySelector('section[data-section="learningCurves"] figcaption')!.getBoundingClientRect();
+            return { x: 0, y: 0, width: 1000, height: Math.ceil(end.bottom + (globalThis as any).scrollY + 3) };
           });
           mkdirSync(join(root, 'media', 'screenshots'), { recursive: true });
           const target = join(artifacts, `readme-${theme}.png`);
