@@ -50,6 +50,8 @@ export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferen
   const checkpoint = resolved.checkpoint;
   const inputShape = checkpoint?.shape;
   if (config.checkpoint && !config.featuresFile && inputShape && inputShape.length === 2 && typeof inputShape[1] === 'number' && dataset && columns && (dataset.format === 'csv' || dataset.format === 'jsonl')) {
+    // A missing label column is already an error; counting features without it would mislead.
+    const labelKnown = !config.labelColumn || columns.includes(config.labelColumn.value);
     const label = config.labelColumn?.value ?? (columns.includes('label') ? 'label' : undefined);
     const featureColumns = columns.filter((column) => column !== label);
     const numeric = new Set(dataset.numericColumns ?? featureColumns);
@@ -57,7 +59,7 @@ export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferen
     const tabular = featureColumns.every((column) => numeric.has(column));
     const featureCount = featureColumns.length;
     const width = inputShape[1];
-    if (tabular && featureCount !== width) {
+    if (labelKnown && tabular && featureCount !== width) {
       findings.push(on(config.checkpoint, 'shape-mismatch', 'error', 'checkpoint',
         `The checkpoint expects ${width} input features but ${datasetName} has ${featureCount} feature columns (all columns except the label${label ? ` '${label}'` : ''}). Use a dataset with the checkpoint's ${width} inputs in its order, or a checkpoint trained on these features.`,
         { inputWidth: width, featureCount }));

@@ -49,14 +49,16 @@ test('every static check lands on its exact key line', async () => {
     `config-invalid-value@${lineOf(text, 'num_train_epochs')}`,
     `dataset-too-small@${lineOf(text, 'max_train_samples')}`,
     `label-column-missing@${lineOf(text, 'label_column_name')}`,
-    `shape-mismatch@${lineOf(text, 'model_name_or_path')}`,
     `suspicious-learning-rate@${lineOf(text, 'learning_rate')}`,
   ].sort());
   const tooSmall = findings.find((f) => f.code === 'dataset-too-small')!;
   assert.match(tooSmall.message, /max_train_samples is 5000 but wide\.csv has 20 rows/);
   assert.equal(tooSmall.data?.suggestedValue, 20);
-  const shape = findings.find((f) => f.code === 'shape-mismatch')!;
-  assert.match(shape.message, /expects 4 input features but wide\.csv has 7 feature columns/);
+  // With the label column fixed, the width check speaks (6 features vs the checkpoint's 4).
+  const fixed = await check('huggingface/problems.yaml', base, text.replace('label_column_name: target', 'label_column_name: label'));
+  const shape = fixed.findings.find((f) => f.code === 'shape-mismatch')!;
+  assert.equal(shape.range.start.line, lineOf(text, 'model_name_or_path'));
+  assert.match(shape.message, /expects 4 input features but wide\.csv has 6 feature columns/);
   const label = findings.find((f) => f.code === 'label-column-missing')!;
   assert.match(label.message, /Column 'target' is not in wide\.csv \(columns: x1, x2, x3, x4, x5, x6, label\)/);
 });
@@ -160,7 +162,7 @@ test('suppressed codes are filtered, syntax errors never are', async () => {
   const text = readFileSync(join(FIXTURES, 'huggingface/problems.yaml'), 'utf8');
   const { findings } = await check('huggingface/problems.yaml', base, `# transferlens: disable=dataset-too-small,label-column-missing\n${text}`);
   assert.ok(!findings.some((f) => f.code === 'dataset-too-small' || f.code === 'label-column-missing'));
-  assert.ok(findings.some((f) => f.code === 'shape-mismatch'));
+  assert.ok(findings.some((f) => f.code === 'suspicious-learning-rate'));
   const broken = await check('huggingface/broken.yaml', base, `# transferlens: disable=config-syntax\n${fixture('huggingface/broken.yaml').text}`);
   assert.equal(broken.findings[0]?.code, 'config-syntax');
 });
