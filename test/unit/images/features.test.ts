@@ -11,6 +11,11 @@ import { extractImageFeatures, type ImageFeatureSource } from '../../../src/node
 import { FeatureCache } from '../../../src/node/cache/featureCache';
 import { defaultPreprocessing } from '../../../src/core/formats/imagePreprocess';
 import type { ProgressEvent } from '../../../src/core/model/progress';
+import type { LoadedCheckpoint } from '../../../src/node/readers/checkpoint';
+
+// Compile-time check: the checkpoint reader's loaded checkpoint is usable as an image feature source.
+const _checkpointFits: (c: LoadedCheckpoint) => ImageFeatureSource = (c) => c;
+void _checkpointFits;
 
 const fixture = join(__dirname, '..', '..', 'fixtures', 'images', 'folder');
 const shape = [8, 8, 3] as const;
