@@ -8,7 +8,7 @@
  *
  * Run `npm run build` first so dist/cli.js exists; without it only the baselines are scored.
  */
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/node/backend';
 import { benchmarkCases } from './cases';
@@ -26,6 +26,11 @@ async function main(): Promise<void> {
   const only = option('--only');
   const specs = benchmarkCases(quick).filter((s) => !only || s.id.includes(only));
   mkdirSync(casesDir, { recursive: true });
+  // Folders of cases no longer in the list (renamed specs) would only confuse readers: remove them.
+  const known = new Set(benchmarkCases(false).map((s) => s.id));
+  for (const name of readdirSync(casesDir)) {
+    if (!known.has(name) && existsSync(join(casesDir, name, 'truth.json'))) rmSync(join(casesDir, name), { recursive: true });
+  }
 
   if (!process.argv.includes('--score-only')) {
     const backend = await initBackend('wasm');

@@ -146,6 +146,10 @@ export async function scoreCases(options: ScoreOptions): Promise<void> {
   if (!cliPresent) console.log(`\nnote: ${options.cli} does not exist — scoring the baselines only (build with npm run build).`);
   for (const id of options.caseIds) {
     const folder = join(options.casesDir, id);
+    if (!existsSync(join(folder, 'truth.json'))) {
+      console.log(`${id}: not generated (run without --score-only) — skipped`);
+      continue;
+    }
     const truth = JSON.parse(readFileSync(join(folder, 'truth.json'), 'utf8')) as Truth;
     const baselines = baselineScores(folder, truth);
     const run = cliPresent ? runCli(options.cli, join(folder, 'config.yaml'), options.timeoutSeconds) : { error: 'CLI not built', seconds: 0 };
