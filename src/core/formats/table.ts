@@ -308,7 +308,9 @@ export class TableSampler {
       );
     }
     if (reason === 'empty') {
-      return new DatasetError('dataset-invalid', `${this.source}: line ${line}: ${role} '${column}' is empty; fill or drop missing values`, { line });
+      // JSONL rows can lack a key altogether (undefined); CSV cells can only be empty.
+      const what = cell === undefined ? 'missing' : 'empty';
+      return new DatasetError('dataset-invalid', `${this.source}: line ${line}: ${role} '${column}' is ${what}; fill or drop missing values`, { line });
     }
     return new DatasetError(
       'dataset-invalid',

@@ -119,6 +119,23 @@ test('streaming: a file larger than one chunk, with a multi-byte character acros
   }
 });
 
+test('an aborted signal stops reading', async () => {
+  const controller = new AbortController();
+  controller.abort(new Error('cancelled by test'));
+  await assert.rejects(readTable(fixture('classes.csv'), { labelColumn: 'species', maxRows: 10, seed: 0, signal: controller.signal }), /cancelled by test/);
+});
+
+test('JSONL rows missing a key are reported on their line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-readers-'));
+  try {
+    const path = join(dir, 'rows.jsonl');
+    writeFileSync(path, '{"a": 1, "b": 2, "label": "x"}\n\n{"a": 3, "label": "y"}\n');
+    await rejectsDataset(readTable(path, { labelColumn: 'label', maxRows: 10, seed: 0 }), 'dataset-invalid', 3, /rows\.jsonl: line 3: feature 'b' is missing/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('row counting without parsing values', async () => {
   assert.equal(await countTableRows(fixture('classes.csv')), 90);
   assert.equal(await countTableRows(fixture('classes.jsonl')), 90);
