@@ -339,7 +339,7 @@ function buildPhaseDiagram(analysis: TransferAnalysis): Section<PhaseDiagramSect
     negativeRegions: negativeRegions(noise, gammaMax),
     position,
     region,
-    source: 'closed form, method §5 (src/core/report/phase.ts)',
+    source: 'closed forms of method §5 (src/core/theory)',
     caption:
       `Where a frozen-feature probe beats (green) or loses to (red, hatched) min-norm scratch in the linear teacher–student theory, over feature overlap and n/d, at relative noise σ² = ${formatNumber(noise, 2)}. ` +
       `This config sits at overlap ${formatNumber(position.overlap, 2)} (${formatNumber(position.overlapLow, 2)}–${formatNumber(position.overlapHigh, 2)}), n/d = ${formatNumber(position.gamma, 3)}${clipped}: ${where}. ${comparison}`,

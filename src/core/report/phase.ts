@@ -10,39 +10,34 @@
  * negative for γ < 1 iff γ ∈ (γ−, γ+) with γ± = ½[(1+cos²θ−σ²) ± √((1+cos²θ−σ²)² − 4cos²θ)],
  * negative for γ > 1 iff γ > 1 + σ²/sin²θ.
  *
- * This is a tiny stand-in so the report does not depend on src/core/theory being finished;
- * when that module's phaseDiagram helper lands, the builder can switch to it (same formulas,
- * tested there against the paper's vectors).
+ * The formulas themselves live in src/core/theory (tested there against the paper's vectors);
+ * this file adapts them to the report's coordinates (overlap = cos²θ, aligned source) and traces
+ * the negative regions as polygons for the SVG.
  */
 import type { PhasePolygon } from './model';
+import { linearTransferNegativeAbove, linearTransferNegativeInterval, scratchRiskAsymptotic } from '../theory/index';
 
-/** Asymptotic min-norm scratch risk R_sc(γ) with relative noise σ². */
+const cosineOf = (overlap: number): number => Math.sqrt(Math.min(1, Math.max(0, overlap)));
+
+/** Asymptotic min-norm scratch risk R_sc(γ) with relative noise σ² (1 at γ = 0: the zero predictor). */
 export function scratchRisk(gamma: number, noise: number): number {
-  if (gamma === 1) return Infinity;
-  if (gamma < 1) return 1 - gamma + (noise * gamma) / (1 - gamma);
-  return noise / (gamma - 1);
+  return gamma <= 0 ? 1 : scratchRiskAsymptotic(gamma, noise);
 }
 
 /** Asymptotic gain of linear transfer over min-norm scratch, T_lt = R_sc − (1 − overlap). */
 export function linearTransferGain(overlap: number, gamma: number, noise: number): number {
-  return scratchRisk(gamma, noise) - (1 - overlap);
+  return scratchRisk(gamma, noise) - (1 - Math.min(1, Math.max(0, overlap)));
 }
 
 /** The γ < 1 interval where linear transfer loses, or null when there is none. */
 export function negativeIntervalBelowOne(overlap: number, noise: number): readonly [number, number] | null {
-  const b = 1 + overlap - noise;
-  const discriminant = b * b - 4 * overlap;
-  if (discriminant < 0 || b <= 0) return null;
-  const root = Math.sqrt(discriminant);
-  const low = Math.max(0, (b - root) / 2);
-  const high = Math.min(1, (b + root) / 2);
-  return high > low ? [low, high] : null;
+  const interval = linearTransferNegativeInterval(cosineOf(overlap), noise);
+  return interval === null ? null : [interval.low, interval.high];
 }
 
 /** The γ > 1 threshold above which linear transfer loses (∞ when overlap = 1). */
 export function negativeThresholdAboveOne(overlap: number, noise: number): number {
-  const misalignment = 1 - overlap;
-  return misalignment <= 0 ? Infinity : 1 + noise / misalignment;
+  return linearTransferNegativeAbove(cosineOf(overlap), noise);
 }
 
 /**
