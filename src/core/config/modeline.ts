@@ -3,6 +3,12 @@
  *
  *   # transferlens: profile=axolotl disable=dataset-too-small,suspicious-learning-rate
  *   # transferlens: checkpoint=model.init_args.ckpt dataset=data.init_args.root
+ *   # transferlens: features_file=feats/train.npy feature_layer=pool source_train_file=src.csv
+ *
+ * `field=key.path` redirects a field to another key; `features_file=`, `feature_layer=` and
+ * `source_train_file=` give the value itself, for trainers that reject unknown keys
+ * (LLaMA-Factory's and Axolotl's argument parsers fail on extra keys, so a comment is the only
+ * place these TransferLens-only settings can live).
  *
  * In JSON (no comments) the same settings go in a top-level `"$transferlens"` object:
  * `{"$transferlens": {"profile": "huggingface", "disable": ["dataset-too-small"]}}`.
@@ -17,6 +23,8 @@ export interface Modeline {
   readonly disable: string[];
   /** Field → key path overrides (tried before the profile's own paths). */
   readonly fields: Partial<Record<FieldName, string>>;
+  /** Values given directly in the modeline (features_file, feature_layer, source_train_file). */
+  readonly values: Partial<Record<'featuresFile' | 'featureLayer' | 'sourceTrainFile', { readonly value: string; readonly range: Range; readonly keyRange: Range }>>;
   /** Settings that were not understood, with where they were written. */
   readonly unknown: { readonly text: string; readonly range: Range }[];
 }
@@ -25,11 +33,7 @@ const MARKER = /^\s*#\s*transferlens\s*:(.*)$/i;
 
 /** Reads `# transferlens:` comment lines and the JSON `$transferlens` key. */
 export function readModeline(text: string, lines: LineIndex, root: TreeNode | undefined): Modeline {
-  const result: { profile?: { name: string; range: Range }; disable: string[]; fields: Partial<Record<FieldName, string>>; unknown: { text: string; range: Range }[] } = {
-    disable: [],
-    fields: {},
-    unknown: [],
-  };
+  const result: MutableModeline = { disable: [], fields: {}, values: {}, unknown: [] };
   let offset = 0;
   for (const line of text.split('\n')) {
     const match = MARKER.exec(line);
@@ -41,7 +45,10 @@ export function readModeline(text: string, lines: LineIndex, root: TreeNode | un
         const [whole, key, value] = setting;
         const start = bodyStart + setting.index;
         const range = lines.rangeAt(start, start + whole.length);
-        apply(result, key!, value!, range);
+        const valueRange = lines.rangeAt(start + key!.length + 1, start + whole.length);
+        const keyRange = lines.rangeAt(start, start + key!.length);
+        if (DIRECT_VALUES[key!]) result.values[DIRECT_VALUES[key!]!] = { value: value!, range: valueRange, keyRange };
+        else apply(result, key!, value!, range);
       }
     }
     offset += line.length + 1;
@@ -60,8 +67,22 @@ export function readModeline(text: string, lines: LineIndex, root: TreeNode | un
   return result;
 }
 
+type MutableModeline = {
+  profile?: { name: string; range: Range };
+  disable: string[];
+  fields: Partial<Record<FieldName, string>>;
+  values: Modeline['values'] & Record<string, unknown>;
+  unknown: { text: string; range: Range }[];
+};
+
+const DIRECT_VALUES: Record<string, 'featuresFile' | 'featureLayer' | 'sourceTrainFile'> = {
+  features_file: 'featuresFile',
+  feature_layer: 'featureLayer',
+  source_train_file: 'sourceTrainFile',
+};
+
 function apply(
-  result: { profile?: { name: string; range: Range }; disable: string[]; fields: Partial<Record<FieldName, string>>; unknown: { text: string; range: Range }[] },
+  result: MutableModeline,
   key: string,
   value: string,
   range: Range,

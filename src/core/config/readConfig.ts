@@ -156,6 +156,11 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
     }
   }
   profile.refine?.({ root, fields, extras, problems });
+  // Modeline values (features_file=… etc.) win over keys: they exist for trainers that reject extra keys.
+  for (const [field, given] of Object.entries(modeline.values)) {
+    if (!given) continue;
+    (fields as Record<string, SourceValue<unknown>>)[field] = { value: given.value, keyPath: `# transferlens: ${field}`, file, range: given.range, keyRange: given.keyRange };
+  }
 
   const config: NormalizedConfig = {
     file,

@@ -147,3 +147,15 @@ test('readConfig never throws, whatever the text (property)', () => {
     readConfig(parts.join(''), '/w/fuzz.yaml');
   }), { numRuns: 500, seed: 7 });
 });
+
+test('modeline values: features_file for trainers that reject unknown keys, with the value range', () => {
+  const text = 'model_name_or_path: m.pt\nstage: sft\ntemplate: llama3\ndataset: d\n# transferlens: features_file=feats/train.npy feature_layer=pool\n';
+  const { config, problems } = readConfig(text, '/w/lf.yaml');
+  assert.deepEqual(problems, []);
+  assert.equal(config?.profile, 'llama-factory');
+  assert.equal(config?.featuresFile?.value, 'feats/train.npy');
+  const line = 4;
+  const column = text.split('\n')[line]!.indexOf('feats/train.npy');
+  assert.deepEqual(config?.featuresFile?.range, { start: { line, character: column }, end: { line, character: column + 'feats/train.npy'.length } });
+  assert.equal(config?.featureLayer?.value, 'pool');
+});

@@ -26,12 +26,11 @@ export const ultralyticsProfile: BuiltinProfile = {
     pathBase: 'workspace',
   },
   extras: { fraction: ['fraction'] },
-  refine: ({ root, fields, problems }) => {
+  refine: ({ root, fields }) => {
     const freeze = firstOf(root, ['freeze']);
     if (!freeze) return;
     const count = numberOf(freeze.node);
     if (freeze.node.kind === 'seq' || (count !== undefined && count > 0)) fields.strategy = sourceValue(freeze, 'partial-freeze');
     else if (count === 0 || (freeze.node.kind === 'scalar' && freeze.node.value === null)) fields.strategy = sourceValue(freeze, 'full');
-    void problems;
   },
 };
