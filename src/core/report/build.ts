@@ -113,7 +113,8 @@ function buildHeadline(analysis: TransferAnalysis): Section<HeadlineSection> {
   if (!isFiniteNumber(gain?.mean)) return absent('The analysis did not produce a predicted gain.');
   const riskName = analysis.curves?.riskName || 'risk';
   const size = `${formatInteger(n)} training samples`;
-  const configured = `Reusing the checkpoint (${strategyLabel(analysis.strategy)}, as configured)`;
+  // The short label (no parenthetical gloss) keeps the sentence free of nested parentheses.
+  const configured = `Reusing the checkpoint (${strategyLabel(analysis.strategy).replace(/ \(.*\)$/, '')}, as configured)`;
   let verdictSentence: string;
   let badge: string;
   if (verdict === 'positive') {
