@@ -1,0 +1,110 @@
+/**
+ * LogME speed benchmark (a script, not a test): our LogME against the NumPy LogME of
+ * bench/logme_numpy.py on the same features in the same run, compute time only (file loading
+ * excluded), median of RUNS runs. N = 10,000, C = 10, D = 512 and 2048 by default.
+ *
+ *   npx tsx bench/logme-bench.ts [--dims 512,2048] [--runs 5] [--backend wasm|cpu] [--exact-max-d 1024]
+ *
+ * "ours" = float32 TF.js XᵀX on the chosen backend + float64 eigensolver and fixed point (what the
+ * CLI and worker use for large N); "ours-f64" = the exact float64 path (reported once, slower).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, type BackendPreference } from '../src/node/backend';
+import { writeNpy } from '../src/core/formats/npy';
+import { matrix } from '../src/core/linalg/matrix';
+import { tensorGram } from '../src/core/linalg/tensorGram';
+import { logme } from '../src/core/metrics/logme';
+import { oneHot } from '../src/core/metrics/input';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1]! : fallback;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Features with class structure and a decaying spectrum, like penultimate-layer activations. */
+function syntheticFeatures(n: number, d: number, classes: number, seed: number) {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state + 0.5) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const labels = Int32Array.from({ length: n }, (_, i) => i % classes);
+  const centres = Float64Array.from({ length: classes * d }, normal);
+  const features = matrix(n, d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const scale = 1 / Math.sqrt(1 + j / 16);
+      features.data[i * d + j] = Math.max(0, scale * (centres[labels[i]! * d + j]! + normal()));
+    }
+  }
+  return { features, labels };
+}
+
+async function main(): Promise<void> {
+  const n = 10000;
+  const classes = 10;
+  const dims = option('dims', '512,2048').split(',').map(Number);
+  const runs = Number(option('runs', '5'));
+  const backend = await initBackend(option('backend', 'wasm') as BackendPreference);
+  const directory = mkdtempSync(join(tmpdir(), 'logme-bench-'));
+  console.log(`backend ${backend.name}; N=${n}, C=${classes}, runs=${runs}`);
+  try {
+    for (const d of dims) {
+      const { features, labels } = syntheticFeatures(n, d, classes, d);
+      const featuresPath = join(directory, `f${d}.npy`);
+      const labelsPath = join(directory, `y${d}.npy`);
+      writeFileSync(featuresPath, writeNpy({ shape: [n, d], dtype: 'float32', data: features.data }));
+      writeFileSync(labelsPath, writeNpy({ shape: [n], dtype: 'int64', data: labels }));
+      // Both sides see the same float32-representable values.
+      for (let i = 0; i < features.data.length; i++) features.data[i] = Math.fround(features.data[i]!);
+      const targets = oneHot(labels, classes);
+      const numpy = JSON.parse(execFileSync('python3', [join(__dirname, 'logme_numpy.py'), featuresPath, labelsPath, String(runs)], { encoding: 'utf8' }));
+      const times: number[] = [];
+      let score = NaN;
+      logme(features, targets, { gram: tensorGram }); // warm-up (WASM compilation, first allocation)
+      for (let r = 0; r < runs; r++) {
+        const start = performance.now();
+        score = logme(features, targets, { gram: tensorGram }).score;
+        times.push(performance.now() - start);
+      }
+      // The exact float64 path is slow at large D (JS Gram); run it once, and only up to --exact-max-d.
+      let exact = NaN;
+      let exactMs = NaN;
+      if (d <= Number(option('exact-max-d', '1024'))) {
+        const start64 = performance.now();
+        exact = logme(features, targets).score;
+        exactMs = performance.now() - start64;
+      }
+      const ours = median(times);
+      console.log(JSON.stringify({
+        d,
+        oursMs: Math.round(ours),
+        oursFloat64Ms: Math.round(exactMs),
+        numpyReferenceMs: Math.round(numpy.reference.median_ms),
+        numpyEighMs: Math.round(numpy.eigh.median_ms),
+        ratioVsReference: +(ours / numpy.reference.median_ms).toFixed(2),
+        ratioVsEigh: +(ours / numpy.eigh.median_ms).toFixed(2),
+        scores: { ours: score, oursFloat64: exact, numpyReference: numpy.reference.score, numpyEigh: numpy.eigh.score },
+        relativeDifferenceFloat32VsFloat64: Math.abs(score - exact) / Math.abs(exact),
+        numpy: numpy.numpy,
+      }));
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
