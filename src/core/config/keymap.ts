@@ -181,7 +181,9 @@ function convertField(field: FieldName, located: Located): { value?: unknown; pr
 
 /** Matches a value's text against a value-map rule's keys. */
 export function mapValue(text: string, map: Readonly<Record<string, string>>): string | undefined {
-  const lower = text.trim().toLowerCase();
+  let lower = text.trim().toLowerCase();
+  // PyYAML (Hydra, Lightning, torchtune) reads YAML 1.1 booleans; the yaml package reads 1.2.
+  if ('true' in map || 'false' in map) lower = ({ yes: 'true', on: 'true', no: 'false', off: 'false' } as Record<string, string>)[lower] ?? lower;
   for (const [key, target] of Object.entries(map)) {
     if (key.length > 2 && key.startsWith('/') && key.endsWith('/')) {
       try {

@@ -159,3 +159,9 @@ test('modeline values: features_file for trainers that reject unknown keys, with
   assert.deepEqual(config?.featuresFile?.range, { start: { line, character: column }, end: { line, character: column + 'feats/train.npy'.length } });
   assert.equal(config?.featureLayer?.value, 'pool');
 });
+
+test('YAML 1.1 booleans (yes/no/on/off) count as booleans in value maps, as PyYAML reads them', () => {
+  const text = '# transferlens: profile=hydra\nmodel:\n  freeze_backbone: yes\n';
+  assert.equal(readConfig(text, '/w/h.yaml').config?.strategy?.value, 'linear-probe');
+  assert.equal(readConfig(text.replace('yes', 'off'), '/w/h.yaml').config?.strategy?.value, 'full');
+});
