@@ -10,6 +10,7 @@
  * CancelledError (the worker supersedes it on its side too).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { AnalysisReport } from '../../core/model/analysis';
 import { CancelledError, type ProgressEvent } from '../../core/model/progress';
 import type { AnalyzeOptions } from '../pipeline';
@@ -64,6 +65,11 @@ export interface WorkerHostOptions {
   readonly restartWindowMs?: number;
   /** Extra time past a request's budget before the host cancels it: max(this, budget / 2). Default 5 s. */
   readonly budgetGraceMs?: number;
+  /**
+   * Run the worker at a lower OS scheduling priority (nice +10) so that, on a busy machine, the
+   * editor's own process still gets the CPU first. Default true.
+   */
+  readonly lowPriority?: boolean;
 }
 
 export interface RequestControl {
@@ -321,6 +327,13 @@ export class WorkerHost {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    if ((this.options.lowPriority ?? true) && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 10);
+      } catch (error) {
+        this.options.logger.debug(`could not lower the worker's priority: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     const running: Running = { child, pid: child.pid, stderrTail: '', lastPongAt: Date.now() };
     this.running = running;
     this.options.logger.info(`started analysis worker ${child.pid ?? '?'} (${this.options.workerScript}${execArgv.length ? ' ' + execArgv.join(' ') : ''})`);
