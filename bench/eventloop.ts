@@ -13,6 +13,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { loadavg, cpus } from 'node:os';
 import { WorkerHost } from '../src/node/worker/host';
+import { initBackend } from '../src/node/backend';
+import { analyzeConfigFile } from '../src/node/pipeline';
 
 const root = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -68,8 +70,6 @@ async function main(): Promise<void> {
   await host.dispose();
 
   if (!args.includes('--no-inprocess')) {
-    const { initBackend } = await import('../src/node/backend');
-    const { analyzeConfigFile } = await import('../src/node/pipeline');
     await initBackend('auto');
     const inProcess = monitorEventLoopDelay({ resolution: 5 });
     inProcess.enable();
