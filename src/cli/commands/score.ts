@@ -4,6 +4,11 @@
  *
  *   transferlens score --features F.npy --labels Y.(npy|csv) [--source-probs P.npy]
  *                      [--task classification|regression] [--scores logme,leep] [--format json|text]
+ *                      [--exact]
+ *
+ * When N·D² ≥ 2·10⁸ the Gram matrix XᵀX is computed in float32 with TensorFlow.js (WASM) and the
+ * rest in float64 (scores then agree with the float64 path to about 1e-6 relative); --exact keeps
+ * everything in float64.
  *
  * Prints {"scores": {...}, "timings": {...}} (plus "errors", "warnings" when non-empty); timings
  * are compute milliseconds per score, file loading excluded. Exit codes: 0 at least one score
@@ -19,6 +24,9 @@ import { parseCsv } from '../../core/formats/csv';
 import { matrix, type Matrix } from '../../core/linalg/matrix';
 import { computeScores, SCORE_KEYS } from '../../core/metrics/registry';
 import { ScoreInputError, type ScoreInput, type ScoreTask } from '../../core/metrics/input';
+import { gram } from '../../core/linalg/products';
+import { adaptiveGram, LARGE_GRAM_WORK } from '../../core/linalg/tensorGram';
+import { initBackend } from '../../node/backend';
 
 /** Streams accepted: the CLI's full io or just the two writers (tests, other callers). */
 export type ScoreIo = Pick<CliIo, 'stdout' | 'stderr'> & Partial<Pick<CliIo, 'cwd'>>;
@@ -117,7 +125,7 @@ function formatText(result: ReturnType<typeof computeScores>): string {
 /** Runs `transferlens score`; returns the exit code. Never throws on user input. */
 export async function runScore(argv: readonly string[], io: ScoreIo): Promise<number> {
   try {
-    const args = parseArgs(argv, { options: ['features', 'labels', 'source-probs', 'task', 'scores', 'format'], flags: [] });
+    const args = parseArgs(argv, { options: ['features', 'labels', 'source-probs', 'task', 'scores', 'format'], flags: ['exact'] });
     if (args.positionals.length) throw new UsageError(`score takes no positional arguments, got '${args.positionals[0]}'`);
     const featuresPath = args.options.get('features');
     const labelsPath = args.options.get('labels');
@@ -137,7 +145,10 @@ export async function runScore(argv: readonly string[], io: ScoreIo): Promise<nu
     const sourcePath = args.options.get('source-probs');
     const sourceProbabilities = sourcePath ? readNpyMatrix(resolve(cwd, sourcePath), '--source-probs') : undefined;
     const input = buildInput(features, labels, taskOption, sourceProbabilities, labelsFile);
-    const result = computeScores(input, { scores });
+    // Large inputs: XᵀX in float32 on the TF.js backend (see tensorGram.ts); --exact keeps float64.
+    const large = features.rows * features.cols * features.cols >= LARGE_GRAM_WORK && !args.flags.has('exact');
+    if (large) await initBackend('auto');
+    const result = computeScores(input, { scores, gram: large ? adaptiveGram(gram) : undefined });
     if (format === 'json') {
       const output: Record<string, unknown> = { scores: result.scores, timings: result.timings };
       if (Object.keys(result.errors).length) output.errors = result.errors;

@@ -33,10 +33,13 @@ export function tensorGram(x: Matrix): Matrix {
   return out;
 }
 
+/** N·D² above which the float64 JavaScript Gram takes around a second or more. */
+export const LARGE_GRAM_WORK = 2e8;
+
 /**
  * A gram function for `ScoreOptions.gram`: float32 TF.js above `minimumWork` multiply-adds
  * (N·D², default 2·10⁸, where the float64 loop takes around a second), exact float64 below.
  */
-export function adaptiveGram(exact: (x: Matrix) => Matrix, minimumWork = 2e8): (x: Matrix) => Matrix {
+export function adaptiveGram(exact: (x: Matrix) => Matrix, minimumWork = LARGE_GRAM_WORK): (x: Matrix) => Matrix {
   return (x) => (x.rows * x.cols * x.cols >= minimumWork ? tensorGram(x) : exact(x));
 }
