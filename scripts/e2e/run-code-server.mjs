@@ -220,9 +220,12 @@ function startDriverBridge(getPage, runArtifacts) {
 function tally(lines) {
   const count = (word) => {
     const line = lines.find((l) => new RegExp(`^\\s*\\d+ ${word}`).test(l));
-    return line ? Number(line.trim().split(' ')[0]) : 0;
+    return line ? Number(line.trim().split(' ')[0]) : undefined;
   };
-  return { passed: count('passing'), failed: count('failing'), pending: count('pending') };
+  // A suite cut short by the time limit has no summary: count its ✔ and "N) title" lines.
+  const passed = count('passing') ?? lines.filter((l) => /^\s*✔/.test(l)).length;
+  const failed = count('failing') ?? lines.filter((l) => /^\s*\d+\) /.test(l)).length;
+  return { passed, failed, pending: count('pending') ?? 0 };
 }
 
 async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) {
@@ -361,6 +364,9 @@ async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) 
     liveProcessGroups.delete(child.pid);
     serverLog.end();
     bridge.close();
+    // The extension's own log (LogOutputChannel) and the extension host's live in the profile.
+    const logs = join(scratch, 'user-data', 'logs');
+    if (existsSync(logs)) cpSync(logs, join(runArtifacts, 'logs'), { recursive: true });
     if (!options.keep) rmSync(scratch, { recursive: true, force: true });
   }
   const counts = tally(suiteLines);

@@ -225,13 +225,27 @@ export async function waitForVerdict(
   accept: (diagnostic: vscode.Diagnostic) => boolean = () => true,
   timeoutMs = ANALYSIS_TIMEOUT_MS,
 ): Promise<vscode.Diagnostic> {
-  return waitFor(`a verdict diagnostic on ${path.basename(path.dirname(uri.fsPath))}/${path.basename(uri.fsPath)}`, () => {
-    const diagnostics = vscode.languages.getDiagnostics(uri);
-    const failed = diagnostics.find((d) => codeOf(d) === 'analysis-failed');
-    if (failed) throw new Error(`the analysis failed: ${failed.message}`);
-    return diagnostics.find((d) => VERDICT_CODES.includes(codeOf(d) ?? '') && accept(d));
-  }, timeoutMs, 200);
+  // Once an analysis has timed out without any ever succeeding, the analysis is broken, not
+  // slow: later waits are kept short so a broken build fails the suite in minutes, not hours.
+  const limit = verdictTimedOut && !verdictSeen ? Math.min(timeoutMs, 15_000) : timeoutMs;
+  try {
+    const found = await waitFor(`a verdict diagnostic on ${path.basename(path.dirname(uri.fsPath))}/${path.basename(uri.fsPath)}`, () => {
+      const diagnostics = vscode.languages.getDiagnostics(uri);
+      const failed = diagnostics.find((d) => codeOf(d) === 'analysis-failed');
+      if (failed) throw new Error(`the analysis failed: ${failed.message}`);
+      return diagnostics.find((d) => VERDICT_CODES.includes(codeOf(d) ?? '') && accept(d));
+    }, limit, 200);
+    verdictSeen = true;
+    return found;
+  } catch (error) {
+    verdictTimedOut = true;
+    const shown = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}: ${d.message}`).join(' | ') || 'none';
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; diagnostics shown: ${shown}`);
+  }
 }
+
+let verdictSeen = false;
+let verdictTimedOut = false;
 
 /** Key names of the training size and the checkpoint in the example configs. */
 export const TRAIN_SIZE_KEY = /^(\s*)(max_train_samples|max_samples)(\s*:\s*)(\d+)/;

@@ -14,6 +14,12 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
 
+const ORDER = ['activation', 'bridge', 'verdict', 'robustness', 'restricted'];
+function rank(file: string): number {
+  const index = ORDER.findIndex((prefix) => file.startsWith(prefix));
+  return index < 0 ? ORDER.length : index;
+}
+
 export function run(): Promise<void> {
   const mode = process.env.TRANSFERLENS_E2E_MODE ?? 'trusted';
   const grep = process.env.TRANSFERLENS_E2E_GREP;
@@ -33,8 +39,15 @@ export function run(): Promise<void> {
     .filter((name) => (mode === 'restricted' ? name.startsWith('restricted') : !name.startsWith('restricted')))
     // The bridge self-test needs the smoke extension; the product tests need the real one.
     .filter((name) => (smoke ? name.startsWith('activation') || name.startsWith('bridge') : !name.startsWith('bridge')))
-    .sort();
+    // The cheap checks first, then what a user sees, then the failure cases.
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const name of files) mocha.addFile(path.join(suiteDir, name));
+  // Print each failure's reason as it happens: the spec reporter prints them only at the end,
+  // which a runner that times out never reaches.
+  mocha.suite.afterEach(function () {
+    const current = this.currentTest;
+    if (current?.state === 'failed') console.log(`      ✖ ${current.title}: ${current.err?.message ?? 'failed'}`);
+  });
   console.log(`[transferlens-e2e] mode=${mode} files=${files.join(', ')}`);
 
   return new Promise((resolve, reject) => {
