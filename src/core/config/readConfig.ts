@@ -100,7 +100,7 @@ function withOverrides(keyMap: KeyMapProfile, modeline: Modeline): KeyMapProfile
 export function readConfig(text: string, file: string, options: ReadConfigOptions = {}): ConfigReadResult {
   const parsed = parseTree(text, file);
   const problems: Finding[] = [...parsed.problems];
-  if (parsed.problems.length > 0) return { config: undefined, problems };
+  if (parsed.root === undefined && parsed.problems.some((p) => p.code === 'config-syntax')) return { config: undefined, problems };
   const modeline = readModeline(text, parsed.lines, parsed.root);
   for (const unknown of modeline.unknown) {
     problems.push({

@@ -75,7 +75,14 @@ export function parseTree(text: string, file: string): ParsedDocument {
   const contents = document.contents as YamlNode | null;
   if (contents === null || contents === undefined) return { file, text, root: undefined, lines, problems };
   const anchors = new Map<string, YamlNode>();
-  const root = convert(contents, file, lines, undefined, anchors, 0);
+  const budget: Budget = { remaining: MAX_TREE_NODES, exceeded: false };
+  const root = convert(contents, file, lines, undefined, anchors, 0, budget);
+  if (budget.exceeded) {
+    problems.push({
+      code: 'config-invalid-value', severity: 'warning', file, range: FILE_START,
+      message: `Aliases (*name) expand this file to more than ${MAX_TREE_NODES.toLocaleString('en-US')} values; TransferLens read only the first ones. Remove the nested aliases.`,
+    });
+  }
   return { file, text, root, lines, problems };
 }
 
@@ -100,6 +107,13 @@ function describeYamlError(code: string, message: string): string {
 }
 
 const MAX_ALIAS_DEPTH = 32;
+/** Bound on the converted tree, so nested aliases ("billion laughs") cannot blow up time or memory. */
+export const MAX_TREE_NODES = 100_000;
+
+interface Budget {
+  remaining: number;
+  exceeded: boolean;
+}
 
 function convert(
   node: YamlNode,
@@ -108,8 +122,13 @@ function convert(
   keyRange: Range | undefined,
   anchors: Map<string, YamlNode>,
   depth: number,
+  budget: Budget,
 ): TreeNode {
   const range = rangeOf(node, lines);
+  if (--budget.remaining < 0) {
+    budget.exceeded = true;
+    return { kind: 'scalar', file, range, keyRange: keyRange ?? range, value: null, quoted: false };
+  }
   const ownKeyRange = keyRange ?? range;
   if (node.anchor) anchors.set(node.anchor, node);
   if (isAlias(node)) {
@@ -119,7 +138,7 @@ function convert(
     if (!target || depth > MAX_ALIAS_DEPTH) {
       return { kind: 'scalar', file, range, keyRange: ownKeyRange, value: null, quoted: false };
     }
-    const resolved = convert(target, file, lines, ownKeyRange, anchors, depth + 1);
+    const resolved = convert(target, file, lines, ownKeyRange, anchors, depth + 1, budget);
     return { ...resolved, range, keyRange: ownKeyRange } as TreeNode;
   }
   if (isMap(node)) {
@@ -132,7 +151,7 @@ function convert(
       const valueNode = pair.value as YamlNode | null;
       if (key === '<<' && valueNode) {
         // YAML merge key: copy the merged map's entries without overriding explicit ones.
-        const merged = convert(valueNode, file, lines, pairKeyRange, anchors, depth + 1);
+        const merged = convert(valueNode, file, lines, pairKeyRange, anchors, depth + 1, budget);
         const sources = merged.kind === 'seq' ? merged.items : [merged];
         for (const source of sources) {
           if (source.kind !== 'map') continue;
@@ -146,7 +165,7 @@ function convert(
         entries.set(key, { kind: 'scalar', file, range: { start: end, end }, keyRange: pairKeyRange, value: null, quoted: false });
         continue;
       }
-      entries.set(key, convert(valueNode, file, lines, pairKeyRange, anchors, depth + 1));
+      entries.set(key, convert(valueNode, file, lines, pairKeyRange, anchors, depth + 1, budget));
     }
     return { kind: 'map', file, range, keyRange: ownKeyRange, entries };
   }
@@ -154,7 +173,7 @@ function convert(
     const items: TreeNode[] = [];
     for (const item of node.items) {
       if (item === null || item === undefined) continue;
-      items.push(convert(item as YamlNode, file, lines, undefined, anchors, depth + 1));
+      items.push(convert(item as YamlNode, file, lines, undefined, anchors, depth + 1, budget));
     }
     return { kind: 'seq', file, range, keyRange: ownKeyRange, items };
   }

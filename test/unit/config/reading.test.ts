@@ -165,3 +165,13 @@ test('YAML 1.1 booleans (yes/no/on/off) count as booleans in value maps, as PyYA
   assert.equal(readConfig(text, '/w/h.yaml').config?.strategy?.value, 'linear-probe');
   assert.equal(readConfig(text.replace('yes', 'off'), '/w/h.yaml').config?.strategy?.value, 'full');
 });
+
+test('nested aliases ("billion laughs") are bounded: a warning, and the rest of the file still reads', () => {
+  let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i < 9; i++) text += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+  text = `model_name_or_path: m\ntrain_file: t.csv\n${text}`;
+  const { config, problems } = readConfig(text, '/w/bomb.yaml');
+  assert.equal(config?.checkpoint?.value, 'm');
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!.message, /Aliases \(\*name\) expand this file to more than 100,000 values/);
+});
