@@ -50,18 +50,15 @@ function requireSquareSymmetric(a: Matrix, what: string): void {
 
 /**
  * Reduces the symmetric matrix (a copy) to tridiagonal form T = QᵀAQ with Q = H₀H₁…H_{n-3}.
- * Works on the full square so every inner loop is a contiguous row; symmetry is kept exactly
- * by averaging the input's two triangles once at the start.
+ * Only the lower triangle is stored and updated, row by row, so every inner loop is contiguous
+ * and the memory traffic (this step is memory-bound for large n) is half that of full storage.
+ * Symmetry is exact by construction: the input's two triangles are averaged once.
  */
 function tridiagonalize(a: Matrix): Tridiagonal {
   const n = a.rows;
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = 0.5 * (a.data[i * n + j]! + a.data[j * n + i]!);
-      w[i * n + j] = v;
-      w[j * n + i] = v;
-    }
+    for (let j = 0; j <= i; j++) w[i * n + j] = 0.5 * (a.data[i * n + j]! + a.data[j * n + i]!);
   }
   const diagonal = new Float64Array(n);
   const offDiagonal = new Float64Array(n);
@@ -77,11 +74,14 @@ function tridiagonalize(a: Matrix): Tridiagonal {
 
   for (let k = 0; k < n - 2; k++) {
     const m = n - k - 1; // size of the trailing block
-    const rowK = k * n;
-    diagonal[k] = w[rowK + k]!;
-    const alpha = w[rowK + k + 1]!;
+    diagonal[k] = w[k * n + k]!;
+    // Column k below the diagonal (lower storage): entries w[(k+1+i)·n + k].
+    const alpha = w[(k + 1) * n + k]!;
     let sigma = 0;
-    for (let i = k + 2; i < n; i++) sigma += w[rowK + i]! * w[rowK + i]!;
+    for (let i = 1; i < m; i++) {
+      const x = w[(k + 1 + i) * n + k]!;
+      sigma += x * x;
+    }
     const vStart = reflectorStart[k]!;
     if (sigma === 0) {
       // Already tridiagonal in this column: the reflector is the identity.
@@ -96,25 +96,34 @@ function tridiagonalize(a: Matrix): Tridiagonal {
     tau[k] = t;
     offDiagonal[k] = beta;
     reflectors[vStart] = 1;
-    for (let i = 1; i < m; i++) reflectors[vStart + i] = w[rowK + k + 1 + i]! / v0;
+    for (let i = 1; i < m; i++) reflectors[vStart + i] = w[(k + 1 + i) * n + k]! / v0;
 
-    // p = τ·A₂₂·v over the trailing block (rows/cols k+1..n-1).
-    let pv = 0;
+    // p = τ·A₂₂·v from the lower triangle: row i contributes to p_i (row part) and p_j (column part).
+    p.fill(0, 0, m);
     for (let i = 0; i < m; i++) {
       const rowBase = (k + 1 + i) * n + k + 1;
+      const vi = reflectors[vStart + i]!;
       let s = 0;
-      for (let j = 0; j < m; j++) s += w[rowBase + j]! * reflectors[vStart + j]!;
-      p[i] = t * s;
+      for (let j = 0; j < i; j++) {
+        const value = w[rowBase + j]!;
+        s += value * reflectors[vStart + j]!;
+        p[j] += value * vi;
+      }
+      p[i] += s + w[rowBase + i]! * vi;
+    }
+    let pv = 0;
+    for (let i = 0; i < m; i++) {
+      p[i] = t * p[i]!;
       pv += p[i]! * reflectors[vStart + i]!;
     }
-    // w = p − (τ/2)(pᵀv)v, then A₂₂ ← A₂₂ − v wᵀ − w vᵀ (a symmetric rank-2 update).
+    // w = p − (τ/2)(pᵀv)v, then A₂₂ ← A₂₂ − v wᵀ − w vᵀ on the lower triangle.
     const halfTauPv = 0.5 * t * pv;
     for (let i = 0; i < m; i++) p[i] = p[i]! - halfTauPv * reflectors[vStart + i]!;
     for (let i = 0; i < m; i++) {
       const rowBase = (k + 1 + i) * n + k + 1;
       const vi = reflectors[vStart + i]!;
       const wi = p[i]!;
-      for (let j = 0; j < m; j++) {
+      for (let j = 0; j <= i; j++) {
         w[rowBase + j] = w[rowBase + j]! - vi * p[j]! - wi * reflectors[vStart + j]!;
       }
     }
@@ -122,7 +131,7 @@ function tridiagonalize(a: Matrix): Tridiagonal {
   if (n >= 2) {
     diagonal[n - 2] = w[(n - 2) * n + n - 2]!;
     diagonal[n - 1] = w[(n - 1) * n + n - 1]!;
-    offDiagonal[n - 2] = w[(n - 2) * n + n - 1]!;
+    offDiagonal[n - 2] = w[(n - 1) * n + n - 2]!;
   } else if (n === 1) {
     diagonal[0] = w[0]!;
   }
