@@ -39,7 +39,7 @@ export interface Resolved {
 }
 
 /** Text files up to this size get an exact row count (a fast newline scan). */
-export const EXACT_COUNT_LIMIT_BYTES = 32 * 1024 * 1024;
+export const EXACT_COUNT_LIMIT_BYTES = 8 * 1024 * 1024;
 const HEAD_BYTES = 1024 * 1024;
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff']);
 const MAX_IMAGE_FOLDER_ENTRIES = 200_000;
@@ -58,8 +58,19 @@ async function readHead(path: string, length: number, position = 0): Promise<Uin
 /** Rows of a line-based file: exact when small, else estimated from the head's average line length. */
 async function lineRows(path: string, size: number, head: Uint8Array, headerLines: number): Promise<{ rows: number; exact: boolean }> {
   if (size <= EXACT_COUNT_LIMIT_BYTES) {
-    const text = new TextDecoder().decode(head.length === size ? head : await readHead(path, size));
-    const lines = text.split('\n').filter((line) => line.trim() !== '').length;
+    const all = head.length === size ? head : await readHead(path, size);
+    const bytes = Buffer.from(all.buffer, all.byteOffset, all.length);
+    // Count non-blank lines on the bytes (no decoding, no per-line strings): a line counts when
+    // it holds more than an optional '\r'.
+    let lines = 0;
+    let start = 0;
+    while (start < bytes.length) {
+      let end = bytes.indexOf(10, start);
+      if (end === -1) end = bytes.length;
+      const length = end - start - (end > start && bytes[end - 1] === 13 ? 1 : 0);
+      if (length > 0 && !isBlank(bytes, start, start + length)) lines++;
+      start = end + 1;
+    }
     return { rows: Math.max(0, lines - headerLines), exact: true };
   }
   let newlines = 0;
@@ -77,6 +88,13 @@ function firstLineOf(head: Uint8Array): string {
   const text = new TextDecoder().decode(head.subarray(0, Math.min(head.length, 256 * 1024)));
   const end = text.indexOf('\n');
   return (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '').replace(/^\uFEFF/, '');
+}
+
+/** True when bytes [from, to) are only spaces and tabs (checked only for short lines). */
+function isBlank(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to - from > 16) return false;
+  for (let i = from; i < to; i++) if (bytes[i] !== 32 && bytes[i] !== 9) return false;
+  return true;
 }
 
 /** The header line and the first data line (CSV records are assumed not to span lines here). */
