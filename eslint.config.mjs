@@ -12,7 +12,7 @@ const noNodeBuiltins = { group: ['node:*', 'fs', 'path', 'child_process', 'os', 
 const noNodeDir = { group: ['**/node/*', '../node', '../../node'], message: 'src/core must not import src/node.' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'out/**', 'examples/**/*.js', 'media/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'out/**', 'examples/**/*.js', 'media/**', 'test/fixtures/**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -17,6 +17,7 @@ import { makeTarget, oneHot, type Learner } from '../core/analysis/learners';
 import { minNormFineTuneLearner, minNormScratchLearner } from '../core/analysis/linearArms';
 import type { Matrix } from '../core/linalg/matrix';
 import { DatasetError, CheckpointError } from '../core/formats/errors';
+import { computeScores } from '../core/metrics/registry';
 import { initBackend, type BackendPreference } from './backend';
 import { readTable } from './readers/table';
 import { loadCheckpoint } from './readers/checkpoint';
@@ -167,6 +168,23 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     const outWidth = checkpoint.info.outputShape[checkpoint.info.outputShape.length - 1];
     if (target.task === 'regression' && outWidth === target.y.cols) zeroShot = await checkpoint.predict(table.features);
 
+    // Classic transferability scores on the same sample, and LogME of the features against
+    // LogME of the raw inputs (a log Bayes factor per sample: the cheap sign pre-screen).
+    t = performance.now();
+    progress('scores', 'classic transferability scores', 0.2);
+    const scoreInput = labels.kind === 'classes' ? { labels: labels.values, task: 'classification' as const } : { targets: labels.values, task: 'regression' as const };
+    let scores: Record<string, number> | undefined;
+    let logmeVsRaw: number | undefined;
+    try {
+      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now() }).scores;
+      const raw = computeScores({ features: table.features, ...scoreInput }, { scores: ['logme'] }).scores.logme;
+      if (scores.logme !== undefined && raw !== undefined) logmeVsRaw = scores.logme - raw;
+    } catch (e) {
+      // Scores are supplementary: a failure here must not hide the verdict.
+      findings.push(finding('partial-analysis', 'info', `Classic scores were skipped: ${(e as Error).message}`, config.checkpoint, config, file, 'checkpoint'));
+    }
+    timings.scores = performance.now() - t;
+
     // The arms.
     const strategy = strategyOf(config);
     const lr = config.learningRate?.value ?? 1e-3;
@@ -202,6 +220,8 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
         transferLearners,
         layerFeatures,
         zeroShotPredictions: zeroShot,
+        scores,
+        logmeVsRaw,
         backend: backend.name,
         seed,
         checkpoint: { path: ckRef.path, format: checkpoint.info.format, layer: layerName ?? checkpoint.info.penultimateLayer, parameters: checkpoint.info.parameters },
