@@ -1,11 +1,11 @@
 /**
  * The instant tier: static checks of a config on every edit (debounced), in the extension host.
  * The config engine's `staticCheck(text, file, options)` (src/node/resolve, issue #5) reads only
- * file headers and metadata, so it is safe here. Until it is exported, this returns no findings;
- * switching it on is the one marked line below.
+ * file headers and metadata, so it is safe here.
  */
 import type { Finding } from '../core/model/finding';
 import type { AnalyzeOptions } from '../node/pipeline';
+import { staticCheck } from '../node/resolve';
 
 export interface StaticCheckResult {
   readonly findings: readonly Finding[];
@@ -13,9 +13,10 @@ export interface StaticCheckResult {
   readonly referencedFiles: readonly string[];
 }
 
-export async function runStaticCheck(_text: string, _file: string, _options: AnalyzeOptions): Promise<StaticCheckResult> {
-  // SWITCH: when src/node/resolve exports staticCheck, replace the line below with
-  //   const { config, resolved, findings } = await staticCheck(_text, _file, _options);
-  //   return { findings, referencedFiles: <paths from resolved> };
-  return { findings: [], referencedFiles: [] };
+export async function runStaticCheck(text: string, file: string, options: AnalyzeOptions): Promise<StaticCheckResult> {
+  const { resolved, findings } = await staticCheck(text, file, { workspaceRoot: options.workspaceRoot, env: options.env ?? process.env, keyMaps: options.profiles as never });
+  const referencedFiles = [resolved?.checkpoint, resolved?.dataset, resolved?.source, resolved?.features]
+    .filter((r): r is NonNullable<typeof r> => Boolean(r?.path))
+    .map((r) => r.path);
+  return { findings, referencedFiles };
 }

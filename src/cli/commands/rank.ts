@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { analyzeConfigFile } from '../../node/pipeline';
+import { rankCheckpoints } from '../../node/rank';
 import { choiceOption, intOption, parseArgs, UsageError } from '../args';
 import type { CliIo } from '../io';
 
@@ -51,23 +51,14 @@ export async function runRank(argv: readonly string[], io: CliIo): Promise<numbe
     return 2;
   }
   const config = resolve(io.cwd, args.positionals[0]!);
-  const rows = [];
-  for (const [i, checkpoint] of candidates.entries()) {
-    io.progress(`[${i + 1}/${candidates.length}] ${checkpoint}`);
-    const report = await analyzeConfigFile(config, { checkpointOverride: checkpoint, maxSamples: intOption(args, 'max-samples', 12), seed: intOption(args, 'seed', 0) ?? 0, timeBudgetMs: (intOption(args, 'time-budget', 1) ?? 0) * 1000 || undefined, workspaceRoot: io.cwd }, { signal: io.signal });
-    const a = report.analysis;
-    rows.push({
-      checkpoint,
-      verdict: a?.verdict ?? null,
-      gain: a?.gain ?? null,
-      overlap: a?.overlap.value ?? null,
-      recommendation: a?.recommendation.strategy ?? null,
-      scores: a?.scores ?? {},
-      problems: a ? [] : report.findings.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message.split('\n')[0]}`),
-    });
-  }
+  const ranked = await rankCheckpoints(
+    config,
+    candidates,
+    { maxSamples: intOption(args, 'max-samples', 12), seed: intOption(args, 'seed', 0) ?? 0, timeBudgetMs: (intOption(args, 'time-budget', 1) ?? 0) * 1000 || undefined, workspaceRoot: io.cwd },
+    { signal: io.signal, onProgress: (e) => io.progress(e.message) },
+  );
   io.progress('');
-  rows.sort((x, y) => (y.gain?.mean ?? -Infinity) - (x.gain?.mean ?? -Infinity));
+  const rows = ranked.map((r) => ({ ...r, problems: r.error ? [r.error] : [] }));
   if (format === 'json') {
     io.stdout(JSON.stringify({ config, candidates: rows }, null, 2) + '\n');
   } else {
@@ -77,5 +68,5 @@ export async function runRank(argv: readonly string[], io: CliIo): Promise<numbe
       io.stdout(`${String(i + 1).padStart(2)}. ${r.verdict ?? 'error'}  gain ${r.gain ? r.gain.mean.toFixed(3) : '—'}  overlap ${r.overlap?.toFixed(2) ?? '—'}  ${r.checkpoint}\n     ${r.problems.length ? r.problems.join('; ') : scores}\n`);
     });
   }
-  return rows.some((r) => r.verdict === null) ? 2 : 0;
+  return rows.some((r) => r.verdict === undefined) ? 2 : 0;
 }

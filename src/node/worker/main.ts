@@ -6,6 +6,7 @@
  */
 import { initBackend, type BackendPreference } from '../backend';
 import * as pipeline from '../pipeline';
+import { rankCheckpoints } from '../rank';
 import { runWorkerProcess } from './server';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -26,4 +27,5 @@ runWorkerProcess({
     }
     return analyzeConfigFile(file, options, control);
   },
+  rank: (file, candidates, options, control) => rankCheckpoints(file, candidates, options, control),
 });
