@@ -11,7 +11,7 @@ import type { NormalizedConfig, SourceValue, Strategy } from '../core/model/conf
 import type { Finding } from '../core/model/finding';
 import { CancelledError, throwIfAborted, type RunControl } from '../core/model/progress';
 import { FILE_START } from '../core/model/range';
-import { analyzeTransfer, type LayerFeatures } from '../core/analysis/analyze';
+import { analyzeTransfer, MIN_ROWS, type LayerFeatures } from '../core/analysis/analyze';
 import { verdictFindings } from '../core/analysis/findings';
 import { makeTarget, oneHot, type Learner } from '../core/analysis/learners';
 import { minNormFineTuneLearner, minNormScratchLearner } from '../core/analysis/linearArms';
@@ -120,6 +120,11 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   }
   timings.dataset = performance.now() - t;
   throwIfAborted(control.signal);
+
+  if (table.rowsUsed < MIN_ROWS) {
+    findings.push(finding('dataset-too-small', 'warning', `${table.rowsUsed} usable rows: at least ${MIN_ROWS} are needed for a cross-validated verdict.\nWith this little data no comparison of transfer and scratch is reliable; label more samples.`, config.trainSize ?? config.dataset, config, file, 'dataset'));
+    return { file, findings };
+  }
 
   // Target.
   const labels = table.labels;

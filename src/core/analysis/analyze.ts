@@ -81,7 +81,7 @@ const DISPLAY_Z = normalQuantile(0.95);
  */
 export const VERDICT_Z = normalQuantile(0.975);
 /** Below this many rows a CV fold is too small to say anything. */
-const MIN_ROWS = 12;
+export const MIN_ROWS = 12;
 
 function learnerRisk(cv: CvResult): Estimate {
   const se = nadeauBengioSe(cv.losses, cv.folds);
