@@ -66,11 +66,12 @@ suite('robustness', function () {
   test('a malformed config shows one clear diagnostic and no notification storm', async () => {
     const folder = copyExample('hurts', 'malformed');
     const file = path.join(folder, 'config.yaml');
-    // Break the YAML on the training-size line: an unclosed flow sequence.
+    // Break the YAML on the training-size line with a stray second colon (a common typo, and one
+    // the YAML parser reports on that very line).
     const text = fs.readFileSync(file, 'utf8').split('\n');
     const line = text.findIndex((l) => TRAIN_SIZE_KEY.test(l));
     assert.ok(line >= 0, 'the hurts example has no training-size key');
-    text[line] = text[line]!.replace(/:\s*(\d+)/, ': [$1');
+    text[line] = text[line]!.replace(/:\s*(\d+)/, ': $1: samples');
     fs.writeFileSync(file, text.join('\n'));
 
     const toastsBefore = driverUrl ? (await notificationToasts()).length : 0;
@@ -90,7 +91,7 @@ suite('robustness', function () {
 
     const syntax = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'transferlens' && codeOf(d) === 'config-syntax');
     assert.equal(syntax.length, 1, `expected one config-syntax diagnostic, got: ${problems.map((d) => `${codeOf(d)}: ${d.message}`).join(' | ')}`);
-    assert.equal(syntax[0]!.range.start.line, lineOf(editor.document, /:\s*\[\d+/), 'the syntax error points at the broken line');
+    assert.equal(syntax[0]!.range.start.line, lineOf(editor.document, /\d+: samples/), 'the syntax error points at the broken line');
     assert.ok(syntax[0]!.message.length > 10 && syntax[0]!.message.length < 300, `unclear message: ${syntax[0]!.message}`);
 
     if (driverUrl) {
