@@ -230,6 +230,8 @@ function tally(lines) {
 
 async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) {
   const runArtifacts = join(artifactsDir, mode);
+  // Start clean so a screenshot in the folder always comes from this run.
+  rmSync(runArtifacts, { recursive: true, force: true });
   mkdirSync(runArtifacts, { recursive: true });
   const scratch = mkdtempSync(join(root, '.vscode-test', `run-${mode}-`));
   const workspace = prepareWorkspace(join(scratch, 'workspace'));

@@ -54,7 +54,9 @@ async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.
 
 /** The preferred fix joined to `diagnostic` that carries a text edit, if any. */
 function preferredFixOf(actions: vscode.CodeAction[], diagnostic: vscode.Diagnostic): { fix: vscode.CodeAction; diagnostic: vscode.Diagnostic } | undefined {
-  const fix = actions.find((a) => a.isPreferred && a.edit && a.diagnostics?.some((d) => codeOf(d) === codeOf(diagnostic)));
+  // `vscode.executeCodeActionProvider` does not always carry `diagnostics` back, so an action
+  // without them counts as belonging to the diagnostic whose range was asked for.
+  const fix = actions.find((a) => a.isPreferred && a.edit && (a.diagnostics === undefined || a.diagnostics.some((d) => codeOf(d) === codeOf(diagnostic))));
   return fix ? { fix, diagnostic } : undefined;
 }
 
@@ -156,7 +158,8 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
     assert.equal(diagnostic.range.start.line, line);
   });
 
-  test('the preferred quick fix edits the right key, keeps comments, and undo reverts it', async () => {
+  test('the preferred quick fix edits the right key, keeps comments, and undo reverts it', async function () {
+    this.timeout(240_000); // up to two analyses
     const editor = await openExample('hurts', 'quickfix');
     const document = editor.document;
     const negative = await waitForVerdict(document.uri, isNegative);
@@ -174,13 +177,19 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
       const valueEnd = valueStart + /^[^\s#]+/.exec(text.slice(valueStart))![0].length;
       await editor.edit((b) => b.replace(new vscode.Range(line, valueStart, line, valueEnd), 'full'));
       await document.save();
+      let offered = '';
       found = await waitFor('a diagnostic with a preferred quick fix that edits the config', async () => {
+        offered = '';
         for (const diagnostic of vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'transferlens')) {
-          const fix = preferredFixOf(await quickFixes(document.uri, diagnostic.range), diagnostic);
+          const actions = await quickFixes(document.uri, diagnostic.range);
+          offered += `${codeOf(diagnostic)}@${diagnostic.range.start.line}: [${actions.map((a) => `${a.title}${a.isPreferred ? '*' : ''}${a.edit ? '(edit)' : ''}`).join(', ')}]; `;
+          const fix = preferredFixOf(actions, diagnostic);
           if (fix) return fix;
         }
         return undefined;
-      }, ANALYSIS_TIMEOUT_MS, 500);
+      }, Math.min(ANALYSIS_TIMEOUT_MS, 90_000), 500).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; offered: ${offered}`);
+      });
     }
     const { fix, diagnostic } = found;
     const before = document.getText();
