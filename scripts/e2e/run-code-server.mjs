@@ -253,6 +253,10 @@ async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) 
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',
     'chat.commandCenter.enabled': false,
+    // The scratch workspace lies inside the repo: keep Git's "open the parent repository?" prompt
+    // out of the screenshots and out of the notification counts.
+    'git.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
   }, null, 2));
 
   let page;
@@ -312,7 +316,7 @@ async function runWindow(mode, options, extensionPath, extensionId, suiteEntry) 
     const browserPid = browserServer.process().pid;
     liveProcessGroups.add(browserPid);
     browser = await withTimeout(chromium.connect(browserServer.wsEndpoint()), 30_000, 'a connection to Chromium');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 960 } });
     page = await context.newPage();
     const browserLog = createWriteStream(join(runArtifacts, 'browser-console.log'));
     page.on('console', (message) => browserLog.write(`[${message.type()}] ${message.text()}\n`));

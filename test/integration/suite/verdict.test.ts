@@ -127,12 +127,20 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
     assert.equal(final.spinning, false);
 
     if (driverUrl) {
-      // The editor screenshot: the warning's line under the cursor with its hover open.
+      // The editor screenshots: the whole config with the squiggle, CodeLens, status item and the
+      // Problems panel; then the warning's hover on the checkpoint key.
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      await vscode.window.showTextDocument(editor.document, { preserveFocus: false });
       editor.selection = new vscode.Selection(diagnostic.range.start, diagnostic.range.start);
       editor.revealRange(diagnostic.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      await vscode.commands.executeCommand('editor.action.showHover');
       await sleep(800);
       await screenshot('editor-warning');
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await sleep(800);
+      await screenshot('editor-warning-hover');
+      await vscode.commands.executeCommand('workbench.action.closePanel');
+      await vscode.commands.executeCommand('workbench.action.focusSideBar');
     }
   });
 
@@ -242,8 +250,14 @@ suite('the verdict in the editor (examples/hurts and examples/helps)', function 
     const snapshot = await waitFor('the report webview to render the verdict', () => webviewSnapshot('negative'), 30_000, 250);
     assert.ok(snapshot.svgCount + snapshot.canvasCount > 0, 'the report has no plot');
     assert.match(`${snapshot.text}\n${snapshot.html}`, /learning[- ]curve/i, 'the report has no learning-curve plot');
-    await sleep(500);
+    // Give the report the whole window for the screenshot.
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
+    await sleep(1000);
     await screenshot('report-in-vscode');
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
+    await vscode.commands.executeCommand('workbench.action.focusSideBar');
   });
 
   suiteTeardown(async () => {
