@@ -66,7 +66,9 @@ async function main() {
           ...(mode === 'trusted' ? ['--disable-workspace-trust'] : []),
         ],
       }).catch((error) => {
-        console.error(`[e2e-electron] ${mode}: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        const offline = /ENOTFOUND|ECONNREFUSED|EAI_AGAIN/.test(message);
+        console.error(`[e2e-electron] ${mode}: ${message}${offline ? ' (VS Code cannot be downloaded here: pass --vscode /path/to/code, or use npm run test:e2e, the code-server runner)' : ''}`);
         return 1;
       });
       if (code !== 0) failures++;
