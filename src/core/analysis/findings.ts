@@ -26,7 +26,10 @@ export function verdictFindings(a: TransferAnalysis, config: NormalizedConfig): 
   const risk = a.curves.riskName;
   const crossover = a.crossoverN !== null ? ` · crossover n≈${fmtN(a.crossoverN)}` : '';
   const rec = a.recommendation;
-  const recData = { strategy: rec.strategy, learningRate: rec.learningRate, freezeDepth: rec.freezeDepth, verdict: a.verdict };
+  // totalLayers: the deepest block the per-layer analysis read (the feature layer), so a quick fix
+  // can turn "freeze up to block d" into "train the top totalLayers − d blocks".
+  const totalLayers = a.perLayer?.length ? Math.max(...a.perLayer.map((l) => l.depth)) : undefined;
+  const recData = { strategy: rec.strategy, learningRate: rec.learningRate, freezeDepth: rec.freezeDepth, totalLayers, verdict: a.verdict };
   const details = `Predicted gain (scratch ${risk} − transfer ${risk}) at n=${fmtN(a.n)}: ${fmtGain(a.gain)}; feature overlap ${a.overlap.value.toFixed(2)} [${a.overlap.low.toFixed(2)}, ${a.overlap.high.toFixed(2)}]; ${fmtN(a.samplesUsed)} rows analysed on ${a.backend}.`;
 
   if (a.verdict === 'negative') {

@@ -10,7 +10,13 @@
  *   partial freeze → finetuning_type: freeze, freeze_trainable_layers: <trainable top blocks>
  *   LP-FT          → stage 1 of LP-FT = the linear probe above, with a comment for stage 2
  *   full           → finetuning_type: full
- * Training from scratch has no key in these formats, so it gets no edit (the report explains it).
+ *   scratch        → (YAML only) the checkpoint key's line is commented out as
+ *                    `# transferlens: train from scratch — was: <original line>`; Hugging Face
+ *                    scripts build a freshly initialised model from config_name / model_type when
+ *                    model_name_or_path is absent. JSON has no comments, so it gets no edit.
+ *
+ * A fix whose edits leave the text unchanged (e.g. "switch to full" on a config that already says
+ * full) is never offered.
  *
  * Finding payload read (`finding.data`): `strategy` or `recommendedStrategy` (RecommendedStrategy),
  * `learningRate` or `suggestedLearningRate` (number), `trainableLayers` (number) or `freezeDepth`
@@ -19,7 +25,7 @@
 import type { Finding } from '../model/finding';
 import type { RecommendedStrategy } from '../model/analysis';
 import {
-  parseConfigText, findTopLevelKey, findKeyAt, replaceValue, insertTopLevelKey, renderValue,
+  parseConfigText, findTopLevelKey, findKeyAt, replaceValue, insertTopLevelKey, renderValue, applyEdits,
   type ParsedConfigText, type TextEdit,
 } from './textEdits';
 
@@ -156,7 +162,9 @@ export function suppressCodeEdits(text: string, code: string): TextEdit[] | unde
   const lines = text.split('\n');
   for (let line = 0; line < lines.length; line++) {
     const match = MODELINE.exec(lines[line]!);
-    if (!match) continue;
+    // Only a line of `key=value` settings is a modeline to extend; prose after the marker (the
+    // scratch fix's "train from scratch — was: …") must not collect `disable=` settings.
+    if (!match || !/^\s*([^\s=]+=\S*(\s+[^\s=]+=\S*)*)?\s*$/.test(match[2]!)) continue;
     const disable = /disable=(\S*)/.exec(match[2]!);
     if (disable) {
       const codes = disable[1]!.split(',').filter(Boolean);
@@ -190,12 +198,60 @@ const STRATEGY_TITLES: Record<RecommendedStrategy, string> = {
   'scratch': 'Train from scratch',
 };
 
+/**
+ * Comments out the checkpoint key's line so the trainer starts from random initialisation:
+ * `# transferlens: train from scratch — was: <original line>` (undo restores the line). The key
+ * is the one at `at` (the finding's range) when it is a checkpoint key, else the first top-level
+ * checkpoint key. YAML only; undefined when there is no checkpoint key to comment out.
+ */
+export function trainFromScratchEdits(text: string, at?: Finding['range']): { edits: TextEdit[]; key: string } | undefined {
+  const parsed = parseConfigText(text);
+  if (!parsed || parsed.isJson) return undefined;
+  const atFinding = at ? findKeyAt(parsed, at.start) : undefined;
+  const located = atFinding && isCheckpointKey(atFinding.key) && atFinding.valueStart !== undefined
+    ? atFinding
+    : CHECKPOINT_KEYS.map((k) => findTopLevelKey(parsed, k)).find((k) => k !== undefined && k.valueStart !== undefined);
+  if (!located) return undefined;
+  const start = parsed.lines.positionAt(located.keyStart);
+  const valueEnd = parsed.lines.positionAt(located.valueEnd!);
+  // Only a block-style `key: value` that owns its line can be commented out as one line.
+  if (valueEnd.line !== start.line) return undefined;
+  const lineText = text.split('\n')[start.line]!.replace(/\r$/, '');
+  if (lineText.slice(0, start.character).trim() !== '') return undefined;
+  const newText = `${' '.repeat(start.character)}# transferlens: train from scratch — was: ${lineText.slice(start.character)}`;
+  return { edits: [{ range: { start: { line: start.line, character: 0 }, end: { line: start.line, character: lineText.length } }, newText }], key: located.key };
+}
+
+function isCheckpointKey(key: string): boolean {
+  return CHECKPOINT_KEYS.includes(key) || /(^|_)(checkpoint|ckpt|pretrained[a-z_]*)$/.test(key);
+}
+
+/** Title of the scratch fix: what is commented out and why that means scratch. */
+function scratchTitle(key: string, text: string): string {
+  if (key === 'model_name_or_path') {
+    const hasArchitecture = /^\s*(config_name|model_type)\s*:/m.test(text);
+    return `Train from scratch: comment out model_name_or_path (Hugging Face scripts then initialise a new model from config_name / model_type${hasArchitecture ? '' : ' — set one of them'})`;
+  }
+  return `Train from scratch: comment out ${key} so no pretrained weights are loaded`;
+}
+
 /** Which strategy a code's fix switches to when the payload does not say. */
 const STRATEGY_FOR_CODE: Readonly<Record<string, RecommendedStrategy>> = {
   'prefer-linear-probe': 'linear-probe',
   'prefer-lp-ft': 'lp-ft',
   'prefer-partial-freeze': 'partial-freeze',
+  'prefer-scratch': 'scratch',
 };
+
+/**
+ * The strategy a finding's fix switches to. `suspicious-learning-rate` carries the CONFIGURED
+ * strategy (not advice), so switching to it would change nothing; under full fine-tuning its
+ * message suggests LP-FT, which is what its second fix offers.
+ */
+function targetStrategy(finding: Finding): RecommendedStrategy | undefined {
+  if (finding.code === 'suspicious-learning-rate') return strategyFrom(finding.data) === 'full' ? 'lp-ft' : undefined;
+  return strategyFrom(finding.data) ?? STRATEGY_FOR_CODE[finding.code];
+}
 
 /**
  * Every text fix for a finding, the best one first and marked preferred. Editor-only actions
@@ -204,23 +260,32 @@ const STRATEGY_FOR_CODE: Readonly<Record<string, RecommendedStrategy>> = {
 export function fixesForFinding(finding: Finding, text: string): ProposedFix[] {
   const fixes: ProposedFix[] = [];
   const learningRate = numberFrom(finding.data, 'learningRate', 'suggestedLearningRate');
-  const strategy = strategyFrom(finding.data) ?? STRATEGY_FOR_CODE[finding.code];
+  const strategy = targetStrategy(finding);
   const lrFirst = finding.code === 'feature-distortion-risk' || finding.code === 'suspicious-learning-rate' || finding.field === 'learningRate';
 
+  // A fix that changes nothing is noise in the lightbulb menu (and a lie when marked preferred).
+  const offer = (title: string, edits: readonly TextEdit[] | undefined): void => {
+    if (edits && edits.length > 0 && applyEdits(text, edits) !== text) fixes.push({ title, code: finding.code, isPreferred: false, edits });
+  };
   const lrFix = (): void => {
     if (learningRate === undefined) return;
     const edits = setLearningRateEdits(text, learningRate, finding.field === 'learningRate' ? finding.range : undefined);
-    if (edits) fixes.push({ title: `Lower learning_rate to ${formatForTitle(learningRate)}`, code: finding.code, isPreferred: false, edits });
+    offer(`${learningRateVerb(text, learningRate, edits)} learning_rate to ${formatForTitle(learningRate)}`, edits);
   };
   const strategyFix = (): void => {
     if (!strategy) return;
+    if (strategy === 'scratch') {
+      const scratch = trainFromScratchEdits(text, finding.field === 'checkpoint' ? finding.range : undefined);
+      if (scratch) offer(scratchTitle(scratch.key, text), scratch.edits);
+      return;
+    }
     const trainableLayers = trainableLayersFrom(finding.data);
     const edits = switchStrategyEdits(text, { strategy, trainableLayers });
     if (!edits) return;
     const title = strategy === 'partial-freeze'
       ? `Freeze the lower blocks, train the top ${trainableLayers} (finetuning_type: freeze)`
       : STRATEGY_TITLES[strategy];
-    fixes.push({ title, code: finding.code, isPreferred: false, edits });
+    offer(title, edits);
   };
   if (lrFirst) {
     lrFix();
@@ -235,6 +300,16 @@ export function fixesForFinding(finding: Finding, text: string): ProposedFix[] {
     fixes.push({ title: `Suppress '${finding.code}' in this file`, code: finding.code, isPreferred: false, edits: suppress });
   }
   return fixes;
+}
+
+/** "Lower" or "Raise": the suggested rate can be either (LoRA and probes under-train at tiny rates). */
+function learningRateVerb(text: string, value: number, edits: readonly TextEdit[] | undefined): string {
+  const edit = edits?.[0];
+  if (!edit || edit.range.start.line !== edit.range.end.line) return 'Set';
+  const line = text.split('\n')[edit.range.start.line] ?? '';
+  const current = Number(line.slice(edit.range.start.character, edit.range.end.character).replace(/["']/g, ''));
+  if (!Number.isFinite(current) || edit.range.start.character === edit.range.end.character) return 'Set';
+  return value < current ? 'Lower' : value > current ? 'Raise' : 'Set';
 }
 
 function formatForTitle(value: number): string {

@@ -125,3 +125,71 @@ test('fixesForFinding: preferred fix first, keyed by the finding code', () => {
   assert.equal(verdictOnly.length, 1);
   assert.equal(verdictOnly[0]!.isPreferred, false);
 });
+
+test('no fix that leaves the text unchanged is offered: suspicious-learning-rate under full fine-tuning', () => {
+  // The finding carries the CONFIGURED strategy (full): "switch to full" would be a no-op.
+  const fixes = fixesForFinding(finding('suspicious-learning-rate', { strategy: 'full', suggestedLearningRate: 2e-5 }, 'learningRate', makeRange(5, 0, 5, 13)), yamlConfig);
+  assert.ok(!fixes.some((f) => /full fine-tuning/.test(f.title)), fixes.map((f) => f.title).join(' | '));
+  for (const fix of fixes) assert.notEqual(applyEdits(yamlConfig, fix.edits), yamlConfig, `${fix.title} changes the text`);
+  assert.match(fixes[0]!.title, /^Lower learning_rate to 2e-5/);
+  assert.equal(fixes[0]!.isPreferred, true);
+  assert.ok(fixes.some((f) => /LP-FT/.test(f.title)), 'the message suggests LP-FT as the alternative');
+
+  // The same holds for any code: a recommendation equal to what the config already says.
+  const alreadyFull = fixesForFinding(finding('too-close-to-call', { strategy: 'full' }), yamlConfig);
+  assert.deepEqual(alreadyFull.map((f) => f.title), ["Suppress 'too-close-to-call' in this file"]);
+  const alreadyThere = fixesForFinding(finding('feature-distortion-risk', { learningRate: 0.001 }, 'learningRate', makeRange(5, 0, 5, 13)), yamlConfig);
+  assert.ok(!alreadyThere.some((f) => /learning_rate/.test(f.title)), 'setting the rate it already has is not offered');
+  // A probe whose rate is too LOW is raised, and the title says so.
+  const raise = fixesForFinding(finding('suspicious-learning-rate', { strategy: 'linear-probe', suggestedLearningRate: 1e-3 }, 'learningRate', makeRange(5, 0, 5, 13)), yamlConfig.replace('0.001', '1.0e-6'));
+  assert.match(raise[0]!.title, /^Raise learning_rate to 0\.001/);
+  assert.equal(raise.filter((f) => /Switch|Freeze/.test(f.title)).length, 0);
+});
+
+test('prefer-partial-freeze gets an edit from the analysis payload (freezeDepth + totalLayers)', () => {
+  const fixes = fixesForFinding(finding('prefer-partial-freeze', { strategy: 'partial-freeze', freezeDepth: 2, totalLayers: 5, verdict: 'positive' }), yamlConfig);
+  assert.equal(fixes[0]!.isPreferred, true);
+  assert.match(fixes[0]!.title, /train the top 3/);
+  const after = parse(applyEdits(yamlConfig, fixes[0]!.edits));
+  assert.equal(after.finetuning_type, 'freeze');
+  assert.equal(after.freeze_trainable_layers, 3);
+  // Without the layer count there is nothing honest to write: no strategy edit, only suppression.
+  const withoutTotal = fixesForFinding(finding('prefer-partial-freeze', { strategy: 'partial-freeze', freezeDepth: 2 }), yamlConfig);
+  assert.ok(withoutTotal.every((f) => /Suppress/.test(f.title)));
+});
+
+test('negative transfer recommending scratch: a preferred fix comments out the checkpoint line', () => {
+  const checkpointRange = makeRange(1, 0, 1, 18);
+  const negative = { ...finding('negative-transfer', { strategy: 'scratch', verdict: 'negative' }, 'checkpoint', checkpointRange), severity: 'warning' as const };
+  const fixes = fixesForFinding(negative, yamlConfig);
+  assert.equal(fixes[0]!.isPreferred, true);
+  assert.match(fixes[0]!.title, /^Train from scratch: comment out model_name_or_path \(Hugging Face scripts then initialise a new model from config_name \/ model_type — set one of them\)/);
+  const after = applyEdits(yamlConfig, fixes[0]!.edits);
+  const lines = after.split('\n');
+  assert.equal(lines[1], '# transferlens: train from scratch — was: model_name_or_path: ./checkpoints/source/model.json  # pretrained');
+  assert.equal(lines.length, yamlConfig.split('\n').length, 'one line replaced, none added');
+  const parsed = parse(after);
+  assert.equal(parsed.model_name_or_path, undefined);
+  assert.equal(parsed.train_file, 'data/train.csv');
+  // Undo is the inverse edit: the original line comes back byte for byte.
+  assert.equal(after.replace(/# transferlens: train from scratch — was: /, ''), yamlConfig);
+  // The comment is not a modeline: suppression still creates its own line and reads back.
+  const suppressed = applyEdits(after, suppressCodeEdits(after, 'negative-transfer')!);
+  assert.match(suppressed, /^# transferlens: disable=negative-transfer\n/);
+  assert.match(suppressed, /was: model_name_or_path: \.\/checkpoints\/source\/model\.json {2}# pretrained$/m);
+  assert.deepEqual(suppressedCodes(suppressed), ['negative-transfer']);
+
+  // With config_name present the title does not ask for it; prefer-scratch (on the strategy key) finds the checkpoint key itself.
+  const withConfigName = yamlConfig.replace('train_file:', 'config_name: ./checkpoints/source\ntrain_file:');
+  const prefer = fixesForFinding(finding('prefer-scratch', { strategy: 'scratch' }, 'strategy'), withConfigName);
+  assert.match(prefer[0]!.title, /config_name \/ model_type\)$/);
+  assert.equal(parse(applyEdits(withConfigName, prefer[0]!.edits)).model_name_or_path, undefined);
+  // Other checkpoint keys, indented ones too.
+  const nested = 'model:\n  pretrained_checkpoint: ckpt/last.ckpt\n  lr: 0.1\n';
+  const nestedFix = fixesForFinding(finding('negative-transfer', { strategy: 'scratch' }, 'checkpoint', makeRange(1, 2, 1, 23)), nested);
+  assert.equal(applyEdits(nested, nestedFix[0]!.edits), 'model:\n  # transferlens: train from scratch — was: pretrained_checkpoint: ckpt/last.ckpt\n  lr: 0.1\n');
+  assert.match(nestedFix[0]!.title, /comment out pretrained_checkpoint/);
+  // JSON has no comments: no scratch edit, and nothing else pretends to be one.
+  const json = fixesForFinding(finding('negative-transfer', { strategy: 'scratch' }, 'checkpoint', makeRange(1, 2, 1, 22)), jsonConfig);
+  assert.deepEqual(json, []);
+});
