@@ -44,33 +44,5 @@ export async function loadLayersExtractor(modelJson: string, layer: string): Pro
   };
 }
 
-/**
- * The WASM backend has no Conv2DBackpropFilter kernel (training a CNN fails with "Kernel
- * 'Conv2DBackpropFilter' not registered"), but it has Conv3DBackpropFilterV2: a 2-D filter
- * gradient is the 3-D one with depth 1. Registers that bridge once; the CPU backend is ~50× slower
- * for the scratch CNN here.
- */
-export function registerWasmConv2dFilterGradient(): void {
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
-  const conv3d = tf.getKernel('Conv3DBackpropFilterV2', 'wasm');
-  const reshape = tf.getKernel('Reshape', 'wasm');
-  if (!conv3d || !reshape) throw new Error('wasm backend lacks Conv3DBackpropFilterV2 or Reshape');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const a = attrs as unknown as { strides: number | [number, number]; pad: 'valid' | 'same'; filterShape: [number, number, number, number] };
-      const strides = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
-      const [b, h, w, ci] = x.shape as [number, number, number, number];
-      const [, oh, ow, co] = dy.shape as [number, number, number, number];
-      const run = (k: tf.KernelConfig, i: tf.NamedTensorInfoMap, at: object): tf.TensorInfo => k.kernelFunc({ inputs: i, backend, attrs: at as tf.NamedAttrMap }) as tf.TensorInfo;
-      const x5 = run(reshape, { x }, { shape: [b, 1, h, w, ci] });
-      const dy5 = run(reshape, { x: dy }, { shape: [b, 1, oh, ow, co] });
-      const out5 = run(conv3d, { x: x5, dy: dy5 }, { strides: [1, strides[0], strides[1]], pad: a.pad, filterShape: [1, ...a.filterShape] });
-      const out = run(reshape, { x: out5 }, { shape: a.filterShape });
-      for (const t of [x5, dy5, out5]) (backend as { disposeData(dataId: object): void }).disposeData(t.dataId);
-      return out;
-    },
-  });
-}
+/** Moved to src/node/wasmKernels.ts (registered by initBackend); re-exported for the benchmarks. */
+export { registerWasmConv2dFilterGradient } from '../src/node/wasmKernels';

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join, dirname, sep } from 'node:path';
+import { registerWasmConv2dFilterGradient } from './wasmKernels';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -46,6 +47,8 @@ async function tryWasm(): Promise<void> {
   // A directory prefix without the platform fetch: Emscripten then reads the file with fs.
   wasm.setWasmPaths(dir.endsWith(sep) ? dir : dir + sep, false);
   if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
+  // WASM cannot train CNNs without this bridge (no Conv2DBackpropFilter kernel): see wasmKernels.ts.
+  registerWasmConv2dFilterGradient();
 }
 
 async function tryCpu(): Promise<void> {
