@@ -1,10 +1,12 @@
 /**
  * Browser test of the report webview on the static harness (headless Debian Chromium through
- * playwright-core): renders the fixtures in light, dark and high-contrast themes with no console
- * errors and no CSP violations, exercises the actions, keyboard navigation and plot export, saves
- * screenshots to test-artifacts/ (and, with TRANSFERLENS_UPDATE_SCREENSHOTS=1, the README pair to
- * media/screenshots/), and opens the
- * exported standalone HTML to check it shows the same content.
+ * playwright-core): renders the synthetic fixtures and the bundled examples' REAL reports
+ * (example-helps/-hurts.json, written by test/fixtures/reports/generate-examples.mjs from the
+ * shipped CLI) in light, dark and high-contrast themes with no console errors, no CSP violations
+ * and no overlapping legend labels (measured with the browser's own text boxes); exercises the
+ * actions, keyboard navigation and plot export; saves screenshots to test-artifacts/ (and, with
+ * TRANSFERLENS_UPDATE_SCREENSHOTS=1, the README pair — the real hurts example — to
+ * media/screenshots/); and opens the exported standalone HTML to check it shows the same content.
  * Run: node scripts/run-tests.mjs test/webview   (skips, saying why, without /usr/bin/chromium)
  */
 import { test } from 'node:test';
@@ -65,7 +67,13 @@ test('report webview renders in Chromium without errors, in every theme, and the
   console.log(`# dist/webview.js: ${(bundleBytes / 1024).toFixed(1)} KB`);
   mkdirSync(artifacts, { recursive: true });
 
-  const models: Record<string, ReportModel> = { helps: loadModel('helps'), hurts: loadModel('hurts'), failed: loadModel('failed') };
+  const models: Record<string, ReportModel> = {
+    helps: loadModel('helps'),
+    hurts: loadModel('hurts'),
+    failed: loadModel('failed'),
+    'example-helps': loadModel('example-helps'),
+    'example-hurts': loadModel('example-hurts'),
+  };
   const harness = await startHarness(models);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
@@ -103,6 +111,25 @@ test('report webview renders in Chromium without errors, in every theme, and the
         const plots = await page.$$eval('svg.plot', (svgs) => svgs.map((svg) => svg.getBoundingClientRect().width));
         assert.equal(plots.length, SECTION_IDS.filter((id) => ['learningCurves', 'spectrum', 'perLayer', 'phaseDiagram'].includes(id) && model.sections[id].status === 'present').length);
         for (const width of plots) assert.ok(width > 300, `plot drawn at ${width}px`);
+        // Legend labels, as the browser lays them out with the theme's real font, never overlap
+        // each other or leave their plot (the learning-curve legend used to).
+        const legendProblems = await page.$$eval('svg.plot', (svgs) => {
+          const found: string[] = [];
+          for (const svg of svgs as any[]) {
+            const viewBoxWidth = svg.viewBox.baseVal.width;
+            const boxes = [...svg.querySelectorAll('.legend-entry')].map((entry: any) => ({ box: entry.getBBox(), text: entry.textContent }));
+            for (const { box, text } of boxes) if (box.x + box.width > viewBoxWidth + 0.5) found.push(`${svg.dataset.plot}: '${text}' runs off the plot`);
+            for (let i = 0; i < boxes.length; i++) {
+              for (let j = i + 1; j < boxes.length; j++) {
+                const a = boxes[i]!.box;
+                const b = boxes[j]!.box;
+                if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) found.push(`${svg.dataset.plot}: '${boxes[i]!.text}' overlaps '${boxes[j]!.text}'`);
+              }
+            }
+          }
+          return found;
+        });
+        assert.deepEqual(legendProblems, [], `${fixture}/${theme}: legend`);
         backgrounds[`${fixture}/${theme}`] = await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor);
         // Plot colours must come from the theme (a missing CSS class would paint lines black).
         if (model.sections.learningCurves.status === 'present') {
@@ -169,8 +196,8 @@ test('report webview renders in Chromium without errors, in every theme, and the
         assert.deepEqual(violations, [], `${fixture}/${theme}: CSP violations`);
         assert.deepEqual(problems, [], `${fixture}/${theme}: console errors`);
 
-        if (fixture === 'hurts' && (theme === 'light' || theme === 'dark')) {
-          // README pictures: the top of the report (verdict and learning curves), at a small size.
+        if (fixture === 'example-hurts' && (theme === 'light' || theme === 'dark')) {
+          // README pictures: the top of the real hurts example's report (verdict and learning curves).
           await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
           const clip = await page.evaluate(() => {
             const end = (globalThis as any).document.querySelector('section[data-section="learningCurves"] figcaption')!.getBoundingClientRect();

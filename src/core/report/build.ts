@@ -39,10 +39,17 @@ import type {
 import { REPORT_SCHEMA_VERSION } from './model';
 import { linearTransferGain, negativeRegions } from './phase';
 import { scoreInfo } from './scores';
+import { fixesForFinding } from '../fixes/fixes';
 
 export interface ReportExtras {
   /** Result of ranking several checkpoints against this dataset (fills the candidates table). */
   readonly ranking?: RankingInput;
+  /**
+   * The config's current text. With it, "Apply fix" buttons are offered only for findings whose
+   * quick fix really edits this text (the same fixesForFinding the editor uses), labelled with
+   * the fix's title; without it (CLI export, old state) every finding with a payload is offered.
+   */
+  readonly configText?: string;
 }
 
 /** Most principal directions drawn in the spectrum plot; the caption states the total. */
@@ -82,7 +89,7 @@ export function buildReportModel(report: AnalysisReport, extras: ReportExtras = 
       scores: section(buildScores),
       candidates: buildCandidates(extras.ranking, analysis),
       details: present(buildDetails(report, findings)),
-      actions: present(buildActions(findings)),
+      actions: present(buildActions(findings, extras.configText)),
     },
   };
 }
@@ -509,20 +516,26 @@ function buildDetails(report: AnalysisReport, findings: readonly Finding[]): Det
 // ---------------------------------------------------------------------------------------------
 // Actions
 
-function buildActions(findings: readonly Finding[]): ActionsSection {
-  // A finding with a machine-readable payload is one the editor's code actions can apply.
+function buildActions(findings: readonly Finding[], configText?: string): ActionsSection {
+  // A finding with a machine-readable payload is one the editor's code actions can apply; with
+  // the config text at hand, only one whose preferred fix really changes it (no "fix" buttons
+  // that do nothing, e.g. "keep the linear probe" on a config that already says so).
+  const preferredFix = (finding: Finding): string | undefined =>
+    configText === undefined ? firstLine(finding.message) : fixesForFinding(finding, configText).find((fix) => fix.isPreferred)?.title;
   const fixable = findings.filter((finding) => finding.data !== undefined && Object.keys(finding.data).length > 0);
   const seen = new Set<string>();
   const actions: ReportAction[] = [];
   for (const finding of fixable) {
     if (seen.has(finding.code)) continue;
+    const fixTitle = preferredFix(finding);
+    if (fixTitle === undefined) continue;
     seen.add(finding.code);
     const title = CODES.get(finding.code)?.title ?? finding.code;
     actions.push({
       id: `applyFix:${finding.code}`,
       kind: 'applyFix',
       code: finding.code,
-      label: `Apply fix: ${firstLine(finding.message)}`,
+      label: `Apply fix: ${fixTitle}`,
       description: `${title} (line ${(finding.range?.start?.line ?? 0) + 1}); edits the config like the editor's quick fix.`,
       primary: actions.length === 0,
     });

@@ -100,24 +100,111 @@ function yAxis(ticks: readonly number[], scale: (value: number) => number, label
   return out;
 }
 
-/** Legend laid out below the plot in rows of up to three entries; returns markup and height used. */
-function legend(entries: readonly { readonly className: string; readonly label: string; readonly shape: 'line' | 'dashed' | 'box' | 'dot' }[], top: number): { markup: string; height: number } {
-  const perRow = 3;
-  const columnWidth = (frame.x1 - frame.x0 + MARGIN.right) / perRow;
+/** Font size of `.legend-label` in media/report.css, in SVG user units. */
+const LEGEND_FONT_SIZE = 11;
+const LEGEND_SWATCH = 24; // swatch (18) + gap before the label (6)
+const LEGEND_GAP = 18; // between entries on one row
+const LEGEND_LINE_HEIGHT = 15;
+const LEGEND_ROW_GAP = 4;
+
+/**
+ * Estimated rendered width of `text` at the legend's font size. The SVG is a string (no DOM to
+ * measure), so this uses per-character advance widths of a wide sans-serif (DejaVu Sans, the
+ * widest common UI font) and errs on the wide side: an over-estimate only costs a line break,
+ * an under-estimate makes labels overlap.
+ */
+export function estimateTextWidth(text: string, fontSize = LEGEND_FONT_SIZE): number {
+  let em = 0;
+  for (const character of text) {
+    if (character === ' ') em += 0.32;
+    else if (/[iljtf.,:;'|!()[\]{}]/.test(character)) em += 0.36;
+    else if (/[mwMW—@%]/.test(character)) em += 0.92;
+    else if (/[A-Z]/.test(character)) em += 0.72;
+    else if (/[0-9]/.test(character)) em += 0.64;
+    else em += 0.6;
+  }
+  return em * fontSize;
+}
+
+/** Splits `text` at spaces into lines no wider than `width` (a single over-long word gets its own line). */
+export function wrapText(text: string, width: number, fontSize = LEGEND_FONT_SIZE): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const candidate = current ? `${current} ${word}` : word;
+    if (current && estimateTextWidth(candidate, fontSize) > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = candidate;
+    }
+  }
+  if (current) lines.push(current);
+  return lines.length ? lines : [''];
+}
+
+interface LegendEntry {
+  readonly className: string;
+  readonly label: string;
+  readonly shape: 'line' | 'dashed' | 'box' | 'dot';
+}
+
+/** Where each legend entry goes: its row's top, its x, and its label's lines. */
+export interface LegendSlot {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly lines: readonly string[];
+}
+
+/**
+ * Flows legend entries left to right below the plot, starting a new row when the next entry's
+ * estimated width does not fit, and wrapping a label that is wider than a whole row onto several
+ * lines. Labels are long sentences here ("Scratch: the checkpoint architecture trained from
+ * default initialisation"), so fixed columns made them run into each other.
+ */
+export function layoutLegend(labels: readonly string[], top: number, left = frame.x0, right = WIDTH - 8): { slots: LegendSlot[]; height: number } {
+  const rowWidth = right - left;
+  const slots: LegendSlot[] = [];
+  let x = left;
+  let rowTop = top;
+  let rowLines = 1;
+  for (const label of labels) {
+    const oneLine = LEGEND_SWATCH + estimateTextWidth(label);
+    const lines = oneLine > rowWidth ? wrapText(label, rowWidth - LEGEND_SWATCH) : [label];
+    const width = LEGEND_SWATCH + Math.max(...lines.map((line) => estimateTextWidth(line)));
+    if (x > left && x + width > right) {
+      rowTop += rowLines * LEGEND_LINE_HEIGHT + LEGEND_ROW_GAP;
+      x = left;
+      rowLines = 1;
+    }
+    slots.push({ x, y: rowTop, width, lines });
+    rowLines = Math.max(rowLines, lines.length);
+    x += width + LEGEND_GAP;
+  }
+  const height = labels.length ? rowTop - top + rowLines * LEGEND_LINE_HEIGHT + 6 : 0;
+  return { slots, height };
+}
+
+/** Legend below the plot (see layoutLegend); returns markup and height used. */
+function legend(entries: readonly LegendEntry[], top: number): { markup: string; height: number } {
+  const layout = layoutLegend(entries.map((entry) => entry.label), top + 4);
   let markup = '<g class="legend">';
   entries.forEach((entry, index) => {
-    const x = frame.x0 + (index % perRow) * columnWidth;
-    const y = top + Math.floor(index / perRow) * 18;
+    const { x, y, lines } = layout.slots[index]!;
     const swatch =
       entry.shape === 'box'
         ? `<rect class="${entry.className}" x="${fixed(x)}" y="${y - 6}" width="18" height="10"/>`
         : entry.shape === 'dot'
           ? `<circle class="${entry.className}" cx="${fixed(x + 9)}" cy="${y - 1}" r="4"/>`
           : `<line class="${entry.className}${entry.shape === 'dashed' ? ' dashed' : ''}" x1="${fixed(x)}" x2="${fixed(x + 18)}" y1="${y - 1}" y2="${y - 1}"/>`;
-    markup += `<g class="legend-entry">${swatch}<text class="legend-label" x="${fixed(x + 24)}" y="${y}" dy="0.25em">${esc(entry.label)}</text></g>`;
+    const text = lines.length === 1
+      ? esc(lines[0]!)
+      : lines.map((line, lineIndex) => `<tspan x="${fixed(x + LEGEND_SWATCH)}"${lineIndex ? ` dy="${LEGEND_LINE_HEIGHT}"` : ''}>${esc(line)}</tspan>`).join('');
+    markup += `<g class="legend-entry">${swatch}<text class="legend-label" x="${fixed(x + LEGEND_SWATCH)}" y="${y}" dy="0.25em">${text}</text></g>`;
   });
   markup += '</g>';
-  return { markup, height: Math.ceil(entries.length / perRow) * 18 + 6 };
+  return { markup, height: layout.height + 4 };
 }
 
 function verticalMarker(x: number, className: string, label: string, anchor: 'start' | 'end'): string {

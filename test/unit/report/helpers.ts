@@ -5,7 +5,11 @@ import type { AnalysisReport } from '../../../src/core/model/analysis';
 
 const fixtureDirectory = join(__dirname, '..', '..', 'fixtures', 'reports');
 
-export function loadFixture(name: 'helps' | 'hurts' | 'failed'): AnalysisReport {
+/** Synthetic fixtures (generate.mjs) and the bundled examples' real reports (generate-examples.mjs). */
+export type FixtureName = 'helps' | 'hurts' | 'failed' | 'example-helps' | 'example-hurts';
+export const ALL_FIXTURES: readonly FixtureName[] = ['helps', 'hurts', 'failed', 'example-helps', 'example-hurts'];
+
+export function loadFixture(name: FixtureName): AnalysisReport {
   return JSON.parse(readFileSync(join(fixtureDirectory, `${name}.json`), 'utf8')) as AnalysisReport;
 }
 
