@@ -9,6 +9,7 @@
  * which turns an O(n³) eigenvector accumulation into O(n²·m).
  */
 import { assertFinite, matrix, type Matrix } from './matrix';
+import { TRIDIAGONAL_KERNELS_BASE64 } from './wasm/tridiagonalKernels';
 
 /** Eigenvalues in descending order and eigenvectors as the columns of `vectors`. */
 export interface SymmetricEigen {
@@ -48,15 +49,155 @@ function requireSquareSymmetric(a: Matrix, what: string): void {
   }
 }
 
+/** Which implementation runs the O(n³) passes of the tridiagonalisation. */
+export type EigenKernels = 'auto' | 'javascript' | 'webassembly';
+
+/** Options of the eigensolvers. */
+export interface EigenOptions {
+  /**
+   * 'auto' (default): WebAssembly SIMD kernels from size WASM_MINIMUM_SIZE on when the runtime
+   * supports them, else JavaScript. The two agree to rounding (only the order of the additions
+   * within a row differs); 'javascript' / 'webassembly' force one (tests, benchmarks).
+   */
+  readonly kernels?: EigenKernels;
+}
+
+/** Below this size the JavaScript loops are as fast and the results stay bit-identical to them. */
+const WASM_MINIMUM_SIZE = 64;
+
+/**
+ * The two O(m²) passes of a reduction step, on a Float64Array workspace that holds the matrix
+ * (n×n, row-major, from element 0), then v and p (n each). Offsets and strides in elements.
+ */
+interface TridiagonalWorkspace {
+  readonly memory: Float64Array;
+  readonly vectorOffset: number;
+  readonly productOffset: number;
+  /** p[0..m) += lower(A)·v for A = the m×m block at `offset` (row stride `stride`). */
+  symvLower(offset: number, stride: number, m: number): void;
+  /** lower(A) ← lower(A) − v·pᵀ − p·vᵀ on the same block. */
+  syr2Lower(offset: number, stride: number, m: number): void;
+}
+
+function javascriptWorkspace(n: number): TridiagonalWorkspace {
+  const memory = new Float64Array(n * n + 2 * n);
+  const vectorOffset = n * n;
+  const productOffset = n * n + n;
+  return {
+    memory,
+    vectorOffset,
+    productOffset,
+    symvLower(offset, stride, m) {
+      // Row i contributes to p_i (row part) and p_j (column part).
+      for (let i = 0; i < m; i++) {
+        const rowBase = offset + i * stride;
+        const vi = memory[vectorOffset + i]!;
+        let s = 0;
+        for (let j = 0; j < i; j++) {
+          const value = memory[rowBase + j]!;
+          s += value * memory[vectorOffset + j]!;
+          memory[productOffset + j] += value * vi;
+        }
+        memory[productOffset + i] += s + memory[rowBase + i]! * vi;
+      }
+    },
+    syr2Lower(offset, stride, m) {
+      for (let i = 0; i < m; i++) {
+        const rowBase = offset + i * stride;
+        const vi = memory[vectorOffset + i]!;
+        const wi = memory[productOffset + i]!;
+        for (let j = 0; j <= i; j++) {
+          memory[rowBase + j] = memory[rowBase + j]! - vi * memory[productOffset + j]! - wi * memory[vectorOffset + j]!;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The part of the WebAssembly API used here, typed locally: the core's TypeScript settings carry
+ * no DOM library, and the API is a language global in Node, browsers and VS Code alike.
+ */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+let compiledKernels: object | null | undefined;
+
+/** The compiled SIMD module, or null when this runtime has no WebAssembly SIMD (compiled once). */
+function kernelModule(): object | null {
+  if (compiledKernels !== undefined) return compiledKernels;
+  const WebAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (!WebAssembly || typeof atob !== 'function') return (compiledKernels = null);
+  try {
+    const binary = atob(TRIDIAGONAL_KERNELS_BASE64);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    // Synchronous compilation is allowed for a module this small (< 4 KB) everywhere.
+    compiledKernels = new WebAssembly.Module(bytes);
+  } catch {
+    compiledKernels = null;
+  }
+  return compiledKernels;
+}
+
+function webassemblyWorkspace(n: number, module: object): TridiagonalWorkspace | undefined {
+  const WebAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+  const bytes = (n * n + 2 * n + 2) * 8;
+  let memory: { readonly buffer: ArrayBuffer };
+  try {
+    memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  } catch {
+    return undefined; // too large for one 32-bit memory: the JavaScript loops still work
+  }
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+    symvLower(a: number, stride: number, m: number, v: number, p: number): void;
+    syr2Lower(a: number, stride: number, m: number, v: number, w: number): void;
+  };
+  const vectorOffset = n * n;
+  const productOffset = n * n + n;
+  return {
+    memory: new Float64Array(memory.buffer, 0, n * n + 2 * n),
+    vectorOffset,
+    productOffset,
+    symvLower(offset, stride, m) {
+      exports.symvLower(offset * 8, stride * 8, m, vectorOffset * 8, productOffset * 8);
+    },
+    syr2Lower(offset, stride, m) {
+      exports.syr2Lower(offset * 8, stride * 8, m, vectorOffset * 8, productOffset * 8);
+    },
+  };
+}
+
+function workspaceFor(n: number, kernels: EigenKernels): TridiagonalWorkspace {
+  if (kernels === 'javascript' || (kernels === 'auto' && n < WASM_MINIMUM_SIZE)) return javascriptWorkspace(n);
+  const module = kernelModule();
+  const workspace = module ? webassemblyWorkspace(n, module) : undefined;
+  if (workspace) return workspace;
+  if (kernels === 'webassembly') throw new Error('symmetricEigen: WebAssembly SIMD kernels are not available in this runtime');
+  return javascriptWorkspace(n);
+}
+
+/** Whether the WebAssembly SIMD kernels load in this runtime (tests and benchmarks report it). */
+export function webassemblyKernelsAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
 /**
  * Reduces the symmetric matrix (a copy) to tridiagonal form T = QᵀAQ with Q = H₀H₁…H_{n-3}.
  * Only the lower triangle is stored and updated, row by row, so every inner loop is contiguous
  * and the memory traffic (this step is memory-bound for large n) is half that of full storage.
- * Symmetry is exact by construction: the input's two triangles are averaged once.
+ * Symmetry is exact by construction: the input's two triangles are averaged once. The two
+ * O(m²) passes per step run in the workspace's kernels (WebAssembly SIMD or JavaScript).
  */
-function tridiagonalize(a: Matrix): Tridiagonal {
+function tridiagonalize(a: Matrix, kernels: EigenKernels): Tridiagonal {
   const n = a.rows;
-  const w = new Float64Array(n * n);
+  const workspace = workspaceFor(n, kernels);
+  const w = workspace.memory;
+  const vOffset = workspace.vectorOffset;
+  const pOffset = workspace.productOffset;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) w[i * n + j] = 0.5 * (a.data[i * n + j]! + a.data[j * n + i]!);
   }
@@ -70,7 +211,6 @@ function tridiagonalize(a: Matrix): Tridiagonal {
     total += n - k - 1;
   }
   const reflectors = new Float64Array(total);
-  const p = new Float64Array(n);
 
   for (let k = 0; k < n - 2; k++) {
     const m = n - k - 1; // size of the trailing block
@@ -97,36 +237,21 @@ function tridiagonalize(a: Matrix): Tridiagonal {
     offDiagonal[k] = beta;
     reflectors[vStart] = 1;
     for (let i = 1; i < m; i++) reflectors[vStart + i] = w[(k + 1 + i) * n + k]! / v0;
+    w.set(reflectors.subarray(vStart, vStart + m), vOffset);
 
-    // p = τ·A₂₂·v from the lower triangle: row i contributes to p_i (row part) and p_j (column part).
-    p.fill(0, 0, m);
-    for (let i = 0; i < m; i++) {
-      const rowBase = (k + 1 + i) * n + k + 1;
-      const vi = reflectors[vStart + i]!;
-      let s = 0;
-      for (let j = 0; j < i; j++) {
-        const value = w[rowBase + j]!;
-        s += value * reflectors[vStart + j]!;
-        p[j] += value * vi;
-      }
-      p[i] += s + w[rowBase + i]! * vi;
-    }
+    // p = τ·A₂₂·v from the lower triangle.
+    w.fill(0, pOffset, pOffset + m);
+    const blockOffset = (k + 1) * n + k + 1;
+    workspace.symvLower(blockOffset, n, m);
     let pv = 0;
     for (let i = 0; i < m; i++) {
-      p[i] = t * p[i]!;
-      pv += p[i]! * reflectors[vStart + i]!;
+      w[pOffset + i] = t * w[pOffset + i]!;
+      pv += w[pOffset + i]! * w[vOffset + i]!;
     }
-    // w = p − (τ/2)(pᵀv)v, then A₂₂ ← A₂₂ − v wᵀ − w vᵀ on the lower triangle.
+    // p ← p − (τ/2)(pᵀv)v, then A₂₂ ← A₂₂ − v pᵀ − p vᵀ on the lower triangle.
     const halfTauPv = 0.5 * t * pv;
-    for (let i = 0; i < m; i++) p[i] = p[i]! - halfTauPv * reflectors[vStart + i]!;
-    for (let i = 0; i < m; i++) {
-      const rowBase = (k + 1 + i) * n + k + 1;
-      const vi = reflectors[vStart + i]!;
-      const wi = p[i]!;
-      for (let j = 0; j <= i; j++) {
-        w[rowBase + j] = w[rowBase + j]! - vi * p[j]! - wi * reflectors[vStart + j]!;
-      }
-    }
+    for (let i = 0; i < m; i++) w[pOffset + i] = w[pOffset + i]! - halfTauPv * w[vOffset + i]!;
+    workspace.syr2Lower(blockOffset, n, m);
   }
   if (n >= 2) {
     diagonal[n - 2] = w[(n - 2) * n + n - 2]!;
@@ -261,10 +386,10 @@ function descendingOrder(values: Float64Array): Int32Array {
  *
  * @example symmetricEigen(fromRows([[2, 1], [1, 2]])).values // Float64Array [3, 1]
  */
-export function symmetricEigen(a: Matrix): SymmetricEigen {
+export function symmetricEigen(a: Matrix, options: EigenOptions = {}): SymmetricEigen {
   requireSquareSymmetric(a, 'symmetricEigen');
   const n = a.rows;
-  const t = tridiagonalize(a);
+  const t = tridiagonalize(a, options.kernels ?? 'auto');
   // rows starts as I and becomes Qᵀ, then the QL rotations turn it into Vᵀ.
   const rows = new Float64Array(n * n);
   for (let i = 0; i < n; i++) rows[i * n + i] = 1;
@@ -288,7 +413,7 @@ export function symmetricEigen(a: Matrix): SymmetricEigen {
  * of `b` (a.rows × m) onto its eigenvectors, without forming the eigenvectors. Row i of
  * `projections` belongs to `values[i]`.
  */
-export function symmetricEigenProjected(a: Matrix, b: Matrix): SymmetricEigenProjection {
+export function symmetricEigenProjected(a: Matrix, b: Matrix, options: EigenOptions = {}): SymmetricEigenProjection {
   requireSquareSymmetric(a, 'symmetricEigenProjected');
   if (b.rows !== a.rows) {
     throw new RangeError(`symmetricEigenProjected: b has ${b.rows} rows, the matrix is ${a.rows}×${a.cols}`);
@@ -296,7 +421,7 @@ export function symmetricEigenProjected(a: Matrix, b: Matrix): SymmetricEigenPro
   assertFinite(b, 'symmetricEigenProjected: b');
   const n = a.rows;
   const width = b.cols;
-  const t = tridiagonalize(a);
+  const t = tridiagonalize(a, options.kernels ?? 'auto');
   const rows = new Float64Array(b.data);
   applyReflectorsTransposed(t, rows, n, width);
   const d = t.diagonal;
@@ -313,6 +438,6 @@ export function symmetricEigenProjected(a: Matrix, b: Matrix): SymmetricEigenPro
 }
 
 /** Eigenvalues only (descending). */
-export function symmetricEigenvalues(a: Matrix): Float64Array {
-  return symmetricEigenProjected(a, matrix(a.rows, 0)).values;
+export function symmetricEigenvalues(a: Matrix, options: EigenOptions = {}): Float64Array {
+  return symmetricEigenProjected(a, matrix(a.rows, 0), options).values;
 }

@@ -56,25 +56,32 @@ export function matMul(a: Matrix, b: Matrix): Matrix {
   return out;
 }
 
-/** XᵀY (x.cols × y.cols), accumulated in float64 one sample row at a time. */
+/**
+ * XᵀY (x.cols × y.cols), accumulated in float64 one sample row at a time (so each entry sums its
+ * samples in order). The sums go into a y.cols × x.cols buffer whose rows are contiguous axpys of
+ * length x.cols — the usual Y is narrow (a few targets), and an inner loop over its columns would
+ * be too short to stream — and zero entries of Y are skipped, which makes one-hot targets cost
+ * N·D instead of N·D·C.
+ */
 export function crossProduct(x: Matrix, y: Matrix): Matrix {
   requireSameRows(x, y, 'crossProduct');
-  const out = matrix(x.cols, y.cols);
   const xd = x.data;
   const yd = y.data;
-  const od = out.data;
   const p = x.cols;
   const q = y.cols;
+  const transposed = new Float64Array(q * p);
   for (let r = 0; r < x.rows; r++) {
     const xBase = r * p;
     const yBase = r * q;
-    for (let i = 0; i < p; i++) {
-      const xi = xd[xBase + i]!;
-      if (xi === 0) continue;
-      const outBase = i * q;
-      for (let j = 0; j < q; j++) od[outBase + j] += xi * yd[yBase + j]!;
+    for (let j = 0; j < q; j++) {
+      const yj = yd[yBase + j]!;
+      if (yj === 0) continue;
+      const outBase = j * p;
+      for (let i = 0; i < p; i++) transposed[outBase + i] += yj * xd[xBase + i]!;
     }
   }
+  const out = matrix(p, q);
+  for (let j = 0; j < q; j++) for (let i = 0; i < p; i++) out.data[i * q + j] = transposed[j * p + i]!;
   return out;
 }
 
