@@ -6,6 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
+/* global console */
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(process.env.WABT_FROM ?? import.meta.url);
