@@ -110,6 +110,8 @@ export interface TransferAnalysis {
   /** Where n came from: `config` (max_train_samples), `dataset` (rows available), ... */
   readonly nSource: string;
   readonly gain: Estimate;
+  /** Coverage of the gain interval (0.95 for cross-validated arms, lower for the closed forms). */
+  readonly gainLevel?: number;
   /** Sample size where transfer and scratch meet; null when they do not cross in range. */
   readonly crossoverN: number | null;
   readonly overlap: OverlapEstimate;
