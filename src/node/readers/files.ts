@@ -24,14 +24,19 @@ function invalid(role: Role, path: string, detail: string): Error {
 
 /** Stats a path, turning ENOENT and friends into typed errors that name it. */
 export async function statOrThrow(path: string, role: Role): Promise<import('node:fs').Stats> {
+  let info: import('node:fs').Stats;
   try {
-    return await stat(path);
+    info = await stat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw missing(role, path, 'file not found; check the path (relative paths are resolved from the config file)');
     if (code === 'EACCES' || code === 'EPERM') throw missing(role, path, 'permission denied');
+    if (code === 'ELOOP') throw invalid(role, path, 'is a symbolic link loop; point the config at the real file');
     throw missing(role, path, `cannot be read (${code ?? String(e)})`);
   }
+  // Reading a FIFO blocks until a writer appears and a device like /dev/zero never ends.
+  if (!info.isFile() && !info.isDirectory()) throw invalid(role, path, 'is a named pipe, socket or device, not a regular file; point the config at a file on disk');
+  return info;
 }
 
 /** Reads a whole regular file, refusing files over `maxBytes` before allocating anything. */

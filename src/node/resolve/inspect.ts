@@ -286,8 +286,23 @@ export async function inspectPath(path: string): Promise<Resolved | undefined> {
   let info;
   try {
     info = await stat(path);
-  } catch {
+  } catch (error) {
+    // A symlink loop exists but can never be read: say so rather than "does not exist".
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { path, kind: 'file', format: formatOfName(path), problem: `${basename(path)} is a symbolic link loop; point the config at the real file.` };
     return undefined;
   }
-  return info.isDirectory() ? inspectFolder(path) : inspectFile(path, info.size);
+  if (info.isDirectory()) return inspectFolder(path);
+  // A FIFO, socket or device would block the read (a FIFO without a writer) or never end
+  // (/dev/zero): say what it is instead of opening it.
+  if (!info.isFile()) return { path, kind: 'file', format: formatOfName(path), problem: `${basename(path)} is ${specialKind(info)}, not a regular file; point the config at a file on disk.` };
+  return inspectFile(path, info.size);
+}
+
+/** Words for a non-regular, non-folder file system entry. */
+export function specialKind(info: import('node:fs').Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'a special file';
 }
