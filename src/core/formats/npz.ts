@@ -47,7 +47,9 @@ export async function parseNpz(bytes: Uint8Array, options: NpzOptions = {}): Pro
     }
   }
   let declared = 0;
-  for (const entry of selected) declared += (entry as unknown as ZipEntrySizes)._data?.uncompressedSize ?? 0;
+  // jszip reads the 32-bit size fields as signed integers: a bomb declaring 4 GB shows up as a
+  // negative size, so reinterpret them as unsigned before comparing with the limit.
+  for (const entry of selected) declared += ((entry as unknown as ZipEntrySizes)._data?.uncompressedSize ?? 0) >>> 0;
   if (declared > limit) {
     throw new FormatError(source, `would inflate to ${declared} bytes, more than the limit of ${limit}; use fewer or smaller arrays`);
   }
