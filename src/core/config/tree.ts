@@ -55,9 +55,52 @@ export interface ParsedDocument {
  * Parses YAML or JSON text into a TreeNode. Never throws: syntax errors become `config-syntax`
  * findings on the line the parser stopped at, with its reason in plain words.
  */
+/** Deepest bracket nesting ([ and {) a config may have before it is refused unparsed. */
+export const MAX_FLOW_DEPTH = 200;
+
+/** Offset of the first bracket opening level `limit` + 1, or -1 (quotes and comments are not skipped: an over-estimate is harmless at this limit). */
+function flowNestingBeyond(text: string, limit: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** Offset of the first line indented `limit` + 1 levels deep (block nesting), or -1. */
+function blockNestingBeyond(text: string, limit: number): number {
+  const indents: number[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    if (line.trim() !== '' && !line.trimStart().startsWith('#')) {
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+      if (indents.length > limit) return offset + indent;
+    }
+    offset += line.length + 1;
+  }
+  return -1;
+}
+
 export function parseTree(text: string, file: string): ParsedDocument {
   const lines = new LineIndex(text);
   const problems: Finding[] = [];
+  // The YAML parser recurses once per nesting level: thousands of levels overflow the stack, and
+  // in a long-lived worker a later regular expression compiled near the stack limit aborts the
+  // whole process (V8 "RegExpCompiler Allocation failed"). No real config nests this deep.
+  const tooDeep = flowNestingBeyond(text, MAX_FLOW_DEPTH);
+  const tooDeepBlock = tooDeep >= 0 ? -1 : blockNestingBeyond(text, MAX_FLOW_DEPTH);
+  if (tooDeep >= 0 || tooDeepBlock >= 0) {
+    const at = Math.max(tooDeep, tooDeepBlock);
+    problems.push(syntaxFinding(file, lines.rangeAt(at, at + 1), `${tooDeep >= 0 ? 'Brackets are' : 'Keys are'} nested more than ${MAX_FLOW_DEPTH} levels deep here; no training config needs that. Flatten the value.`));
+    return { file, text, root: undefined, lines, problems };
+  }
   let document;
   try {
     document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: false });
