@@ -1,10 +1,10 @@
 // Runs the plain-Node test suites (no VS Code) with node's built-in test runner.
-// Usage: node scripts/run-tests.mjs [dir-or-file ...]   (default: test/unit test/cli test/webview)
+// Usage: node scripts/run-tests.mjs [dir-or-file ...]   (default: test/unit test/cli test/webview test/fuzz)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/cli', 'test/webview'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/cli', 'test/webview', 'test/fuzz'];
 const files = [];
 function walk(p) {
   let st;
