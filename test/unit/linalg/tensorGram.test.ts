@@ -27,3 +27,13 @@ test('tensorGram ≈ gram (float32 precision), symmetric; adaptiveGram switches 
   assert.equal(exactCalls, 1, 'large input uses the tensor path');
   assertClose(chosen.data, exact.data, 1e-5);
 });
+
+test('tensorGram: the block-lower-triangle path (D ≥ 256, D not a multiple of the block count) ≈ gram', async () => {
+  await initBackend('cpu');
+  const d = 301;
+  const x = randomMatrix(40, d, 9);
+  const exact = gram(x);
+  const fast = tensorGram(x);
+  assertClose(fast.data, exact.data, 1e-5, 'blocked tensorGram');
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) assert.equal(fast.data[i * d + j], fast.data[j * d + i]);
+});
