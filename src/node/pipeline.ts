@@ -109,7 +109,7 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   const task = config.task?.value === 'regression' ? 'regression' : config.task?.value === 'classification' ? 'classification' : undefined;
   let table;
   try {
-    table = await readTable(dsRef.path, { labelColumn: config.labelColumn?.value ?? 'label', task, maxRows: maxSamples, seed, signal: control.signal } as never);
+    table = await readTable(dsRef.path, { labelColumn: config.labelColumn?.value ?? 'label', task, maxRows: maxSamples, seed, signal: control.signal, maxBytes: options.maxBytes } as never);
   } catch (e) {
     if (e instanceof CancelledError) throw e;
     if (e instanceof DatasetError) {
