@@ -364,8 +364,11 @@ export function perLayerSvg(section: PerLayerSection): string {
   if (freezeIndex >= 0) {
     const right = frame.x0 + band * (freezeIndex + 1);
     out += `<rect class="freeze-region" x="${frame.x0}" y="${frame.y1}" width="${fixed(right - frame.x0)}" height="${frame.y0 - frame.y1}"/>`;
-    out += `<text class="marker-label freeze-label" x="${fixed(right - 4)}" y="${frame.y1 + 12}" text-anchor="end">freeze</text>`;
-    out += `<text class="marker-label" x="${fixed(right + 4)}" y="${frame.y1 + 12}" text-anchor="start">fine-tune</text>`;
+    // Freezing up to the last block read leaves nothing to fine-tune among them: say "freeze all"
+    // instead of a "fine-tune" label that would sit outside the plot.
+    const freezesAll = freezeIndex === count - 1;
+    out += `<text class="marker-label freeze-label" x="${fixed(right - 4)}" y="${frame.y1 + 12}" text-anchor="end">${freezesAll ? 'freeze all (train a new head)' : 'freeze'}</text>`;
+    if (!freezesAll) out += `<text class="marker-label" x="${fixed(right + 4)}" y="${frame.y1 + 12}" text-anchor="start">fine-tune</text>`;
     out += `<line class="marker-freeze" x1="${fixed(right)}" x2="${fixed(right)}" y1="${frame.y1}" y2="${frame.y0}"/>`;
   }
   let axis = `<g class="axis axis-x"><line class="axis-line" x1="${frame.x0}" x2="${frame.x1}" y1="${frame.y0}" y2="${frame.y0}"/>`;

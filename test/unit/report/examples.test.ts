@@ -108,3 +108,17 @@ test('with the config text, Apply-fix buttons are only the fixes that change it,
   const applied = hurtsText.replace(/^model_name_or_path:/m, '# transferlens: train from scratch — was: model_name_or_path:');
   assert.deepEqual(actionsOf('example-hurts', applied), []);
 });
+
+test('per-layer plot: freezing every block read says so instead of a fine-tune label outside the plot', () => {
+  const model = buildReportModel(loadFixture('example-helps'));
+  assert.equal(model.sections.perLayer.status, 'present');
+  if (model.sections.perLayer.status !== 'present') return;
+  const data = model.sections.perLayer.data;
+  const last = data.layers[data.layers.length - 1]!;
+  const all = perLayerSvg({ ...data, freezeDepth: last.depth, freezeUpTo: last.layer });
+  assert.match(all, /freeze all \(train a new head\)/);
+  assert.doesNotMatch(all, />fine-tune</);
+  const some = perLayerSvg({ ...data, freezeDepth: data.layers[0]!.depth, freezeUpTo: data.layers[0]!.layer });
+  assert.match(some, />freeze</);
+  assert.match(some, />fine-tune</);
+});
