@@ -98,7 +98,7 @@ const modelJsonText = fc.oneof(fc.string({ maxLength: 200 }), splicedModelJson, 
 
 export interface FuzzTarget {
   readonly name: string;
-  readonly property: fc.IProperty<never>;
+  readonly property: fc.IProperty<unknown[]>;
 }
 
 export function fuzzTargets(): FuzzTarget[] {
@@ -108,15 +108,15 @@ export function fuzzTargets(): FuzzTarget[] {
       property: fc.property(configText, (text) => {
         // readConfig must never throw on user input.
         readConfig(text, '/workspace/config.yaml', { env: { HOME: '/home/user' } });
-      }) as fc.IProperty<never>,
+      }) as unknown as fc.IProperty<unknown[]>,
     },
-    { name: 'parseNpy', property: fc.property(npyBytes, (bytes) => allowTyped(() => parseNpy(bytes, 'fuzz.npy'))) as fc.IProperty<never> },
+    { name: 'parseNpy', property: fc.property(npyBytes, (bytes) => allowTyped(() => parseNpy(bytes, 'fuzz.npy'))) as unknown as fc.IProperty<unknown[]> },
     {
       name: 'safetensors header',
       property: fc.property(safetensorsBytes, (bytes) => allowTyped(() => {
         const length = safetensorsHeaderLength(bytes.subarray(0, 8), 'fuzz.safetensors');
         parseSafetensorsHeader(bytes.subarray(0, 8 + length), 'fuzz.safetensors', bytes.length);
-      })) as fc.IProperty<never>,
+      })) as unknown as fc.IProperty<unknown[]>,
     },
     {
       name: 'CSV tokenizer + table sampler',
@@ -134,9 +134,9 @@ export function fuzzTargets(): FuzzTarget[] {
         const sampler = new TableSampler(records[0]!.fields, { labelColumn: records[0]!.fields[records[0]!.fields.length - 1] ?? 'label', maxRows: 5, seed: 1, task }, 'fuzz.csv');
         for (const record of records.slice(1)) sampler.addRow(record.fields, record.line);
         sampler.finish('csv');
-      })) as fc.IProperty<never>,
+      })) as unknown as fc.IProperty<unknown[]>,
     },
-    { name: 'parseTfjsModelJson', property: fc.property(modelJsonText, (text) => allowTyped(() => parseTfjsModelJson(text, 'fuzz/model.json'))) as fc.IProperty<never> },
+    { name: 'parseTfjsModelJson', property: fc.property(modelJsonText, (text) => allowTyped(() => parseTfjsModelJson(text, 'fuzz/model.json'))) as unknown as fc.IProperty<unknown[]> },
   ];
 }
 
