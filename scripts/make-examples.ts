@@ -16,7 +16,7 @@
  * perfect in both, yet one transfers and one does not (method.md §1).
  * Ground truth (truth.json) comes from actually training both arms on fresh draws of n samples.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -72,6 +72,12 @@ async function saveModel(model: tfl.LayersModel, dir: string, description: strin
   );
 }
 
+async function loadSaved(dir: string): Promise<tfl.LayersModel> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const weights = readFileSync(join(dir, 'weights.bin'));
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }));
+}
+
 async function trainSource(name: string, offset: number, seed: number): Promise<tfl.Sequential> {
   const rng = makeRng(seed);
   const n = 6000;
@@ -107,12 +113,19 @@ interface TargetSpec {
   readonly seed: number;
   /** Seed of the teacher the labels come from (the source teachers are 111 for sensor-a, 123 for sensor-b). */
   readonly teacherSeed: number;
+  /** A second teacher mixed into regression labels (label = main + weight·mix), on other inputs. */
+  readonly mix?: { readonly teacherSeed: number; readonly offset: number; readonly weight: number };
+  /** Extra training sizes at which the ground truth is measured (the verdict flips between them). */
+  readonly extraTruthSizes?: readonly number[];
+  /** Fresh training draws for the ground truth (default 5). */
+  readonly draws?: number;
   readonly config: string;
 }
 
 function makeTargetData(spec: TargetSpec, rng: Rng, n: number): { x: Float32Array; labels: (string | number)[]; y: number[][] } {
   const x = inputs(rng, n);
   const f = teacher(spec.teacherSeed, spec.offset, 4);
+  const g = spec.mix ? teacher(spec.mix.teacherSeed, spec.mix.offset, 4) : undefined;
   const names = ['idle', 'walking', 'running'];
   const labels: (string | number)[] = [];
   const y: number[][] = [];
@@ -124,7 +137,8 @@ function makeTargetData(spec: TargetSpec, rng: Rng, n: number): { x: Float32Arra
       labels.push(names[best]!);
       y.push(scores.map((_, c) => (c === best ? 1 : 0)));
     } else {
-      const v = out[0]! + out[1]! + 0.1 * gaussian(rng);
+      const extra = g ? spec.mix!.weight * (g(x, i)[0]! + g(x, i)[1]!) : 0;
+      const v = out[0]! + out[1]! + extra + 0.1 * gaussian(rng);
       labels.push(Number(v.toFixed(4)));
       y.push([v]);
     }
@@ -158,7 +172,7 @@ async function groundTruth(spec: TargetSpec, checkpoint: tfl.LayersModel): Promi
   const transferRisks: number[] = [];
   const xTest = tf.tensor2d(test.x, [4000, D]);
   const fTest = featureModel.predict(xTest) as tf.Tensor;
-  for (let r = 0; r < 5; r++) {
+  for (let r = 0; r < (spec.draws ?? 5); r++) {
     const train = makeTargetData(spec, rng, spec.plannedN);
     const xt = tf.tensor2d(train.x, [spec.plannedN, D]);
     const yt = tf.tensor2d(train.y);
@@ -195,14 +209,18 @@ async function groundTruth(spec: TargetSpec, checkpoint: tfl.LayersModel): Promi
     gainMean: mean,
     gainSE: sd / Math.sqrt(gains.length),
     trueSign: mean - 2 * sd / Math.sqrt(gains.length) > 0 ? 'positive' : mean + 2 * sd / Math.sqrt(gains.length) < 0 ? 'negative' : 'within-noise',
-    method: 'linear probe on the checkpoint features (frozen) vs the same MLP trained from scratch (Adam 1e-3, early stopping), 5 fresh draws of n training rows, 4,000 test rows',
+    method: `linear probe on the checkpoint features (frozen) vs the same MLP trained from scratch (Adam 1e-3, early stopping), ${gains.length} fresh draws of n training rows, 4,000 test rows`,
   };
 }
 
 async function main(): Promise<void> {
   await initBackend('auto');
-  const a = await trainSource('sensor-a', 0, 11);
-  await trainSource('sensor-b', 16, 23);
+  // --targets-only keeps the committed checkpoints (TF.js training is not bit-reproducible) and
+  // only (re)writes the target datasets, configs and truth; --only <dir> restricts to one example.
+  const targetsOnly = process.argv.includes('--targets-only');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const a = targetsOnly ? await loadSaved(join(ROOT, 'checkpoints', 'sensor-a')) : await trainSource('sensor-a', 0, 11);
+  if (!targetsOnly) await trainSource('sensor-b', 16, 23);
   const specs: TargetSpec[] = [
     {
       dir: 'helps', offset: 0, task: 'classification', rows: 1000, plannedN: 150, seed: 31, teacherSeed: 111,
@@ -236,14 +254,34 @@ learning_rate: 1.0e-3
 num_train_epochs: 30
 `,
     },
+    {
+      dir: 'flips', offset: 0, task: 'regression', rows: 4000, plannedN: 60, seed: 59, teacherSeed: 111,
+      mix: { teacherSeed: 123, offset: 16, weight: 0.3 }, extraTruthSizes: [3000], draws: 12,
+      config: `# TransferLens example: the verdict flips with the sample count.
+# Most of the target is what sensor-a's features encode (input dims 0-7), a smaller part lies on
+# dims 16-23 that they never learned. With 60 samples the frozen probe wins; with a few thousand,
+# a model trained from scratch learns both parts and wins. Raise max_train_samples to see it flip.
+model_name_or_path: ../checkpoints/sensor-a/model.json
+train_file: data/train.csv
+label_column_name: label
+problem_type: regression
+max_train_samples: 60
+finetuning_type: freeze        # frozen backbone ...
+freeze_trainable_layers: 0     # ... and only a new linear head is trained
+learning_rate: 1.0e-3
+num_train_epochs: 30
+`,
+    },
   ];
   for (const spec of specs) {
+    if (only && spec.dir !== only) continue;
     const rng = makeRng(spec.seed);
     const data = makeTargetData(spec, rng, spec.rows);
     mkdirSync(join(ROOT, spec.dir, 'data'), { recursive: true });
     writeFileSync(join(ROOT, spec.dir, 'data', 'train.csv'), csv(data.x, data.labels, spec.rows));
     writeFileSync(join(ROOT, spec.dir, 'config.yaml'), spec.config);
-    const truth = await groundTruth(spec, a);
+    const truth: Record<string, unknown> = await groundTruth(spec, a);
+    for (const n of spec.extraTruthSizes ?? []) truth[`atN${n}`] = await groundTruth({ ...spec, plannedN: n }, a);
     writeFileSync(join(ROOT, spec.dir, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
     console.log(spec.dir, JSON.stringify(truth));
   }

@@ -149,3 +149,15 @@ test('rank orders the candidate checkpoints as the example was built', () => {
   assert.match(out.candidates[0].checkpoint, /sensor-b/);
   assert.ok(out.candidates[0].gain.mean > out.candidates[1].gain.mean);
 });
+
+test('the flips example: transfer helps at n=60 with a crossover in range, and loses at n=2,000', () => {
+  const small = JSON.parse(cli(['analyze', 'examples/flips/config.yaml', '--format', 'json', '--fail-on', 'never']).stdout).analysis;
+  assert.equal(small.verdict, 'positive', JSON.stringify(small.gain));
+  assert.ok(small.crossoverN !== null && small.crossoverN > 60 && small.crossoverN < 4000, `crossover ${small.crossoverN}`);
+  const dir = examplesCopy();
+  cpSync(join(ROOT, 'examples', 'flips'), join(dir, 'flips'), { recursive: true });
+  const cfg = join(dir, 'flips', 'config.yaml');
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('max_train_samples: 60', 'max_train_samples: 2000'));
+  const large = JSON.parse(cli(['analyze', cfg, '--format', 'json', '--fail-on', 'never']).stdout).analysis;
+  assert.equal(large.verdict, 'negative', JSON.stringify(large.gain));
+});
