@@ -28,12 +28,13 @@ test('tensorGram ≈ gram (float32 precision), symmetric; adaptiveGram switches 
   assertClose(chosen.data, exact.data, 1e-5);
 });
 
-test('tensorGram: the block-lower-triangle path (D ≥ 256, D not a multiple of the block count) ≈ gram', async () => {
+test('tensorGram: the block-upper-triangle paths (3 and 6 column blocks, D not a multiple of either) ≈ gram', async () => {
   await initBackend('cpu');
-  const d = 301;
-  const x = randomMatrix(40, d, 9);
-  const exact = gram(x);
-  const fast = tensorGram(x);
-  assertClose(fast.data, exact.data, 1e-5, 'blocked tensorGram');
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) assert.equal(fast.data[i * d + j], fast.data[j * d + i]);
+  for (const [rows, d] of [[40, 301], [6, 1031]] as const) {
+    const x = randomMatrix(rows, d, d);
+    const exact = gram(x);
+    const fast = tensorGram(x);
+    assertClose(fast.data, exact.data, 1e-5, `blocked tensorGram D=${d}`);
+    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) assert.equal(fast.data[i * d + j], fast.data[j * d + i]);
+  }
 });
