@@ -1,7 +1,8 @@
 /**
  * LogME speed benchmark (a script, not a test): our LogME against the NumPy LogME of
  * bench/logme_numpy.py on the same features in the same run, compute time only (file loading
- * excluded), median of RUNS runs. N = 10,000, C = 10, D = 512 and 2048 by default.
+ * excluded), median of RUNS runs, NumPy and ours alternating run by run (the 1-minute load average
+ * at the start and end is printed: the machine is shared). N = 10,000, C = 10, D = 512 and 2048 by default.
  *
  *   npx tsx bench/logme-bench.ts [--dims 512,2048] [--runs 5] [--backend wasm|cpu] [--exact-max-d 1024]
  *
@@ -10,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, type BackendPreference } from '../src/node/backend';
 import { writeNpy } from '../src/core/formats/npy';
@@ -68,11 +69,19 @@ async function main(): Promise<void> {
       // Both sides see the same float32-representable values.
       for (let i = 0; i < features.data.length; i++) features.data[i] = Math.fround(features.data[i]!);
       const targets = oneHot(labels, classes);
-      const numpy = JSON.parse(execFileSync('python3', [join(__dirname, 'logme_numpy.py'), featuresPath, labelsPath, String(runs)], { encoding: 'utf8' }));
+      const loadStart = loadavg()[0]!;
+      // Rounds alternate NumPy (one run of each variant, in a fresh python3) and ours, so a
+      // change of the shared machine's load during the benchmark hits both sides alike.
+      const numpyReference: number[] = [];
+      const numpyEigh: number[] = [];
+      let numpy: { reference: { score: number }; eigh: { score: number }; numpy: string } | undefined;
       const times: number[] = [];
       let score = NaN;
       logme(features, targets, { gram: tensorGram }); // warm-up (WASM compilation, first allocation)
       for (let r = 0; r < runs; r++) {
+        numpy = JSON.parse(execFileSync('python3', [join(__dirname, 'logme_numpy.py'), featuresPath, labelsPath, '1'], { encoding: 'utf8' }));
+        numpyReference.push((numpy as unknown as { reference: { median_ms: number } }).reference.median_ms);
+        numpyEigh.push((numpy as unknown as { eigh: { median_ms: number } }).eigh.median_ms);
         const start = performance.now();
         score = logme(features, targets, { gram: tensorGram }).score;
         times.push(performance.now() - start);
@@ -90,13 +99,15 @@ async function main(): Promise<void> {
         d,
         oursMs: Math.round(ours),
         oursFloat64Ms: Math.round(exactMs),
-        numpyReferenceMs: Math.round(numpy.reference.median_ms),
-        numpyEighMs: Math.round(numpy.eigh.median_ms),
-        ratioVsReference: +(ours / numpy.reference.median_ms).toFixed(2),
-        ratioVsEigh: +(ours / numpy.eigh.median_ms).toFixed(2),
-        scores: { ours: score, oursFloat64: exact, numpyReference: numpy.reference.score, numpyEigh: numpy.eigh.score },
+        numpyReferenceMs: Math.round(median(numpyReference)),
+        numpyEighMs: Math.round(median(numpyEigh)),
+        ratioVsReference: +(ours / median(numpyReference)).toFixed(2),
+        ratioVsEigh: +(ours / median(numpyEigh)).toFixed(2),
+        runsMs: { ours: times.map(Math.round), numpyEigh: numpyEigh.map(Math.round), numpyReference: numpyReference.map(Math.round) },
+        loadAverage: { start: +loadStart.toFixed(2), end: +loadavg()[0]!.toFixed(2) },
+        scores: { ours: score, oursFloat64: exact, numpyReference: numpy!.reference.score, numpyEigh: numpy!.eigh.score },
         relativeDifferenceFloat32VsFloat64: Math.abs(score - exact) / Math.abs(exact),
-        numpy: numpy.numpy,
+        numpy: numpy!.numpy,
       }));
     }
   } finally {

@@ -1,6 +1,6 @@
 """NumPy LogME written from the papers (You et al. ICML 2021 / JMLR 2022 fixed point), used only
 as the speed reference of bench/logme-bench.ts. Reads features and labels .npy, times the
-compute only (file loading excluded), prints JSON {score, times_ms, variant}.
+compute only (file loading and one untimed warm-up run excluded), prints JSON {score, times_ms, variant}.
 
 Two variants, both plain NumPy:
   reference: SVD of FᵀF as in the authors' code, U formed explicitly (F·V/s), x = Uᵀy.
@@ -74,6 +74,7 @@ def main():
     out = {}
     for name, function in (("reference", logme_reference), ("eigh", logme_eigh)):
         times, score = [], None
+        function(features, labels)  # warm-up (BLAS thread pool, first allocations), not timed
         for _ in range(runs):
             start = time.perf_counter()
             score = function(features, labels)

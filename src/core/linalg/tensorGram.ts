@@ -9,8 +9,8 @@
  * (eigendecomposition, fixed point) stays float64. Scores then differ from the float64 path by
  * about 1e-5 relative — far below the differences between checkpoints they rank, but above the
  * 1e-9 golden tolerance, which is why the golden path never uses this.
- * `matMul(transpose(x), x)` is used instead of `matMul(x, x, true)`: the WASM kernel is much
- * faster on the materialised transpose.
+ * `matMul(xᵀ, x)` with a materialised transpose is used instead of `matMul(x, x, true)`: the WASM
+ * kernel is much faster on it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { matrix, type Matrix } from './matrix';
@@ -29,11 +29,53 @@ function columnBlocks(d: number): number {
 }
 
 /**
+ * Xᵀ rows 0..d as float32 (d×n, row-major), converted and transposed in one cache-tiled pass.
+ */
+function transposedFloat32(x: Matrix): Float32Array {
+  const n = x.rows;
+  const d = x.cols;
+  const out = new Float32Array(d * n);
+  const tile = 32;
+  for (let r0 = 0; r0 < n; r0 += tile) {
+    const r1 = Math.min(n, r0 + tile);
+    for (let c0 = 0; c0 < d; c0 += tile) {
+      const c1 = Math.min(d, c0 + tile);
+      for (let r = r0; r < r1; r++) {
+        const base = r * d;
+        for (let c = c0; c < c1; c++) out[c * n + r] = x.data[base + c]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** X split into column blocks of `width` (the last may be narrower), float32, in one pass over X. */
+function columnBlocksFloat32(x: Matrix, width: number): Float32Array[] {
+  const n = x.rows;
+  const d = x.cols;
+  const blocks: Float32Array[] = [];
+  for (let start = 0; start < d; start += width) blocks.push(new Float32Array(n * Math.min(width, d - start)));
+  for (let r = 0; r < n; r++) {
+    const base = r * d;
+    for (let b = 0; b < blocks.length; b++) {
+      const start = b * width;
+      const w = Math.min(width, d - start);
+      const block = blocks[b]!;
+      const outBase = r * w;
+      for (let c = 0; c < w; c++) block[outBase + c] = x.data[base + start + c]!;
+    }
+  }
+  return blocks;
+}
+
+/**
  * XᵀX in float32 on the active TF.js backend, returned as an exactly symmetric float64 Matrix.
  * From BLOCKED_MINIMUM_COLUMNS columns on, only the block upper triangle is multiplied: block
- * column i is Xᵀ[0..end(i)) · X[:, start(i)..end(i)) — a prefix of Xᵀ's rows (a contiguous slice)
- * times one narrow column slice of X, so the slices copy X about once in total — which is
- * (b+1)/(2b) of the full product's multiply-adds; the lower triangle is mirrored.
+ * column i is Xᵀ[0..end(i)) · X[:, start(i)..end(i)) — a prefix of Xᵀ's rows times one narrow
+ * column block of X — which is (b+1)/(2b) of the full product's multiply-adds; the lower
+ * triangle is mirrored. Both operands are prepared here in JavaScript (a prefix is a subarray)
+ * rather than with tf.slice / tf.transpose: the WASM backend's slice reads its whole input out of
+ * the WASM heap on every call, which cost more than the multiplications saved.
  */
 export function tensorGram(x: Matrix): Matrix {
   const d = x.cols;
@@ -41,37 +83,35 @@ export function tensorGram(x: Matrix): Matrix {
   const out = matrix(d, d);
   const blocks = columnBlocks(d);
   const width = Math.ceil(d / blocks);
-  const features = tf.tensor2d(Float32Array.from(x.data), [n, d], 'float32');
-  const transposed = tf.transpose(features);
-  try {
-    for (let start = 0; start < d; start += width) {
-      const end = Math.min(d, start + width);
-      const w = end - start;
-      // Rows 0..end of XᵀX, columns start..end: the blocks above the diagonal and the diagonal block.
-      const values = tf.tidy(() => {
-        const rows = blocks === 1 ? transposed : tf.slice(transposed, [0, 0], [end, n]);
-        const columns = blocks === 1 ? features : tf.slice(features, [0, start], [n, w]);
-        return tf.matMul(rows, columns).dataSync() as Float32Array;
-      });
-      for (let r = 0; r < start; r++) {
-        for (let c = 0; c < w; c++) {
-          const v = values[r * w + c]!;
-          out.data[r * d + start + c] = v;
-          out.data[(start + c) * d + r] = v;
-        }
-      }
-      // Inside the diagonal block: average the two float32 triangles so the result is exactly symmetric.
-      for (let r = start; r < end; r++) {
-        for (let c = r - start; c < w; c++) {
-          const v = 0.5 * (values[r * w + c]! + values[(start + c) * w + (r - start)]!);
-          out.data[r * d + start + c] = v;
-          out.data[(start + c) * d + r] = v;
-        }
+  const transposed = transposedFloat32(x);
+  const blockData = columnBlocksFloat32(x, width);
+  for (let start = 0; start < d; start += width) {
+    const end = Math.min(d, start + width);
+    const w = end - start;
+    // Rows 0..end of XᵀX, columns start..end: the blocks above the diagonal and the diagonal block.
+    const product = tf.tidy(() => {
+      const rows = tf.tensor2d(transposed.subarray(0, end * n), [end, n], 'float32');
+      const columns = tf.tensor2d(blockData[start / width]!, [n, w], 'float32');
+      return tf.matMul(rows, columns);
+    });
+    // Read outside tidy: tidy walks a returned container element by element.
+    const values = product.dataSync() as Float32Array;
+    product.dispose();
+    for (let r = 0; r < start; r++) {
+      for (let c = 0; c < w; c++) {
+        const v = values[r * w + c]!;
+        out.data[r * d + start + c] = v;
+        out.data[(start + c) * d + r] = v;
       }
     }
-  } finally {
-    transposed.dispose();
-    features.dispose();
+    // Inside the diagonal block: average the two float32 triangles so the result is exactly symmetric.
+    for (let r = start; r < end; r++) {
+      for (let c = r - start; c < w; c++) {
+        const v = 0.5 * (values[r * w + c]! + values[(start + c) * w + (r - start)]!);
+        out.data[r * d + start + c] = v;
+        out.data[(start + c) * d + r] = v;
+      }
+    }
   }
   return out;
 }
