@@ -23,6 +23,9 @@ import { readTable } from './readers/table';
 import { loadCheckpoint } from './readers/checkpoint';
 import { staticCheck } from './resolve';
 import { isLinearModel, networkLearner } from './training';
+import { analyzeImageFolder } from './imageDataset';
+import { linearCheckpointMaps } from './linearMaps';
+import { readSourceSample } from './readers/sourceSample';
 
 export interface AnalyzeOptions {
   /** Upper bound on target rows used by the analysis (stratified sample). Default 2000. */
@@ -102,6 +105,15 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
   const backend = await initBackend(options.backend ?? 'auto');
   throwIfAborted(control.signal);
+
+  // ── Image-folder datasets (issue #10): their own branch, in src/node/imageDataset.ts. ──
+  if (dsRef.format === 'image-folder') {
+    return analyzeImageFolder(
+      { file, config, findings, datasetPath: dsRef.path, checkpointPath: ckRef.path, backend: backend.name, seed, maxImages: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
+      control,
+    );
+  }
+  // ── End of the image-folder branch. ──
 
   // Dataset.
   let t = performance.now();
@@ -198,7 +210,9 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     const transferLearners: Learner[] = [];
     const model = checkpoint.model as import('@tensorflow/tfjs-layers').LayersModel | undefined;
     const layersModel = model && typeof (model as { getWeights?: unknown }).getWeights === 'function' && checkpoint.info.format === 'tfjs-layers' ? model : undefined;
+    let linearMaps;
     if (layersModel && isLinearModel(layersModel)) {
+      linearMaps = await linearCheckpointMaps(checkpoint, table.features.cols, layerName);
       scratchLearner = minNormScratchLearner(table.features, target);
       if (zeroShot) transferLearners.push(minNormFineTuneLearner(table.features, target, zeroShot));
     } else if (layersModel) {
@@ -208,6 +222,18 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
       if (strategy === 'partial-freeze') {
         const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : 1;
         transferLearners.push(networkLearner('transfer:partial-freeze', layersModel, table.features, target, { ...training, freezeLayers: Math.max(0, weighted.length - trainable) }));
+      }
+    }
+
+    // Myth check: a sample of the source inputs, when the config names one (source_train_file).
+    let sourceInputs: { file: string; inputs: Matrix } | undefined;
+    const sourceRef = checked.resolved?.source;
+    if (sourceRef?.path) {
+      try {
+        sourceInputs = { file: sourceRef.path, inputs: await readSourceSample(sourceRef.path, table.featureNames, { maxRows: Math.min(maxSamples, 1000), seed, signal: control.signal, maxBytes: options.maxBytes }) };
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        findings.push(finding('dataset-invalid', 'warning', `The source sample cannot be used for the myth check: ${(e as Error).message}`, config.sourceTrainFile, config, file, 'dataset'));
       }
     }
 
@@ -225,6 +251,8 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
         transferLearners,
         layerFeatures,
         zeroShotPredictions: zeroShot,
+        linearMaps,
+        sourceInputs,
         scores,
         logmeVsRaw,
         backend: backend.name,
