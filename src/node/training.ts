@@ -10,6 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { matrix, type Matrix } from '../core/linalg/matrix';
 import type { Learner, Target } from '../core/analysis/learners';
 import { throwIfAborted, CancelledError } from '../core/model/progress';
+import { trainingSeed, withSeededMathRandom } from './seededRandom';
 
 export interface TrainingOptions {
   readonly learningRate: number;
@@ -92,7 +93,7 @@ export function networkLearner(
     'transfer:lp-ft': 'LP-FT: fit the head first, then fine-tune at lr/10',
   };
   const inputShape = checkpoint.inputs[0]!.shape;
-  return {
+  const learner: Learner = {
     id,
     label: labels[id],
     expensive: true,
@@ -147,6 +148,9 @@ export function networkLearner(
       }
     },
   };
+  // Seeded per arm and training rows, so the same analysis gives the same numbers (seededRandom.ts).
+  const fitOnce = learner.fitPredict.bind(learner);
+  return { ...learner, fitPredict: (train, test, control) => withSeededMathRandom(trainingSeed(options.seed, id, train), () => fitOnce(train, test, control)) };
 }
 
 /**

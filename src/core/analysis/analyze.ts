@@ -214,10 +214,12 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     throwIfAborted(control.signal);
     const rows = stratifiedSample(sampleRows, size, input.seed + size, target.classes);
     const overBudget = now() - started > budget * 0.6;
-    // Trained networks get the n/2 and 2n points only (n/4 is left to the cheap learners): their
-    // cost dominates the analysis (bench/analyze-speed.ts).
-    const learners = allLearners.filter((l) => !l.expensive || (!overBudget && size <= nEval * 2 && size >= nEval * 0.4));
-    if (overBudget && allLearners.some((l) => l.expensive && size <= nEval * 2 && size >= nEval * 0.4)) skippedExpensive = true;
+    // Trained networks get n/2 and up to 2n (or up to 1,000 rows when n is small, where they are
+    // cheap and the crossover usually lies); n/4 is left to the cheap learners: network training
+    // dominates the analysis time (bench/analyze-speed.ts).
+    const networkSize = size >= nEval * 0.4 && size <= Math.max(nEval * 2, 1000);
+    const learners = allLearners.filter((l) => !l.expensive || (!overBudget && networkSize));
+    if (overBudget && networkSize && allLearners.some((l) => l.expensive)) skippedExpensive = true;
     progress('curves', `learning curve at n = ${size}`, 0.2 + (0.6 * ++done) / sizes.length);
     results.set(size, await crossValidate(learners, rows, target, size > nEval ? folds : Math.max(3, folds - 2), input.seed + 1, control));
     await yieldToEventLoop();

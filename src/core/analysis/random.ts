@@ -1,18 +1,15 @@
 /**
- * Seeded pseudo-random numbers for reproducible sampling and fold assignment (mulberry32: small,
- * fast, good enough for shuffling; not for cryptography).
+ * Seeded randomness for the analysis (sampling, fold assignment, bootstrap), as plain functions
+ * over the one seeded generator of the core (src/core/formats/random.ts, mulberry32).
  */
+import { createRandom, normal } from '../formats/random';
+
+/** A uniform [0, 1) draw per call. */
 export type Rng = () => number;
 
 export function makeRng(seed: number): Rng {
-  let a = (seed >>> 0) || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 /** Fisher–Yates shuffle in place. */
@@ -27,7 +24,5 @@ export function shuffle<T>(arr: T[] | Int32Array, rng: Rng): void {
 
 /** Standard normal draw (Box–Muller). */
 export function gaussian(rng: Rng): number {
-  let u = 0;
-  while (u === 0) u = rng();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
+  return normal({ next: rng, nextInt: (n) => Math.floor(rng() * n) });
 }

@@ -79,11 +79,11 @@ test('the same pair flips sign as n grows: crossover between', async () => {
     y.data[i] = s + 0.3 * gaussian(rng);
     for (let j = 0; j < k; j++) phi.data[i * k + j] = x.data[i * d + j]!;
   }
-  const small = await verdictOf({ x, phi, y }, 40);
+  const small = await verdictOf({ x, phi, y }, 80);
   const large = await verdictOf({ x, phi, y }, 2400);
   assert.equal(small.verdict, 'positive', `small gain ${JSON.stringify(small.gain)}`);
   assert.equal(large.verdict, 'negative', `large gain ${JSON.stringify(large.gain)}`);
-  assert.ok(small.crossoverN !== null && small.crossoverN > 40, `crossover ${small.crossoverN}`);
+  assert.ok(small.crossoverN !== null && small.crossoverN > 80, `crossover ${small.crossoverN}`);
 });
 
 test('cancellation stops the analysis', async () => {
