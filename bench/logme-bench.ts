@@ -5,6 +5,7 @@
  * at the start and end is printed: the machine is shared). N = 10,000, C = 10, D = 512 and 2048 by default.
  *
  *   npx tsx bench/logme-bench.ts [--dims 512,2048] [--runs 5] [--backend wasm|cpu] [--exact-max-d 1024]
+ *                                [--numpy-threads 1]
  *
  * "ours" = float32 TF.js XᵀX on the chosen backend + float64 eigensolver and fixed point (what the
  * CLI and worker use for large N); "ours-f64" = the exact float64 path (reported once, slower).
@@ -57,8 +58,13 @@ async function main(): Promise<void> {
   const dims = option('dims', '512,2048').split(',').map(Number);
   const runs = Number(option('runs', '5'));
   const backend = await initBackend(option('backend', 'wasm') as BackendPreference);
+  // --numpy-threads 1 compares core for core (ours is single-threaded); default: NumPy's own (all cores).
+  const numpyThreads = option('numpy-threads', '');
+  const numpyEnvironment = numpyThreads
+    ? { ...process.env, OPENBLAS_NUM_THREADS: numpyThreads, OMP_NUM_THREADS: numpyThreads, MKL_NUM_THREADS: numpyThreads }
+    : process.env;
   const directory = mkdtempSync(join(tmpdir(), 'logme-bench-'));
-  console.log(`backend ${backend.name}; N=${n}, C=${classes}, runs=${runs}`);
+  console.log(`backend ${backend.name}; N=${n}, C=${classes}, runs=${runs}, NumPy threads ${numpyThreads || 'default'}`);
   try {
     for (const d of dims) {
       const { features, labels } = syntheticFeatures(n, d, classes, d);
@@ -79,7 +85,7 @@ async function main(): Promise<void> {
       let score = NaN;
       logme(features, targets, { gram: tensorGram }); // warm-up (WASM compilation, first allocation)
       for (let r = 0; r < runs; r++) {
-        numpy = JSON.parse(execFileSync('python3', [join(__dirname, 'logme_numpy.py'), featuresPath, labelsPath, '1'], { encoding: 'utf8' }));
+        numpy = JSON.parse(execFileSync('python3', [join(__dirname, 'logme_numpy.py'), featuresPath, labelsPath, '1'], { encoding: 'utf8', env: numpyEnvironment }));
         numpyReference.push((numpy as unknown as { reference: { median_ms: number } }).reference.median_ms);
         numpyEigh.push((numpy as unknown as { eigh: { median_ms: number } }).eigh.median_ms);
         const start = performance.now();
