@@ -158,7 +158,10 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   assertFinite(inputs, 'dataset inputs');
   assertFinite(target.y, 'labels');
   const sampleRows = features.rows;
-  const folds = input.folds ?? 5;
+  // Five folds by default; three when a trained network is simulated on ≥ 1,000 rows (its
+  // training dominates the run: bench/analyze-speed.ts), which widens the NB interval by ≈ 5%.
+  const hasNetwork = Boolean(input.scratchLearner?.expensive || input.transferLearners?.some((l) => l.expensive));
+  const folds = input.folds ?? (hasNetwork && Math.min(input.plannedN, features.rows) >= 1000 ? 3 : 5);
   const nEval = Math.min(Math.max(input.plannedN, MIN_ROWS), sampleRows);
   if (nEval < MIN_ROWS) throw new RangeError(`analyzeTransfer: only ${sampleRows} rows; at least ${MIN_ROWS} are needed`);
   if (input.plannedN > sampleRows) {
