@@ -15,8 +15,9 @@ const VERSION = typeof TRANSFERLENS_VERSION === 'string' ? TRANSFERLENS_VERSION 
 const USAGE = `Usage:
   transferlens analyze <config> [--format text|json|sarif] [--fail-on error|warning|never]
                       [--max-samples N] [--seed N] [--time-budget SECONDS] [--backend auto|wasm|cpu|tensorflow]
+                      [--cache-dir DIR] [--max-bytes N]
   transferlens score --features F.npy --labels Y.(npy|csv) [--source-probs P.npy]
-                      [--task classification|regression] [--scores logme,leep,…] [--format json|text]
+                      [--task classification|regression] [--scores logme,leep,…] [--format json|text] [--exact]
   transferlens rank <config> --candidates <glob or comma list> [--format text|json]
 Options: --debug (stack traces), --verbose, --quiet, --help, --version
 Exit codes: 0 ok · 1 findings at/above --fail-on · 2 usage or invalid input`;

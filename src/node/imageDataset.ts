@@ -306,7 +306,7 @@ export async function analyzeImageFolder(context: ImageBranchContext, control: R
 
     const strategy: Strategy = config.strategy?.value ?? 'full';
     const epochs = context.scratchEpochs ?? SCRATCH_CNN_RECIPE.epochs;
-    const scratchLearner = imageCnnLearner(pixelsForCnn, scratchShape, target, { epochs });
+    const scratchLearner = imageCnnLearner(pixelsForCnn, scratchShape, target, { epochs, seed: context.seed });
     notes.push(
       `Scratch arm: a small CNN (conv 8@3×3, pool, conv 16@3×3, pool, dense; Adam ${SCRATCH_CNN_RECIPE.learningRate}, batch ${SCRATCH_CNN_RECIPE.batchSize}, ${epochs} epochs) trained from default initialisation on ${scratchShape.join('×')} downsampled pixels: training the checkpoint's own architecture at ${modelShape.join('×')} from scratch is not affordable here.`,
     );

@@ -148,9 +148,13 @@ export function networkLearner(
       }
     },
   };
-  // Seeded per arm and training rows, so the same analysis gives the same numbers (seededRandom.ts).
+  return seededLearner(learner, options.seed);
+}
+
+/** Seeds Math.random per arm and training rows while the learner trains, so the same analysis gives the same numbers (seededRandom.ts). */
+export function seededLearner(learner: Learner, seed: number): Learner {
   const fitOnce = learner.fitPredict.bind(learner);
-  return { ...learner, fitPredict: (train, test, control) => withSeededMathRandom(trainingSeed(options.seed, id, train), () => fitOnce(train, test, control)) };
+  return { ...learner, fitPredict: (train, test, control) => withSeededMathRandom(trainingSeed(seed, learner.id, train), () => fitOnce(train, test, control)) };
 }
 
 /**
@@ -166,6 +170,8 @@ export function networkLearner(
 export const SCRATCH_CNN_RECIPE = { learningRate: 1e-3, epochs: 40, batchSize: 16 } as const;
 
 export interface ImageCnnOptions {
+  /** Seed of the simulated training (weights and batch order). */
+  readonly seed?: number;
   readonly learningRate?: number;
   readonly epochs?: number;
   readonly batchSize?: number;
@@ -200,7 +206,7 @@ export function imageCnnLearner(inputs: Matrix, imageShape: readonly [number, nu
   const classification = target.task === 'classification';
   const outputs = classification ? (target.numClasses ?? target.y.cols) : target.y.cols;
   const inputShape = [null, height, width, channels];
-  return {
+  return seededLearner({
     id: 'scratch',
     label: `Scratch: a small CNN (2 conv blocks) trained from default initialisation on ${height}×${width}×${channels} pixels`,
     expensive: true,
@@ -233,5 +239,5 @@ export function imageCnnLearner(inputs: Matrix, imageShape: readonly [number, nu
         model.dispose();
       }
     },
-  };
+  }, options.seed ?? 0);
 }

@@ -13,7 +13,7 @@ import { toText } from '../format/text';
 import type { CliIo } from '../io';
 
 export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { options: ['format', 'fail-on', 'max-samples', 'seed', 'time-budget', 'backend', 'workspace'], flags: ['debug', 'verbose', 'quiet'] });
+  const args = parseArgs(argv, { options: ['format', 'fail-on', 'max-samples', 'seed', 'time-budget', 'backend', 'workspace', 'cache-dir', 'max-bytes'], flags: ['debug', 'verbose', 'quiet'] });
   if (args.positionals.length === 0) throw new UsageError('analyze needs a config file: transferlens analyze <config.yaml>');
   const format = choiceOption(args, 'format', ['text', 'json', 'sarif'] as const, 'text');
   const failOn = choiceOption(args, 'fail-on', ['error', 'warning', 'never'] as const, 'error');
@@ -34,7 +34,7 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
     }
     const report = await analyzeConfigFile(
       file,
-      { maxSamples, seed, timeBudgetMs: budget ? budget * 1000 : undefined, backend, workspaceRoot: args.options.get('workspace') ? resolve(io.cwd, args.options.get('workspace')!) : io.cwd },
+      { maxSamples, seed, timeBudgetMs: budget ? budget * 1000 : undefined, backend, cacheDir: args.options.get('cache-dir') ? resolve(io.cwd, args.options.get('cache-dir')!) : undefined, maxBytes: intOption(args, 'max-bytes', 1), workspaceRoot: args.options.get('workspace') ? resolve(io.cwd, args.options.get('workspace')!) : io.cwd },
       { signal: io.signal, onProgress: io.isTTY && !args.flags.has('quiet') ? (e) => io.progress(`${e.fraction !== undefined ? Math.round(e.fraction * 100) + '% ' : ''}${e.message}`) : undefined },
     );
     io.progress('');

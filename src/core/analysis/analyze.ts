@@ -367,7 +367,10 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   timings.analysis = now() - started;
   const riskName = target.task === 'classification' ? 'error rate' : 'MSE / Var(y)';
   const gamma = nEval / Math.max(1, inputs.cols);
-  const spike = gamma < 4 ? { low: Math.round(inputs.cols * 0.8), high: Math.round(inputs.cols * 1.25) } : undefined;
+  // The interpolation threshold n ≈ d is a property of a linear scratch model on d inputs: only
+  // shown when the scratch arm is one (a trained network's threshold is not the input width).
+  const linearScratch = !scratch.expensive;
+  const spike = linearScratch && gamma < 4 ? { low: Math.round(inputs.cols * 0.8), high: Math.round(inputs.cols * 1.25) } : undefined;
   return {
     verdict,
     n: nEval,
