@@ -56,3 +56,26 @@ test('WebAssembly path recovers a chosen spectrum and reconstructs A at n = 200'
   }
   assert.ok(worst < 1e-11 * values[0]!, `residual ${worst}`);
 });
+
+test('columns that are already reduced (identity reflectors) between ordinary ones, both kernels', () => {
+  // Block diagonal: 2×2 blocks [[c, 1], [1, c]] (eigenvalues c ± 1) interleaved with a dense block.
+  const n = 90;
+  const a = matrix(n, n);
+  const spectrum: number[] = [];
+  for (let b = 0; b < 20; b++) {
+    const c = 3 + b;
+    a.data[2 * b * n + 2 * b] = c;
+    a.data[(2 * b + 1) * n + 2 * b + 1] = c;
+    a.data[2 * b * n + 2 * b + 1] = 1;
+    a.data[(2 * b + 1) * n + 2 * b] = 1;
+    spectrum.push(c + 1, c - 1);
+  }
+  const dense = gram(randomMatrix(60, 50, 3));
+  const denseValues = symmetricEigen(dense, { kernels: 'javascript' }).values;
+  for (let i = 0; i < 50; i++) for (let j = 0; j < 50; j++) a.data[(40 + i) * n + 40 + j] = dense.data[i * 50 + j]!;
+  spectrum.push(...denseValues);
+  spectrum.sort((x, y) => y - x);
+  for (const kernels of ['javascript', 'webassembly'] as const) {
+    assertClose(symmetricEigen(a, { kernels }).values, spectrum, 1e-12, kernels);
+  }
+});

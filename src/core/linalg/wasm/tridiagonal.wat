@@ -14,7 +14,7 @@
   (func (export "symvLower") (param $a i32) (param $stride i32) (param $m i32) (param $v i32) (param $p i32)
     (local $i i32) (local $row i32) (local $jb i32) (local $end i32)
     (local $vi f64) (local $vi2 v128) (local $sum2 v128) (local $x v128) (local $s f64)
-    (local $pi i32)
+    (local $pi i32) (local $sumB v128) (local $y v128) (local $end4 i32)
     (block $rowsDone
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
@@ -22,9 +22,30 @@
         (local.set $vi (f64.load (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3)))))
         (local.set $vi2 (f64x2.splat (local.get $vi)))
         (local.set $sum2 (v128.const f64x2 0 0))
-        ;; pairs of columns j < i rounded down to even
+        (local.set $sumB (v128.const f64x2 0 0))
+        ;; pairs of columns j < i rounded down to even; four columns per iteration with two
+        ;; accumulators so the additions of the dot product do not wait on each other
         (local.set $end (i32.shl (i32.and (local.get $i) (i32.const -2)) (i32.const 3)))
+        (local.set $end4 (i32.shl (i32.and (local.get $i) (i32.const -4)) (i32.const 3)))
         (local.set $jb (i32.const 0))
+        (block $quadsDone
+          (loop $quads
+            (br_if $quadsDone (i32.ge_u (local.get $jb) (local.get $end4)))
+            (local.set $x (v128.load (i32.add (local.get $row) (local.get $jb))))
+            (local.set $y (v128.load offset=16 (i32.add (local.get $row) (local.get $jb))))
+            (local.set $sum2 (f64x2.add (local.get $sum2)
+              (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $v) (local.get $jb))))))
+            (local.set $sumB (f64x2.add (local.get $sumB)
+              (f64x2.mul (local.get $y) (v128.load offset=16 (i32.add (local.get $v) (local.get $jb))))))
+            (v128.store (i32.add (local.get $p) (local.get $jb))
+              (f64x2.add (v128.load (i32.add (local.get $p) (local.get $jb)))
+                (f64x2.mul (local.get $x) (local.get $vi2))))
+            (v128.store offset=16 (i32.add (local.get $p) (local.get $jb))
+              (f64x2.add (v128.load offset=16 (i32.add (local.get $p) (local.get $jb)))
+                (f64x2.mul (local.get $y) (local.get $vi2))))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 32)))
+            (br $quads)))
+        (local.set $sum2 (f64x2.add (local.get $sum2) (local.get $sumB)))
         (block $pairsDone
           (loop $pairs
             (br_if $pairsDone (i32.ge_u (local.get $jb) (local.get $end)))
