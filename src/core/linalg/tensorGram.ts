@@ -35,6 +35,7 @@ function transposedFloat32(x: Matrix): Float32Array {
   const n = x.rows;
   const d = x.cols;
   const out = new Float32Array(d * n);
+  const data = x.data;
   const tile = 32;
   for (let r0 = 0; r0 < n; r0 += tile) {
     const r1 = Math.min(n, r0 + tile);
@@ -42,7 +43,7 @@ function transposedFloat32(x: Matrix): Float32Array {
       const c1 = Math.min(d, c0 + tile);
       for (let r = r0; r < r1; r++) {
         const base = r * d;
-        for (let c = c0; c < c1; c++) out[c * n + r] = x.data[base + c]!;
+        for (let c = c0; c < c1; c++) out[c * n + r] = data[base + c]!;
       }
     }
   }
@@ -53,6 +54,7 @@ function transposedFloat32(x: Matrix): Float32Array {
 function columnBlocksFloat32(x: Matrix, width: number): Float32Array[] {
   const n = x.rows;
   const d = x.cols;
+  const data = x.data;
   const blocks: Float32Array[] = [];
   for (let start = 0; start < d; start += width) blocks.push(new Float32Array(n * Math.min(width, d - start)));
   for (let r = 0; r < n; r++) {
@@ -62,7 +64,7 @@ function columnBlocksFloat32(x: Matrix, width: number): Float32Array[] {
       const w = Math.min(width, d - start);
       const block = blocks[b]!;
       const outBase = r * w;
-      for (let c = 0; c < w; c++) block[outBase + c] = x.data[base + start + c]!;
+      for (let c = 0; c < w; c++) block[outBase + c] = data[base + start + c]!;
     }
   }
   return blocks;
