@@ -79,7 +79,7 @@
   ;; Lower triangle of A ← A − v·wᵀ − w·vᵀ (entries j ≤ i of row i).
   (func (export "syr2Lower") (param $a i32) (param $stride i32) (param $m i32) (param $v i32) (param $w i32)
     (local $i i32) (local $row i32) (local $jb i32) (local $end i32)
-    (local $vi2 v128) (local $wi2 v128) (local $addr i32)
+    (local $vi2 v128) (local $wi2 v128) (local $addr i32) (local $end4 i32)
     (block $rowsDone
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
@@ -89,6 +89,24 @@
         ;; i + 1 entries; pairs first
         (local.set $end (i32.shl (i32.and (i32.add (local.get $i) (i32.const 1)) (i32.const -2)) (i32.const 3)))
         (local.set $jb (i32.const 0))
+        ;; four entries per iteration while they last (fewer loop branches), then pairs
+        (local.set $end4 (i32.shl (i32.and (i32.add (local.get $i) (i32.const 1)) (i32.const -4)) (i32.const 3)))
+        (block $quadsDone
+          (loop $quads
+            (br_if $quadsDone (i32.ge_u (local.get $jb) (local.get $end4)))
+            (local.set $addr (i32.add (local.get $row) (local.get $jb)))
+            (v128.store (local.get $addr)
+              (f64x2.sub
+                (f64x2.sub (v128.load (local.get $addr))
+                  (f64x2.mul (local.get $vi2) (v128.load (i32.add (local.get $w) (local.get $jb)))))
+                (f64x2.mul (local.get $wi2) (v128.load (i32.add (local.get $v) (local.get $jb))))))
+            (v128.store offset=16 (local.get $addr)
+              (f64x2.sub
+                (f64x2.sub (v128.load offset=16 (local.get $addr))
+                  (f64x2.mul (local.get $vi2) (v128.load offset=16 (i32.add (local.get $w) (local.get $jb)))))
+                (f64x2.mul (local.get $wi2) (v128.load offset=16 (i32.add (local.get $v) (local.get $jb))))))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 32)))
+            (br $quads)))
         (block $pairsDone
           (loop $pairs
             (br_if $pairsDone (i32.ge_u (local.get $jb) (local.get $end)))
