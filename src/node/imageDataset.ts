@@ -39,6 +39,11 @@ import { FeatureCache } from './cache/featureCache';
 import { loadCheckpoint, type LoadedCheckpoint } from './readers/checkpoint';
 import { extractImageFeatures, readImageFolder, resolveImagePreprocessing, type ImageFeatureSource, type ImageProblem } from './readers/images';
 import { imageCnnLearner, SCRATCH_CNN_RECIPE } from './training';
+import { adaptiveGram } from '../core/linalg/tensorGram';
+import { gram as exactGram } from '../core/linalg/products';
+
+/** LogME's FᵀF on the TF.js backend (float32 WASM GEMM) when N·D² is large; float64 otherwise. */
+const fastGram = adaptiveGram(exactGram);
 
 /** Images analysed by default: a forward pass costs ~0.1 s per image on WASM (vs µs per table row). */
 export const DEFAULT_MAX_IMAGES = 600;
@@ -294,8 +299,8 @@ export async function analyzeImageFolder(context: ImageBranchContext, control: R
     try {
       // The cross-validated probe score repeats what the verdict's CV measures, and at 1,280
       // features it costs ~20 s here: skipped for images (the probe's CV risk is in the curves).
-      scores = computeScores({ features, labels, task: 'classification' }, { now: () => performance.now(), scores: SCORE_KEYS.filter((key) => key !== 'probeAccuracy') }).scores;
-      const raw = computeScores({ features: inputs, labels, task: 'classification' }, { scores: ['logme'] }).scores.logme;
+      scores = computeScores({ features, labels, task: 'classification' }, { now: () => performance.now(), gram: fastGram, scores: SCORE_KEYS.filter((key) => key !== 'probeAccuracy') }).scores;
+      const raw = computeScores({ features: inputs, labels, task: 'classification' }, { scores: ['logme'], gram: fastGram }).scores.logme;
       if (scores.logme !== undefined && raw !== undefined) logmeVsRaw = scores.logme - raw;
     } catch (e) {
       if (e instanceof CancelledError) throw e;

@@ -26,6 +26,11 @@ import { isLinearModel, networkLearner } from './training';
 import { analyzeImageFolder } from './imageDataset';
 import { linearCheckpointMaps } from './linearMaps';
 import { readSourceSample } from './readers/sourceSample';
+import { adaptiveGram } from '../core/linalg/tensorGram';
+import { gram as exactGram } from '../core/linalg/products';
+
+/** LogME's FᵀF on the TF.js backend (float32 WASM GEMM) when N·D² is large; float64 otherwise. */
+const fastGram = adaptiveGram(exactGram);
 
 export interface AnalyzeOptions {
   /** Upper bound on target rows used by the analysis (stratified sample). Default 2000. */
@@ -193,8 +198,8 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     let scores: Record<string, number> | undefined;
     let logmeVsRaw: number | undefined;
     try {
-      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now() }).scores;
-      const raw = computeScores({ features: table.features, ...scoreInput }, { scores: ['logme'] }).scores.logme;
+      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now(), gram: fastGram }).scores;
+      const raw = computeScores({ features: table.features, ...scoreInput }, { scores: ['logme'], gram: fastGram }).scores.logme;
       if (scores.logme !== undefined && raw !== undefined) logmeVsRaw = scores.logme - raw;
     } catch (e) {
       // Scores are supplementary: a failure here must not hide the verdict.
