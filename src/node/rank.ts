@@ -6,16 +6,12 @@
 import type { RunControl } from '../core/model/progress';
 import { throwIfAborted } from '../core/model/progress';
 import { analyzeConfigFile, type AnalyzeOptions } from './pipeline';
+import type { RankedCandidate } from './worker/protocol';
 
-export interface RankRow {
-  readonly checkpoint: string;
-  readonly scores: Readonly<Record<string, number>>;
-  readonly verdict?: string;
-  readonly gain?: { readonly mean: number; readonly low: number; readonly high: number };
+/** A ranked candidate: the worker protocol's shape plus overlap and recommendation. */
+export interface RankRow extends RankedCandidate {
   readonly overlap?: number;
   readonly recommendation?: string;
-  /** Why this candidate could not be analysed, when it could not. */
-  readonly error?: string;
 }
 
 export async function rankCheckpoints(file: string, candidates: readonly string[], options: AnalyzeOptions, control: RunControl = {}): Promise<RankRow[]> {

@@ -11,6 +11,7 @@
  * the clock is injected, and cancellation is an AbortSignal checked between steps.
  */
 import { matrix, assertFinite, type Matrix } from '../linalg/matrix';
+import { columnMeans, columnVariances } from '../linalg/products';
 import type { Strategy } from '../model/config';
 import type {
   CurvePoint,
@@ -109,19 +110,10 @@ function pairedGain(scratch: CvResult, transfer: CvResult, z: number): Estimate 
 
 function standardiseColumns(x: Matrix): Matrix {
   const { rows, cols } = x;
+  const means = columnMeans(x);
+  const sds = columnVariances(x).map((v) => Math.sqrt(v) || 1);
   const out = matrix(rows, cols);
-  for (let j = 0; j < cols; j++) {
-    let s = 0;
-    let s2 = 0;
-    for (let i = 0; i < rows; i++) {
-      const v = x.data[i * cols + j]!;
-      s += v;
-      s2 += v * v;
-    }
-    const mu = s / rows;
-    const sd = Math.sqrt(Math.max(s2 / rows - mu * mu, 0)) || 1;
-    for (let i = 0; i < rows; i++) out.data[i * cols + j] = (x.data[i * cols + j]! - mu) / sd;
-  }
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.data[i * cols + j] = (x.data[i * cols + j]! - means[j]!) / sds[j]!;
   return out;
 }
 

@@ -19,6 +19,7 @@
  * noise/signal split — poorly identified when n < d — is propagated into the gain.
  */
 import { matrix, type Matrix } from '../linalg/matrix';
+import { columnVariances } from '../linalg/products';
 import { makeRng } from './random';
 
 export interface LinearCheckpointMaps {
@@ -53,20 +54,9 @@ export interface LinearClosedForm {
 export function isotropicEnough(x: Matrix): boolean {
   const { rows, cols } = x;
   if (rows < 8 || cols < 2) return false;
-  let minVar = Infinity;
-  let maxVar = 0;
-  for (let j = 0; j < cols; j++) {
-    let s = 0;
-    let s2 = 0;
-    for (let i = 0; i < rows; i++) {
-      const v = x.data[i * cols + j]!;
-      s += v;
-      s2 += v * v;
-    }
-    const v = s2 / rows - (s / rows) ** 2;
-    minVar = Math.min(minVar, v);
-    maxVar = Math.max(maxVar, v);
-  }
+  const variances = columnVariances(x);
+  const minVar = Math.min(...variances);
+  const maxVar = Math.max(...variances);
   // With n rows, sample variances of equal-variance columns spread by up to ≈ ±4·sqrt(2/n)
   // (chi-square with n − 1 degrees of freedom, over many columns); beyond that spread, or a 4×
   // ratio when n is large, the inputs are not isotropic and the closed forms do not apply.
