@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { matrix, type Matrix } from '../core/linalg/matrix';
 import type { Learner, Target } from '../core/analysis/learners';
-import { throwIfAborted, CancelledError } from '../core/model/progress';
+import { throwIfAborted, CancelledError, type RunControl } from '../core/model/progress';
 import { trainingSeed, withSeededMathRandom } from './seededRandom';
 
 export interface TrainingOptions {
@@ -78,6 +78,47 @@ function toTensor(m: Matrix, rows: Int32Array, inputShape: readonly (number | nu
   return tf.tensor(data, shape);
 }
 
+/**
+ * The plumbing both TF.js learners share: tensors of the training rows, a callback that stops
+ * training when the run is cancelled, `fit`, then predictions for the test rows; every tensor and
+ * the model are disposed whatever happens.
+ */
+async function trainThenPredict(
+  model: tfl.LayersModel,
+  inputs: Matrix,
+  target: Target,
+  inputShape: readonly (number | null)[],
+  train: Int32Array,
+  test: Int32Array,
+  control: RunControl | undefined,
+  fit: (xTrain: tf.Tensor, yTrain: tf.Tensor, stopOnAbort: tfl.CustomCallback) => Promise<void>,
+): Promise<Matrix> {
+  const q = target.y.cols;
+  const xTrain = toTensor(inputs, train, inputShape);
+  const yData = new Float32Array(train.length * q);
+  train.forEach((row, r) => yData.set(target.y.data.subarray(row * q, (row + 1) * q), r * q));
+  const yTrain = tf.tensor2d(yData, [train.length, q]);
+  const stopOnAbort = new tfl.CustomCallback({
+    onBatchEnd: async () => {
+      if (control?.signal?.aborted) model.stopTraining = true;
+    },
+  });
+  try {
+    await fit(xTrain, yTrain, stopOnAbort);
+    if (control?.signal?.aborted) throw new CancelledError();
+    const xTest = toTensor(inputs, test, inputShape);
+    const prediction = model.predict(xTest) as tf.Tensor;
+    const values = await prediction.data();
+    xTest.dispose();
+    prediction.dispose();
+    return matrix(test.length, q, Float64Array.from(values));
+  } finally {
+    xTrain.dispose();
+    yTrain.dispose();
+    model.dispose();
+  }
+}
+
 /** One learner per arm. `id`: `scratch`, `transfer:full`, `transfer:partial-freeze`, `transfer:lp-ft`. */
 export function networkLearner(
   id: 'scratch' | 'transfer:full' | 'transfer:partial-freeze' | 'transfer:lp-ft',
@@ -101,30 +142,20 @@ export function networkLearner(
       throwIfAborted(control?.signal);
       const freeze = id === 'transfer:partial-freeze' ? options.freezeLayers ?? 0 : 0;
       const model = await buildModel(checkpoint, target, id !== 'scratch', freeze);
-      const xTrain = toTensor(inputs, train, inputShape);
-      const q = target.y.cols;
-      const yData = new Float32Array(train.length * q);
-      train.forEach((row, r) => yData.set(target.y.data.subarray(row * q, (row + 1) * q), r * q));
-      const yTrain = tf.tensor2d(yData, [train.length, q]);
       const loss = target.task === 'classification' ? 'categoricalCrossentropy' : 'meanSquaredError';
-      const stopOnAbort = new tfl.CustomCallback({
-        onBatchEnd: async () => {
-          if (control?.signal?.aborted) model.stopTraining = true;
-        },
-      });
-      const fit = async (lr: number, epochs: number) => {
-        model.compile({ optimizer: tf.train.adam(lr), loss });
-        await model.fit(xTrain, yTrain, {
-          epochs,
-          // At most ~64 steps per epoch keeps a simulated fit within seconds on large n.
-          batchSize: Math.min(Math.max(options.batchSize, Math.ceil(train.length / 64)), train.length),
-          validationSplit: train.length >= 50 ? 0.1 : 0,
-          shuffle: true,
-          verbose: 0,
-          callbacks: train.length >= 50 ? [tfl.callbacks.earlyStopping({ monitor: 'val_loss', patience: 5 }), stopOnAbort] : [stopOnAbort],
-        });
-      };
-      try {
+      return trainThenPredict(model, inputs, target, inputShape, train, test, control, async (xTrain, yTrain, stopOnAbort) => {
+        const fit = async (lr: number, epochs: number) => {
+          model.compile({ optimizer: tf.train.adam(lr), loss });
+          await model.fit(xTrain, yTrain, {
+            epochs,
+            // At most ~64 steps per epoch keeps a simulated fit within seconds on large n.
+            batchSize: Math.min(Math.max(options.batchSize, Math.ceil(train.length / 64)), train.length),
+            validationSplit: train.length >= 50 ? 0.1 : 0,
+            shuffle: true,
+            verbose: 0,
+            callbacks: train.length >= 50 ? [tfl.callbacks.earlyStopping({ monitor: 'val_loss', patience: 5 }), stopOnAbort] : [stopOnAbort],
+          });
+        };
         if (id === 'transfer:lp-ft') {
           const layers = weightedLayers(model);
           layers.forEach((l) => (l.trainable = l === layers[layers.length - 1]));
@@ -134,18 +165,7 @@ export function networkLearner(
         } else {
           await fit(options.learningRate, options.epochs);
         }
-        if (control?.signal?.aborted) throw new CancelledError();
-        const xTest = toTensor(inputs, test, inputShape);
-        const pred = model.predict(xTest) as tf.Tensor;
-        const values = await pred.data();
-        xTest.dispose();
-        pred.dispose();
-        return matrix(test.length, target.y.cols, Float64Array.from(values));
-      } finally {
-        xTrain.dispose();
-        yTrain.dispose();
-        model.dispose();
-      }
+      });
     },
   };
   return seededLearner(learner, options.seed);
@@ -213,31 +233,10 @@ export function imageCnnLearner(inputs: Matrix, imageShape: readonly [number, nu
     async fitPredict(train, test, control) {
       throwIfAborted(control?.signal);
       const model = buildScratchCnn(imageShape, outputs, classification);
-      const xTrain = toTensor(inputs, train, inputShape);
-      const q = target.y.cols;
-      const yData = new Float32Array(train.length * q);
-      train.forEach((row, r) => yData.set(target.y.data.subarray(row * q, (row + 1) * q), r * q));
-      const yTrain = tf.tensor2d(yData, [train.length, q]);
-      const stopOnAbort = new tfl.CustomCallback({
-        onBatchEnd: async () => {
-          if (control?.signal?.aborted) model.stopTraining = true;
-        },
-      });
-      try {
+      return trainThenPredict(model, inputs, target, inputShape, train, test, control, async (xTrain, yTrain, stopOnAbort) => {
         model.compile({ optimizer: tf.train.adam(learningRate), loss: classification ? 'categoricalCrossentropy' : 'meanSquaredError' });
         await model.fit(xTrain, yTrain, { epochs, batchSize: Math.min(batchSize, train.length), shuffle: true, verbose: 0, callbacks: [stopOnAbort] });
-        if (control?.signal?.aborted) throw new CancelledError();
-        const xTest = toTensor(inputs, test, inputShape);
-        const prediction = model.predict(xTest) as tf.Tensor;
-        const values = await prediction.data();
-        xTest.dispose();
-        prediction.dispose();
-        return matrix(test.length, target.y.cols, Float64Array.from(values));
-      } finally {
-        xTrain.dispose();
-        yTrain.dispose();
-        model.dispose();
-      }
+      });
     },
   }, options.seed ?? 0);
 }
