@@ -11,7 +11,7 @@ import type { NormalizedConfig, SourceValue, Strategy } from '../core/model/conf
 import type { Finding } from '../core/model/finding';
 import { CancelledError, throwIfAborted, type RunControl } from '../core/model/progress';
 import { FILE_START } from '../core/model/range';
-import { analyzeTransfer, MIN_ROWS, type LayerFeatures } from '../core/analysis/analyze';
+import { analyzeTransfer, closedFormApplies, MIN_ROWS, MIN_ROWS_CLOSED_FORM, type LayerFeatures } from '../core/analysis/analyze';
 import { verdictFindings } from '../core/analysis/findings';
 import { makeTarget, oneHot, type Learner } from '../core/analysis/learners';
 import { minNormFineTuneLearner, minNormScratchLearner } from '../core/analysis/linearArms';
@@ -138,8 +138,12 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   timings.dataset = performance.now() - t;
   throwIfAborted(control.signal);
 
-  if (table.rowsUsed < MIN_ROWS) {
-    findings.push(finding('dataset-too-small', 'warning', `${table.rowsUsed} usable rows: at least ${MIN_ROWS} are needed for a cross-validated verdict.\nWith this little data no comparison of transfer and scratch is reliable; label more samples.`, config.trainSize ?? config.dataset, config, file, 'dataset'));
+  const tooSmall = () =>
+    finding('dataset-too-small', 'warning', `${table.rowsUsed} usable rows: at least ${MIN_ROWS} are needed for a cross-validated verdict (${MIN_ROWS_CLOSED_FORM} for a linear checkpoint on standardised inputs).\nWith this little data no comparison of transfer and scratch is reliable; label more samples.`, config.trainSize ?? config.dataset, config, file, 'dataset');
+  // Between MIN_ROWS_CLOSED_FORM and MIN_ROWS rows only a linear checkpoint can be judged (the
+  // closed forms need no CV folds): decided once the checkpoint is loaded.
+  if (table.rowsUsed < MIN_ROWS_CLOSED_FORM) {
+    findings.push(tooSmall());
     return { file, findings };
   }
 
@@ -228,6 +232,11 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
         const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : 1;
         transferLearners.push(networkLearner('transfer:partial-freeze', layersModel, table.features, target, { ...training, freezeLayers: Math.max(0, weighted.length - trainable) }));
       }
+    }
+
+    if (table.rowsUsed < MIN_ROWS && !closedFormApplies(table.features, target, linearMaps)) {
+      findings.push(tooSmall());
+      return { file, findings };
     }
 
     // Myth check: a sample of the source inputs, when the config names one (source_train_file).

@@ -95,6 +95,16 @@ export const VERDICT_Z = normalQuantile(1 - (1 - VERDICT_LEVEL) / 2);
 export const CLOSED_FORM_LEVEL = 0.8;
 /** Below this many rows a CV fold is too small to say anything. */
 export const MIN_ROWS = 12;
+/**
+ * Linear checkpoints on isotropic inputs get their verdict from the closed forms, which need no
+ * CV folds: down to this many rows (the benchmark's n = 10 cases, docs/benchmark.md).
+ */
+export const MIN_ROWS_CLOSED_FORM = 8;
+
+/** True when the closed-form (linear theory) verdict applies to these inputs and targets. */
+export function closedFormApplies(inputs: Matrix, target: { task: string; y: Matrix }, linearMaps: LinearCheckpointMaps | undefined): boolean {
+  return Boolean(linearMaps) && target.task === 'regression' && target.y.cols === 1 && isotropicEnough(inputs);
+}
 
 function learnerRisk(cv: CvResult): Estimate {
   const se = nadeauBengioSe(cv.losses, cv.folds);
@@ -154,8 +164,10 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   // training dominates the run: bench/analyze-speed.ts), which widens the NB interval by ≈ 5%.
   const hasNetwork = Boolean(input.scratchLearner?.expensive || input.transferLearners?.some((l) => l.expensive));
   const folds = input.folds ?? (hasNetwork && Math.min(input.plannedN, features.rows) >= 1000 ? 3 : 5);
-  const nEval = Math.min(Math.max(input.plannedN, MIN_ROWS), sampleRows);
-  if (nEval < MIN_ROWS) throw new RangeError(`analyzeTransfer: only ${sampleRows} rows; at least ${MIN_ROWS} are needed`);
+  const closedForm = closedFormApplies(inputs, target, input.linearMaps);
+  const minRows = closedForm ? MIN_ROWS_CLOSED_FORM : MIN_ROWS;
+  const nEval = Math.min(Math.max(input.plannedN, minRows), sampleRows);
+  if (nEval < minRows) throw new RangeError(`analyzeTransfer: only ${sampleRows} rows; at least ${minRows} are needed`);
   if (input.plannedN > sampleRows) {
     notes.push(`The verdict is for n = ${nEval.toLocaleString('en-US')} (the rows analysed), not the planned ${input.plannedN.toLocaleString('en-US')}; the curves extrapolate beyond.`);
   }
@@ -230,7 +242,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   let closed: LinearClosedForm | undefined;
   let gainLevel = VERDICT_LEVEL;
   const closedArm = transfer.id === 'transfer:full' ? 'full' : 'probe';
-  if (input.linearMaps && target.task === 'regression' && target.y.cols === 1 && isotropicEnough(inputs)) {
+  if (closedForm && input.linearMaps) {
     const xEval = matrix(evalRows.length, inputs.cols);
     const yEval = new Float64Array(evalRows.length);
     evalRows.forEach((row, r) => {
@@ -243,7 +255,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       gainLevel = CLOSED_FORM_LEVEL;
       const e = closed.estimates;
       const v = e.signal + e.noise || 1;
-      notes.push(`Linear checkpoint on isotropic inputs: the verdict uses the exact finite-n risks of the linear theory on your data (signal ${(e.signal / v).toFixed(2)}, noise ${(e.noise / v).toFixed(2)} of Var(y), ${((e.inside / (e.signal || 1)) * 100).toFixed(0)}% of the signal inside the feature span), with a bootstrap interval over ${closed.draws} resamples.`);
+      notes.push(`Linear checkpoint on isotropic inputs: the verdict uses the exact finite-n risks of the linear theory on your data (signal ${(e.signal / v).toFixed(2)}, noise ${(e.noise / v).toFixed(2)} of Var(y), ${((e.inside / (e.signal || 1)) * 100).toFixed(0)}% of the signal inside the feature span), with ${closed.method === 'least-squares' ? 'least-squares estimates and a parametric' : closed.method === 'reml' ? 'REML estimates and a parametric' : 'moment estimates and a'} bootstrap interval over ${closed.draws} draws.`);
     }
   }
   const verdict: Verdict = gainZ.low > 0 ? 'positive' : gainZ.high < 0 ? 'negative' : 'too-close';

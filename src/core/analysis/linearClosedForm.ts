@@ -19,8 +19,11 @@
  * noise/signal split — poorly identified when n < d — is propagated into the gain.
  */
 import { matrix, type Matrix } from '../linalg/matrix';
-import { columnVariances } from '../linalg/products';
-import { makeRng } from './random';
+import { columnVariances, identity } from '../linalg/products';
+import { symmetricEigen } from '../linalg/eigen';
+import { cholesky, choleskySolveFactor } from '../linalg/solve';
+import { gaussian, makeRng } from './random';
+import { normalQuantile } from './stats';
 
 export interface LinearCheckpointMaps {
   /** d×k map from centred inputs to penultimate features. */
@@ -42,6 +45,8 @@ export type LinearArm = 'scratch' | 'probe' | 'full';
 
 export interface LinearClosedForm {
   readonly estimates: LinearEstimates;
+  /** How the estimates were made: least squares (n > d + OLS_MIN_DF) or moments (any n). */
+  readonly method: 'least-squares' | 'reml' | 'moments';
   /** Relative bootstrap spread of the estimates, for notes. */
   readonly draws: number;
   /** Risk of an arm at n (excess risk, in units of Var(y) = S). */
@@ -153,15 +158,24 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
     return { signal, noise: Math.max(0, s - signal), inside, crossTerm: c };
   };
 
-  const point = estimate(undefined);
-  const scale = point.signal + point.noise || 1;
   const rng = makeRng(seed ^ 0x2545f491);
   const boot: LinearEstimates[] = [];
-  const weights = new Float64Array(n);
-  for (let b = 0; b < draws; b++) {
-    weights.fill(0);
-    for (let i = 0; i < n; i++) weights[Math.floor(rng() * n)]! += 1;
-    boot.push(estimate(weights));
+  // With enough residual degrees of freedom, least squares identifies the noise directly
+  // (RSS/(n − d − 1), a χ² with n − d − 1 df) and the moment estimates above are far noisier than
+  // needed: use the OLS estimates with a parametric bootstrap conditional on X.
+  const ols = n - d - 1 >= OLS_MIN_DF ? olsEstimates(xc, yc, n, d, q, maps.headMap, rng, draws) : undefined;
+  const reml = ols ? undefined : remlEstimates(xc, yc, n, d, q, maps.headMap, rng, draws);
+  const fitted = ols ?? reml;
+  const point = fitted ? fitted.point : estimate(undefined);
+  const scale = point.signal + point.noise || 1;
+  if (fitted) boot.push(...fitted.boot);
+  else {
+    const weights = new Float64Array(n);
+    for (let b = 0; b < draws; b++) {
+      weights.fill(0);
+      for (let i = 0; i < n; i++) weights[Math.floor(rng() * n)]! += 1;
+      boot.push(estimate(weights));
+    }
   }
 
   const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => {
@@ -183,6 +197,7 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
 
   return {
     estimates: point,
+    method: ols ? 'least-squares' : reml ? 'reml' : 'moments',
     draws,
     risk,
     gain(arm, m, level = 0.95) {
@@ -195,7 +210,344 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
       const values = boot.map(g).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
       const pick = (p: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor(p * values.length)))]!;
       const tail = (1 - level) / 2;
-      return { mean: g(point), low: pick(tail), high: pick(1 - tail) };
+      let low = pick(tail);
+      let high = pick(1 - tail);
+      // REML: the bootstrap around the fitted split under-covers when the likelihood in h is flat
+      // (n ≪ d); the interval also spans the gains over the profile-likelihood set of h.
+      if (reml?.profile) {
+        const cut = normalQuantile(1 - tail) ** 2;
+        for (const pt of reml.profile) {
+          if (pt.deviance > cut) continue;
+          const v = g(pt.est);
+          if (Number.isNaN(v)) continue;
+          low = Math.min(low, v);
+          high = Math.max(high, v);
+        }
+      }
+      return { mean: g(point), low, high };
     },
   };
+}
+
+/** Residual degrees of freedom from which least squares replaces the moment estimates. */
+export const OLS_MIN_DF = 4;
+
+/**
+ * Least-squares estimates for n > d + 1 (centred X, y): β̂ = G⁻¹Xᵀy with G = XᵀX, σ̂² = RSS/(n − d − 1)
+ * and the unbiased corrections E‖Aβ̂‖² = ‖Aβ‖² + σ² tr(A G⁻¹ Aᵀ):
+ *   signal = ‖β̂‖² − σ̂² tr G⁻¹,  inside = ‖Qᵀβ̂‖² − σ̂² tr(Qᵀ G⁻¹ Q),  crossTerm = β_sᵀβ̂.
+ * The interval draws (β̂*, σ̂²*) from their exact Gaussian/χ² sampling law given X, around a β̃
+ * whose inside and outside parts are shrunk to the estimated energies (β̂ itself is too long).
+ */
+function olsEstimates(
+  xc: Float64Array,
+  yc: Float64Array,
+  n: number,
+  d: number,
+  q: Matrix,
+  headMap: Float64Array | undefined,
+  rng: () => number,
+  draws: number,
+): { point: LinearEstimates; boot: LinearEstimates[] } {
+  const k = q.cols;
+  const g = matrix(d, d);
+  const xty = matrix(d, 1);
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    for (let a = 0; a < d; a++) {
+      const xa = xc[row + a]!;
+      if (xa === 0) continue;
+      xty.data[a]! += xa * yc[i]!;
+      const ga = a * d;
+      for (let b = 0; b <= a; b++) g.data[ga + b]! += xa * xc[row + b]!;
+    }
+  }
+  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) g.data[b * d + a] = g.data[a * d + b]!;
+  const l = cholesky(g);
+  const beta = choleskySolveFactor(l, xty).data;
+  let rss = 0;
+  for (let i = 0; i < n; i++) {
+    let fit = 0;
+    for (let a = 0; a < d; a++) fit += xc[i * d + a]! * beta[a]!;
+    rss += (yc[i]! - fit) ** 2;
+  }
+  const df = n - d - 1;
+  const noise = rss / df;
+  // tr G⁻¹ and tr(Qᵀ G⁻¹ Q) = ‖L⁻¹Q‖²_F.
+  const ginvQ = choleskySolveFactor(l, q);
+  let trInside = 0;
+  for (let a = 0; a < d; a++) for (let b = 0; b < k; b++) trInside += q.data[a * k + b]! * ginvQ.data[a * k + b]!;
+  const ginv = choleskySolveFactor(l, identity(d));
+  let trAll = 0;
+  for (let a = 0; a < d; a++) trAll += ginv.data[a * d + a]!;
+  const project = (v: ArrayLike<number>): Float64Array => {
+    const out = new Float64Array(k);
+    for (let a = 0; a < d; a++) for (let b = 0; b < k; b++) out[b]! += q.data[a * k + b]! * v[a]!;
+    return out;
+  };
+  const norm2 = (v: ArrayLike<number>): number => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i]! ** 2;
+    return s;
+  };
+  const estimatesOf = (b: ArrayLike<number>, s2: number): LinearEstimates => {
+    const total = norm2(b) - s2 * trAll;
+    const signal = Math.max(1e-12, total);
+    const inside = Math.min(signal, Math.max(0, norm2(project(b)) - s2 * trInside));
+    let cross = 0;
+    if (headMap) for (let a = 0; a < d; a++) cross += headMap[a]! * b[a]!;
+    return { signal, noise: s2, inside, crossTerm: cross };
+  };
+  const point = estimatesOf(beta, noise);
+  // β̃: inside part (QQᵀβ̂) and outside part rescaled to the estimated energies.
+  const insidePart = new Float64Array(d);
+  const coeffs = project(beta);
+  for (let a = 0; a < d; a++) for (let b = 0; b < k; b++) insidePart[a]! += q.data[a * k + b]! * coeffs[b]!;
+  const outsidePart = Float64Array.from(beta, (v, a) => v - insidePart[a]!);
+  const shrink = (v: Float64Array, target: number) => {
+    const e = norm2(v);
+    const f = e > 0 ? Math.sqrt(Math.max(0, target) / e) : 0;
+    return v.map((x) => x * f);
+  };
+  const tildeIn = shrink(insidePart, point.inside);
+  const tildeOut = shrink(outsidePart, point.signal - point.inside);
+  const sigma = Math.sqrt(noise);
+  const boot: LinearEstimates[] = [];
+  const z = new Float64Array(d);
+  const bStar = new Float64Array(d);
+  for (let r = 0; r < draws; r++) {
+    for (let a = 0; a < d; a++) z[a] = gaussian(rng);
+    // β̂* − β̃ = σ L⁻ᵀ z has covariance σ² G⁻¹ (G = LLᵀ): back substitution.
+    for (let a = d - 1; a >= 0; a--) {
+      let s = z[a]!;
+      for (let b = a + 1; b < d; b++) s -= l.data[b * d + a]! * bStar[b]!;
+      bStar[a] = s / l.data[a * d + a]!;
+    }
+    const b = Float64Array.from(bStar, (v, a) => tildeIn[a]! + tildeOut[a]! + sigma * v);
+    let chi = 0;
+    if (df > 200) chi = df + Math.sqrt(2 * df) * gaussian(rng);
+    else for (let i = 0; i < df; i++) chi += gaussian(rng) ** 2;
+    boot.push(estimatesOf(b, (noise * Math.max(0, chi)) / df));
+  }
+  return { point, boot };
+}
+
+/** Largest n for the REML estimates (two n×n eigen-decompositions). */
+export const REML_MAX_ROWS = 800;
+
+/**
+ * Restricted maximum likelihood for n ≤ d + OLS_MIN_DF, where least squares cannot separate
+ * signal from noise. Model (centred X, y): y = XQa + XQ⊥b + ε with a = Qᵀβ_t fixed (k values),
+ * b treated as N(0, s_b I) — for isotropic Gaussian X and any fixed b this gives the right
+ * second moments, as in variance-component ("heritability") estimation (Jiang et al. 2016) — and
+ * ε ~ N(0, σ²). With K = M·X Q⊥Q⊥ᵀXᵀ·M = Σ λ_j u_j u_jᵀ (M removes XQ), the error contrasts
+ * c_j = u_jᵀy have variance s_b λ_j + σ² and the rest of ‖My‖² is noise alone; σ² is profiled out
+ * and h = s_b/σ² maximised on a log grid. Then ρ = (d − k)·s_b, noise = σ², a by GLS and
+ * inside = ‖â‖² − tr Cov(â). Dicker's moments use the same information (the spread of λ_j) far
+ * less efficiently: measured on the benchmark in docs/benchmark.md. Interval: parametric bootstrap
+ * given X around the fitted model.
+ */
+function remlEstimates(
+  xc: Float64Array,
+  yc: Float64Array,
+  n: number,
+  d: number,
+  q: Matrix,
+  headMap: Float64Array | undefined,
+  rng: () => number,
+  draws: number,
+): { point: LinearEstimates; boot: LinearEstimates[]; profile?: ProfilePoint[] } | undefined {
+  const k = q.cols;
+  const rEff = n - 1 - k;
+  if (k >= d || rEff < 4 || n > REML_MAX_ROWS) return undefined;
+  // F = XQ (n×k); A = XXᵀ − FFᵀ = X Q⊥Q⊥ᵀ Xᵀ.
+  const f = matrix(n, k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) {
+    const v = xc[i * d + j]!;
+    if (v !== 0) for (let a = 0; a < k; a++) f.data[i * k + a]! += v * q.data[j * k + a]!;
+  }
+  const amat = matrix(n, n);
+  for (let i = 0; i < n; i++) for (let l = 0; l <= i; l++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += xc[i * d + j]! * xc[l * d + j]!;
+    for (let a = 0; a < k; a++) s -= f.data[i * k + a]! * f.data[l * k + a]!;
+    amat.data[i * n + l] = s;
+    amat.data[l * n + i] = s;
+  }
+  // M = I − F(FᵀF)⁻¹Fᵀ via an orthonormal basis of F's columns.
+  const fBasis = orthonormalBasis(f);
+  const kf = fBasis.cols;
+  const projectOut = (v: Float64Array): Float64Array => {
+    const out = Float64Array.from(v);
+    for (let a = 0; a < kf; a++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += fBasis.data[i * kf + a]! * v[i]!;
+      for (let i = 0; i < n; i++) out[i]! -= dot * fBasis.data[i * kf + a]!;
+    }
+    return out;
+  };
+  const kmat = matrix(n, n);
+  const tmp = matrix(n, n);
+  for (let l = 0; l < n; l++) {
+    const col = projectOut(Float64Array.from({ length: n }, (_, i) => amat.data[i * n + l]!));
+    for (let i = 0; i < n; i++) tmp.data[i * n + l] = col[i]!;
+  }
+  for (let i = 0; i < n; i++) {
+    const row = projectOut(tmp.data.slice(i * n, i * n + n));
+    for (let l = 0; l < n; l++) kmat.data[i * n + l] = row[l]!;
+  }
+  for (let i = 0; i < n; i++) for (let l = 0; l < i; l++) {
+    const s = (kmat.data[i * n + l]! + kmat.data[l * n + i]!) / 2;
+    kmat.data[i * n + l] = s;
+    kmat.data[l * n + i] = s;
+  }
+  const ek = symmetricEigen(kmat);
+  const lmax = Math.max(ek.values[0]!, 1e-300);
+  const p = Math.min(rEff, ek.values.filter((v) => v > 1e-9 * lmax).length);
+  const lambdas = ek.values.slice(0, p);
+  const meanLambda = lambdas.reduce((s, v) => s + v, 0) / Math.max(1, p);
+  const ea = symmetricEigen(amat);
+  // Vᵀ F for the GLS: row j = eigenvector j of A.
+  const vtf = new Float64Array(n * k);
+  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
+    const v = ea.vectors.data[i * n + j]!;
+    if (v !== 0) for (let a = 0; a < k; a++) vtf[j * k + a]! += v * f.data[i * k + a]!;
+  }
+  const qHead = headMap ? new Float64Array(k) : undefined;
+  if (headMap && qHead) for (let j = 0; j < d; j++) for (let a = 0; a < k; a++) qHead[a]! += q.data[j * k + a]! * headMap[j]!;
+
+  const fit = (y: Float64Array, withProfile = false): { est: LinearEstimates; a: Float64Array; sb: number; s2: number; profile?: ProfilePoint[] } => {
+    glsY = y;
+    const my = projectOut(y);
+    let total = 0;
+    for (let i = 0; i < n; i++) total += my[i]! ** 2;
+    const c2 = new Float64Array(p);
+    let explained = 0;
+    for (let j = 0; j < p; j++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += ek.vectors.data[i * n + j]! * y[i]!;
+      c2[j] = dot * dot;
+      explained += dot * dot;
+    }
+    const rest = Math.max(0, total - explained);
+    const profile = (h: number): { ll: number; s2: number } => {
+      let quad = rest;
+      let logdet = 0;
+      for (let j = 0; j < p; j++) {
+        const w = h * lambdas[j]! + 1;
+        quad += c2[j]! / w;
+        logdet += Math.log(w);
+      }
+      const s2 = Math.max(quad / rEff, 1e-300);
+      return { ll: -0.5 * (logdet + rEff * Math.log(s2)), s2 };
+    };
+    // log-grid over h·mean λ ∈ [1e-4, 1e6], then golden-section refinement, plus h = 0.
+    let bestT = -Infinity;
+    let bestLl = profile(0).ll;
+    const t0 = Math.log(1e-4 / meanLambda);
+    const t1 = Math.log(1e6 / meanLambda);
+    const steps = 48;
+    for (let s = 0; s <= steps; s++) {
+      const t = t0 + ((t1 - t0) * s) / steps;
+      const ll = profile(Math.exp(t)).ll;
+      if (ll > bestLl) {
+        bestLl = ll;
+        bestT = t;
+      }
+    }
+    let h = 0;
+    if (bestT > -Infinity) {
+      let lo = bestT - (t1 - t0) / steps;
+      let hi = bestT + (t1 - t0) / steps;
+      for (let it = 0; it < 30; it++) {
+        const m1 = hi - 0.618 * (hi - lo);
+        const m2 = lo + 0.618 * (hi - lo);
+        if (profile(Math.exp(m1)).ll > profile(Math.exp(m2)).ll) hi = m2;
+        else lo = m1;
+      }
+      h = Math.exp((lo + hi) / 2);
+      if (profile(h).ll < bestLl) h = Math.exp(bestT);
+    }
+    const best = gls(h, profile(h).s2);
+    if (!withProfile) return best;
+    const points: ProfilePoint[] = [];
+    for (let s = 0; s <= steps; s++) {
+      const hs = Math.exp(t0 + ((t1 - t0) * s) / steps);
+      const pr = profile(hs);
+      points.push({ deviance: 2 * (profile(h).ll - pr.ll), est: gls(hs, pr.s2).est });
+    }
+    return { ...best, profile: points };
+  };
+  let glsY: Float64Array = yc;
+  const gls = (h: number, s2: number): { est: LinearEstimates; a: Float64Array; sb: number; s2: number } => {
+    const sb = h * s2;
+    // GLS for a with V = s_b A + σ² I = Σ (s_b Λ_j + σ²) v_j v_jᵀ.
+    const info = matrix(k, k);
+    const rhs = matrix(k, 1);
+    for (let j = 0; j < n; j++) {
+      const lam = Math.max(0, ea.values[j]!);
+      const w = 1 / (sb * lam + s2);
+      let vy = 0;
+      for (let i = 0; i < n; i++) vy += ea.vectors.data[i * n + j]! * glsY[i]!;
+      for (let a = 0; a < k; a++) {
+        const fa = vtf[j * k + a]!;
+        if (fa === 0) continue;
+        rhs.data[a]! += w * fa * vy;
+        for (let b = 0; b < k; b++) info.data[a * k + b]! += w * fa * vtf[j * k + b]!;
+      }
+    }
+    let a: Float64Array;
+    let trCov = 0;
+    try {
+      const l = cholesky(info);
+      a = choleskySolveFactor(l, rhs).data;
+      const cov = choleskySolveFactor(l, identity(k));
+      for (let b = 0; b < k; b++) trCov += cov.data[b * k + b]!;
+    } catch {
+      a = new Float64Array(k);
+    }
+    const inside = Math.max(0, a.reduce((s, v) => s + v * v, 0) - trCov);
+    const rho = sb * (d - k);
+    let cross = 0;
+    if (qHead) for (let b = 0; b < k; b++) cross += qHead[b]! * a[b]!;
+    return { est: { signal: Math.max(1e-12, inside + rho), noise: s2, inside, crossTerm: cross }, a, sb, s2 };
+  };
+
+  const first = fit(yc, true);
+  const point = first.est;
+  // Parametric bootstrap given X: y* = XQã + XQ⊥b* + σ̂ε, b* ~ N(0, ŝ_b I), ã shrunk to ‖ã‖² = inside.
+  const aNorm2 = first.a.reduce((s, v) => s + v * v, 0);
+  const shrinkA = aNorm2 > 0 ? Math.sqrt(point.inside / aNorm2) : 0;
+  const fa = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let b = 0; b < k; b++) fa[i]! += f.data[i * k + b]! * first.a[b]! * shrinkA;
+  const sdB = Math.sqrt(first.sb);
+  const sigma = Math.sqrt(first.s2);
+  const boot: LinearEstimates[] = [];
+  const g = new Float64Array(d);
+  const ystar = new Float64Array(n);
+  for (let r = 0; r < draws; r++) {
+    for (let j = 0; j < d; j++) g[j] = sdB * gaussian(rng);
+    for (let b = 0; b < k; b++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += q.data[j * k + b]! * g[j]!;
+      for (let j = 0; j < d; j++) g[j]! -= dot * q.data[j * k + b]!;
+    }
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      let s = fa[i]!;
+      for (let j = 0; j < d; j++) s += xc[i * d + j]! * g[j]!;
+      const e = sigma * gaussian(rng);
+      ystar[i] = s + e;
+      mean += e / n;
+    }
+    for (let i = 0; i < n; i++) ystar[i]! -= mean;
+    boot.push(fit(ystar).est);
+  }
+  return { point, boot, profile: first.profile };
+}
+
+/** One point of the REML profile over h = s_b/σ²: its deviance from the maximum and the estimates there. */
+interface ProfilePoint {
+  readonly deviance: number;
+  readonly est: LinearEstimates;
 }

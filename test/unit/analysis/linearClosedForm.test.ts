@@ -22,7 +22,7 @@ function task(n: number, d: number, cosTheta: number, sigma: number, seed: numbe
   return { x, y, maps: { featureMap, headMap } };
 }
 
-test('moment estimates recover signal, noise and the in-span energy at large n', () => {
+test('least-squares estimates recover signal, noise and the in-span energy at large n', () => {
   const t = task(4000, 20, Math.cos(Math.PI / 4), 0.5, 1);
   const cf = linearClosedForm(t.x, t.y, t.maps, 1, 50);
   const e = cf.estimates;
@@ -60,4 +60,44 @@ test('isotropy check rejects strongly scaled columns', () => {
   assert.equal(isotropicEnough(t.x), true);
   for (let i = 0; i < 500; i++) t.x.data[i * 10 + 3]! *= 5;
   assert.equal(isotropicEnough(t.x), false);
+});
+
+test('estimator choice: least squares above d + OLS_MIN_DF rows, REML below, moments when REML has too few contrasts', () => {
+  assert.equal(linearClosedForm(task(60, 40, 0.7, 0.5, 6).x, task(60, 40, 0.7, 0.5, 6).y, task(60, 40, 0.7, 0.5, 6).maps, 1, 5).method, 'least-squares');
+  const mid = task(30, 40, 0.7, 0.5, 7);
+  assert.equal(linearClosedForm(mid.x, mid.y, mid.maps, 1, 5).method, 'reml');
+  const tiny = task(5, 40, 0.7, 0.5, 8);
+  assert.equal(linearClosedForm(tiny.x, tiny.y, tiny.maps, 1, 5).method, 'moments');
+});
+
+test('least squares pins the noise at n = 3d: 20 draws, every noise estimate within 0.12 of σ² = 0.25', () => {
+  const errors: number[] = [];
+  for (let seed = 0; seed < 20; seed++) {
+    const t = task(120, 40, Math.cos(Math.PI / 3), 0.5, 100 + seed);
+    errors.push(Math.abs(linearClosedForm(t.x, t.y, t.maps, seed, 5).estimates.noise - 0.25));
+  }
+  assert.ok(Math.max(...errors) < 0.12, errors.map((e) => e.toFixed(3)).join(' '));
+  // The 80% interval of the probe gain covers the theory's gain in most draws.
+  let covered = 0;
+  for (let seed = 0; seed < 20; seed++) {
+    const t = task(120, 40, Math.cos(Math.PI / 3), 0.5, 200 + seed);
+    const cf = linearClosedForm(t.x, t.y, t.maps, seed, 200);
+    const truth = { signal: 1, noise: 0.25, inside: 0.25, crossTerm: 0.5 };
+    const v = cf.estimates.signal + cf.estimates.noise;
+    const trueGain = ((cf.risk('scratch', 120, truth) - cf.risk('probe', 120, truth)) * v) / 1.25;
+    const g = cf.gain('probe', 120, 0.8);
+    if (g.low <= trueGain && trueGain <= g.high) covered++;
+  }
+  assert.ok(covered >= 13, `covered ${covered}/20`);
+});
+
+test('REML below d: the signal share is estimated without bias on average (n = 30, d = 60)', () => {
+  const shares: number[] = [];
+  for (let seed = 0; seed < 30; seed++) {
+    const t = task(30, 60, Math.cos(Math.PI / 4), 0.5, 300 + seed);
+    const e = linearClosedForm(t.x, t.y, t.maps, seed, 5).estimates;
+    shares.push(e.signal / (e.signal + e.noise));
+  }
+  const mean = shares.reduce((s, v) => s + v, 0) / shares.length;
+  assert.ok(Math.abs(mean - 0.8) < 0.12, `mean signal share ${mean.toFixed(3)} (true 0.8)`);
 });
