@@ -32,6 +32,8 @@ const common = {
 const entries = [
   { entryPoints: [join(root, 'src/vscode/extension.ts')], outfile: join(dist, 'extension.js') },
   { entryPoints: [join(root, 'src/node/worker/main.ts')], outfile: join(dist, 'worker.js') },
+  // Gram worker threads of src/node/parallelGram.ts, started from cli.js and worker.js (same folder).
+  { entryPoints: [join(root, 'src/node/gramWorker.ts')], outfile: join(dist, 'gramWorker.js') },
   {
     entryPoints: [join(root, 'src/cli/main.ts')],
     outfile: join(dist, 'cli.js'),

@@ -28,42 +28,43 @@ function columnBlocks(d: number): number {
   return d < 1024 ? 3 : 6;
 }
 
+/** Row-major N×D values the Gram helpers read: a Matrix's float64 data or a float32 copy of it. */
+export type RowMajorValues = Float64Array | Float32Array;
+
 /**
- * Xᵀ rows 0..d as float32 (d×n, row-major), converted and transposed in one cache-tiled pass.
+ * Rows r0..r1 of the row-major N×D `data`, transposed and converted to float32 (D×(r1−r0),
+ * row-major) in one cache-tiled pass.
  */
-function transposedFloat32(x: Matrix): Float32Array {
-  const n = x.rows;
-  const d = x.cols;
+function transposedFloat32(data: RowMajorValues, d: number, r0: number, r1: number): Float32Array {
+  const n = r1 - r0;
   const out = new Float32Array(d * n);
-  const data = x.data;
   const tile = 32;
-  for (let r0 = 0; r0 < n; r0 += tile) {
-    const r1 = Math.min(n, r0 + tile);
+  for (let t0 = r0; t0 < r1; t0 += tile) {
+    const t1 = Math.min(r1, t0 + tile);
     for (let c0 = 0; c0 < d; c0 += tile) {
       const c1 = Math.min(d, c0 + tile);
-      for (let r = r0; r < r1; r++) {
+      for (let r = t0; r < t1; r++) {
         const base = r * d;
-        for (let c = c0; c < c1; c++) out[c * n + r] = data[base + c]!;
+        const column = r - r0;
+        for (let c = c0; c < c1; c++) out[c * n + column] = data[base + c]!;
       }
     }
   }
   return out;
 }
 
-/** X split into column blocks of `width` (the last may be narrower), float32, in one pass over X. */
-function columnBlocksFloat32(x: Matrix, width: number): Float32Array[] {
-  const n = x.rows;
-  const d = x.cols;
-  const data = x.data;
+/** Rows r0..r1 of `data` split into column blocks of `width` (the last may be narrower), float32, in one pass. */
+function columnBlocksFloat32(data: RowMajorValues, d: number, r0: number, r1: number, width: number): Float32Array[] {
+  const n = r1 - r0;
   const blocks: Float32Array[] = [];
   for (let start = 0; start < d; start += width) blocks.push(new Float32Array(n * Math.min(width, d - start)));
-  for (let r = 0; r < n; r++) {
+  for (let r = r0; r < r1; r++) {
     const base = r * d;
     for (let b = 0; b < blocks.length; b++) {
       const start = b * width;
       const w = Math.min(width, d - start);
       const block = blocks[b]!;
-      const outBase = r * w;
+      const outBase = (r - r0) * w;
       for (let c = 0; c < w; c++) block[outBase + c] = data[base + start + c]!;
     }
   }
@@ -80,13 +81,27 @@ function columnBlocksFloat32(x: Matrix, width: number): Float32Array[] {
  * the WASM heap on every call, which cost more than the multiplications saved.
  */
 export function tensorGram(x: Matrix): Matrix {
-  const d = x.cols;
-  const n = x.rows;
-  const out = matrix(d, d);
+  const out = matrix(x.cols, x.cols);
+  tensorGramRows(x.data, x.cols, 0, x.rows, out.data);
+  return out;
+}
+
+/**
+ * The Gram of rows r0..r1 only — Σ_{r0≤r<r1} x_r x_rᵀ — written into `out` (D×D, row-major,
+ * exactly symmetric), as tensorGram computes it. The parallel Gram (src/node/parallelGram.ts)
+ * runs this on row blocks in worker threads and sums the blocks.
+ */
+export function tensorGramRows(data: RowMajorValues, d: number, r0: number, r1: number, out: Float64Array | Float32Array): void {
+  const n = r1 - r0;
+  if (out.length < d * d) throw new RangeError(`tensorGramRows: output holds ${out.length} values, ${d}×${d} needs ${d * d}`);
+  if (n <= 0) {
+    out.fill(0, 0, d * d);
+    return;
+  }
   const blocks = columnBlocks(d);
   const width = Math.ceil(d / blocks);
-  const transposed = transposedFloat32(x);
-  const blockData = columnBlocksFloat32(x, width);
+  const transposed = transposedFloat32(data, d, r0, r1);
+  const blockData = columnBlocksFloat32(data, d, r0, r1, width);
   for (let start = 0; start < d; start += width) {
     const end = Math.min(d, start + width);
     const w = end - start;
@@ -102,20 +117,19 @@ export function tensorGram(x: Matrix): Matrix {
     for (let r = 0; r < start; r++) {
       for (let c = 0; c < w; c++) {
         const v = values[r * w + c]!;
-        out.data[r * d + start + c] = v;
-        out.data[(start + c) * d + r] = v;
+        out[r * d + start + c] = v;
+        out[(start + c) * d + r] = v;
       }
     }
     // Inside the diagonal block: average the two float32 triangles so the result is exactly symmetric.
     for (let r = start; r < end; r++) {
       for (let c = r - start; c < w; c++) {
         const v = 0.5 * (values[r * w + c]! + values[(start + c) * w + (r - start)]!);
-        out.data[r * d + start + c] = v;
-        out.data[(start + c) * d + r] = v;
+        out[r * d + start + c] = v;
+        out[(start + c) * d + r] = v;
       }
     }
   }
-  return out;
 }
 
 /** N·D² above which the float64 JavaScript Gram takes around a second or more. */
