@@ -91,7 +91,12 @@ function orthonormalBasis(b: Matrix): Matrix {
   return q;
 }
 
-export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpointMaps, seed: number, draws = 400): LinearClosedForm {
+/**
+ * `estimator`: 'auto' (least squares above d + OLS_MIN_DF rows, REML below when it has enough
+ * contrasts, else moments) or 'moments' (Dicker's estimates at every n; for the comparison in
+ * bench/closed-form-estimators.ts).
+ */
+export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpointMaps, seed: number, draws = 400, estimator: 'auto' | 'moments' = 'auto'): LinearClosedForm {
   const { rows: n, cols: d } = x;
   const q = orthonormalBasis(maps.featureMap);
   const k = q.cols;
@@ -163,8 +168,9 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   // With enough residual degrees of freedom, least squares identifies the noise directly
   // (RSS/(n − d − 1), a χ² with n − d − 1 df) and the moment estimates above are far noisier than
   // needed: use the OLS estimates with a parametric bootstrap conditional on X.
-  const ols = n - d - 1 >= OLS_MIN_DF ? olsEstimates(xc, yc, n, d, q, maps.headMap, rng, draws) : undefined;
-  const reml = ols ? undefined : remlEstimates(xc, yc, n, d, q, maps.headMap, rng, draws);
+  const auto = estimator === 'auto';
+  const ols = auto && n - d - 1 >= OLS_MIN_DF ? olsEstimates(xc, yc, n, d, q, maps.headMap, rng, draws) : undefined;
+  const reml = auto && !ols ? remlEstimates(xc, yc, n, d, q, maps.headMap, rng, draws) : undefined;
   const fitted = ols ?? reml;
   const point = fitted ? fitted.point : estimate(undefined);
   const scale = point.signal + point.noise || 1;
