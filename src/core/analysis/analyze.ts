@@ -324,14 +324,30 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
 
   // 7. Per-layer overlap (freeze depth).
   let perLayer: LayerOverlap[] | undefined;
+  let layerProbeGain: Estimate | undefined;
   if (input.layerFeatures?.length) {
     t = now();
     perLayer = [];
+    const layerScores: Matrix[] = [];
     for (const lf of input.layerFeatures) {
       throwIfAborted(control.signal);
       const p = pca(lf.features, Math.min(128, lf.features.cols));
+      layerScores.push(p.scores);
       perLayer.push({ layer: lf.layer, depth: lf.depth, overlap: estimateOverlap(p, target.y, Math.max(1, Math.min(p.scores.cols, Math.floor(sampleRows / 4))), noiseShare, DISPLAY_Z) });
       await yieldToEventLoop();
+    }
+    // A lower block that carries clearly more of the target (over all rows) is only worth freezing
+    // at when that pays at n: a probe on its features (a lower bound on fine-tuning above it) must
+    // beat the top-layer probe on the same folds.
+    const candidate = partialFreezeCandidate(perLayer);
+    if (candidate !== undefined) {
+      const layer = perLayer[candidate]!;
+      const layerProbe = ridgeLearner(`layer-probe:${layer.layer}`, `Linear probe on ${layer.layer}`, layerScores[candidate]!, target);
+      const cv = await crossValidate([probe, layerProbe], evalRows, target, folds, input.seed, control);
+      layerProbeGain = pairedGain(cv.get(probe.id)!, cv.get(layerProbe.id)!, VERDICT_Z);
+      if (!(layerProbeGain.mean > 0)) {
+        notes.push(`Block ${layer.depth} (${layer.layer}) carries more of the target than the last block over all rows (overlap ${layer.overlap.value.toFixed(2)} vs ${perLayer[perLayer.length - 1]!.overlap.value.toFixed(2)}), but at n = ${nEval} a probe on its features does no better than the top-layer probe (MSE/loss difference ${layerProbeGain.mean.toFixed(3)}): partial freeze is not advised at this n.`);
+      }
     }
     timings.perLayer = now() - t;
   }
@@ -366,7 +382,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   }
 
   // 10. Recommendation.
-  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, perLayer, nEval, verdict });
+  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, perLayer, layerProbeGain, nEval, verdict });
 
   timings.analysis = now() - started;
   const riskName = target.task === 'classification' ? 'error rate' : 'MSE / Var(y)';
@@ -444,8 +460,21 @@ interface RecommendArgs {
   readonly transferLearners: readonly Learner[];
   readonly gain: Estimate;
   readonly perLayer?: readonly LayerOverlap[];
+  /** Paired gain of a probe on the partial-freeze candidate's features over the top-layer probe, at n. */
+  readonly layerProbeGain?: Estimate;
   readonly nEval: number;
   readonly verdict: Verdict;
+}
+
+/** Index of the lower block whose overlap clearly exceeds the last block's (intervals apart), if any. */
+function partialFreezeCandidate(perLayer: readonly LayerOverlap[]): number | undefined {
+  if (perLayer.length < 2) return undefined;
+  const top = perLayer[perLayer.length - 1]!;
+  let best = perLayer.length - 1;
+  perLayer.forEach((l, i) => {
+    if (l.overlap.value > perLayer[best]!.overlap.value) best = i;
+  });
+  return best !== perLayer.length - 1 && perLayer[best]!.overlap.low > top.overlap.high ? best : undefined;
 }
 
 /** Learning rates at or above this, with full fine-tuning on a small set, risk distorting features. */
@@ -472,18 +501,17 @@ function recommend(a: RecommendArgs): Recommendation {
   const lr = a.input.learningRate;
   const distortion = a.input.strategy === 'full' && lr !== undefined && lr >= DISTORTION_LR && a.nEval <= DISTORTION_MAX_N;
   // Partial freeze when a lower block's features carry clearly more of the target than the top.
-  if (a.perLayer && a.perLayer.length >= 2) {
+  const candidate = a.perLayer ? partialFreezeCandidate(a.perLayer) : undefined;
+  if (a.perLayer && candidate !== undefined && a.layerProbeGain && a.layerProbeGain.mean > 0) {
     const top = a.perLayer[a.perLayer.length - 1]!;
-    const bestLayer = [...a.perLayer].sort((x, y) => y.overlap.value - x.overlap.value)[0]!;
-    if (bestLayer !== top && bestLayer.overlap.low > top.overlap.high) {
-      return {
-        strategy: 'partial-freeze',
-        reason: `Block ${bestLayer.depth} (${bestLayer.layer}) carries more of the target (overlap ${bestLayer.overlap.value.toFixed(2)}) than the last block (${top.overlap.value.toFixed(2)}): freeze up to it and fine-tune above.`,
-        freezeDepth: bestLayer.depth,
-        freezeUpTo: bestLayer.layer,
-        alternatives,
-      };
-    }
+    const bestLayer = a.perLayer[candidate]!;
+    return {
+      strategy: 'partial-freeze',
+      reason: `Block ${bestLayer.depth} (${bestLayer.layer}) carries more of the target (overlap ${bestLayer.overlap.value.toFixed(2)}) than the last block (${top.overlap.value.toFixed(2)}), and at n = ${n} a probe on its features already beats the top-layer probe: freeze up to it and fine-tune above.`,
+      freezeDepth: bestLayer.depth,
+      freezeUpTo: bestLayer.layer,
+      alternatives,
+    };
   }
   if (distortion && best.strategy !== 'linear-probe') {
     return {

@@ -95,3 +95,58 @@ test('cancellation stops the analysis', async () => {
     /cancelled/,
   );
 });
+
+/**
+ * Partial freeze: the lower "block" holds the 12 target directions (times `scale`) plus `extra`
+ * pure-noise directions; the top block keeps only `topDims` of the 12; the raw inputs add 300
+ * noise columns, so scratch needs many rows.
+ */
+async function partialFreezeCase(plannedN: number, o: { extra: number; scale: number; topDims: number }, seed: number) {
+  const rng = makeRng(seed);
+  const n = 2000;
+  const d = 12 + o.extra;
+  const width = 312;
+  const lower = matrix(n, d);
+  const top = matrix(n, o.topDims);
+  const inputs = matrix(n, width);
+  const y = matrix(n, 1);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < width; j++) inputs.data[i * width + j] = gaussian(rng);
+    for (let j = 0; j < 12; j++) {
+      const v = inputs.data[i * width + j]!;
+      lower.data[i * d + j] = o.scale * v;
+      if (j < o.topDims) top.data[i * o.topDims + j] = v;
+      s += v / Math.sqrt(12);
+    }
+    for (let j = 12; j < d; j++) lower.data[i * d + j] = gaussian(rng);
+    y.data[i] = s + 0.3 * gaussian(rng);
+  }
+  return analyzeTransfer({
+    features: top,
+    inputs,
+    target: makeTarget('regression', y),
+    plannedN,
+    nSource: 'test',
+    strategy: 'full',
+    backend: 'none',
+    seed: 1,
+    layerFeatures: [
+      { layer: 'block1', depth: 1, features: lower },
+      { layer: 'block2', depth: 2, features: top },
+    ],
+  });
+}
+
+test('partial freeze is advised when a lower block carries more of the target and a probe on it pays at n', async () => {
+  const a = await partialFreezeCase(100, { extra: 8, scale: 2, topDims: 8 }, 21);
+  assert.equal(a.recommendation.strategy, 'partial-freeze', a.recommendation.reason);
+  assert.equal(a.recommendation.freezeUpTo, 'block1');
+});
+
+test('partial freeze is not advised at an n where a probe on the richer lower block does worse', async () => {
+  const a = await partialFreezeCase(14, { extra: 110, scale: 1, topDims: 11 }, 22);
+  assert.ok(a.perLayer && a.perLayer[0]!.overlap.low > a.perLayer[1]!.overlap.high, 'the lower block has clearly more overlap');
+  assert.notEqual(a.recommendation.strategy, 'partial-freeze', a.recommendation.reason);
+  assert.ok(a.notes.some((n) => /partial freeze is not advised at this n/.test(n)), a.notes.join('\n'));
+});
