@@ -73,8 +73,18 @@ export interface Truth {
   readonly generationSeconds: number;
 }
 
-/** A stable 32-bit seed from the case id, so each folder is reproducible on its own. */
-export function seedFromId(id: string): number {
+let replicate = 0;
+/**
+ * Independent replicate r > 0 of every case (same specs, fresh draws of teachers, data and
+ * truth): `run.ts --replicate r`. Replicate 0 is the published set.
+ */
+export function setReplicate(r: number): void {
+  replicate = r;
+}
+
+/** A stable 32-bit seed from the case id (and replicate), so each folder is reproducible on its own. */
+export function seedFromId(caseId: string): number {
+  const id = replicate ? `${caseId}#${replicate}` : caseId;
   let h = 2166136261;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619) >>> 0;
   return h;
