@@ -30,6 +30,7 @@ export interface Modeline {
 }
 
 const MARKER = /^\s*#\s*transferlens\s*:(.*)$/i;
+const SCRATCH_NOTE = /^\s*train from scratch\b/i;
 
 /** Reads `# transferlens:` comment lines and the JSON `$transferlens` key. */
 export function readModeline(text: string, lines: LineIndex, root: TreeNode | undefined): Modeline {
@@ -37,7 +38,9 @@ export function readModeline(text: string, lines: LineIndex, root: TreeNode | un
   let offset = 0;
   for (const line of text.split('\n')) {
     const match = MARKER.exec(line);
-    if (match) {
+    // The scratch quick fix's note (`# transferlens: train from scratch — was: <line>`) is prose
+    // around a commented-out line, whose own `a=b` text must not be read as settings.
+    if (match && !SCRATCH_NOTE.test(match[1]!)) {
       const bodyStart = offset + line.indexOf(match[1]!, line.indexOf(':'));
       const settings = /(\S+?)=(\S+)/g;
       let setting: RegExpExecArray | null;

@@ -53,6 +53,14 @@ test('modeline forces the profile, disables codes and overrides a field path', (
   assert.equal(config?.checkpoint?.keyPath, 'weights.file');
 });
 
+test('the scratch quick fix note is not a modeline: `=` inside the commented-out line is not a setting', () => {
+  const text = '# transferlens: train from scratch — was: model_name_or_path: hub://org/model?rev=main checkpoint=x.y\ntrain_file: t.csv\nconfig_name: gpt2\n';
+  const { config, problems } = readConfig(text, '/w/run.yaml');
+  assert.deepEqual(problems, []);
+  assert.equal(config?.checkpoint, undefined);
+  assert.equal(config?.dataset?.value, 't.csv');
+});
+
 test('an unknown profile in the modeline is reported on the modeline and detection continues', () => {
   const text = '# transferlens: profile=nonsense\nmodel_name_or_path: m\ntrain_file: t.csv\n';
   const { config, problems } = readConfig(text, '/w/run.yaml');
