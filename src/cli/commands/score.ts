@@ -154,9 +154,9 @@ export async function runScore(argv: readonly string[], io: ScoreIo): Promise<nu
     // gets it back for these features. Only for WASM: native TensorFlow is multi-threaded itself.
     const parallel = large && features.rows > features.cols && (!scores || scores.includes('logme'));
     if (parallel) void startGramPool(); // the workers start while this thread loads its backend
-    const backend = large ? await initBackend('auto') : undefined;
     let gramMs = 0;
     try {
+      const backend = large ? await initBackend('auto') : undefined;
       if (parallel && backend?.name === 'wasm') {
         const start = performance.now();
         gramOption = precomputedGram(features, await parallelGram(features), gramOption!);
