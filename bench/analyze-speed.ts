@@ -2,7 +2,7 @@
  * Speed of `transferlens analyze` end to end (issue #3): a 5,000-row, 256-feature CSV and a TF.js
  * MLP checkpoint (256 → 128 → 64 → 1), analysed through the bundled CLI on the WASM backend.
  * Prints the wall time, the per-step timings the analysis reports, and what dominates.
- * Run: npm run build && node --import tsx bench/analyze-speed.ts [--strategy freeze|full]
+ * Run: npm run build && node --import tsx bench/analyze-speed.ts [--strategy freeze|full] [--cli dist/cli.js]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'train.csv'), rows.join('\n') + '\n');
   writeFileSync(join(dir, 'config.yaml'), `model_name_or_path: ./model.json\ntrain_file: ./train.csv\nlabel_column_name: label\nproblem_type: regression\nmax_train_samples: ${N}\nfinetuning_type: ${strategy}\n${strategy === 'freeze' ? 'freeze_trainable_layers: 0\n' : ''}learning_rate: 1.0e-4\nnum_train_epochs: 10\n`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'cli.js'), 'analyze', join(dir, 'config.yaml'), '--format', 'json', '--fail-on', 'never', '--backend', 'wasm'], { encoding: 'utf8' });
+  const cli = process.argv.includes('--cli') ? process.argv[process.argv.indexOf('--cli') + 1]! : join(__dirname, '..', 'dist', 'cli.js');
+  const r = spawnSync(process.execPath, [cli, 'analyze', join(dir, 'config.yaml'), '--format', 'json', '--fail-on', 'never', '--backend', 'wasm'], { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(r.stderr);
   const a = JSON.parse(r.stdout).analysis;
