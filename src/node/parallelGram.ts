@@ -213,13 +213,17 @@ class GramPool {
     const d = x.cols;
     const parts = this.workers.length + (callerBlock ? 1 : 0);
     const features = this.buffer('features', n * d * 4);
-    new Float32Array(features, 0, n * d).set(x.data);
+    const shared = new Float32Array(features, 0, n * d);
     const result = this.buffer('result', this.workers.length * d * d * 8);
     // Row block i is rows bounds[i]..bounds[i+1]; the caller's block, if any, is the last.
     const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * n) / parts));
+    const convert = (i: number) => shared.set(x.data.subarray(bounds[i]! * d, bounds[i + 1]! * d), bounds[i]! * d);
     this.setRef(true);
     try {
+      // Each block is converted to float32 just before its job is posted, so the first worker
+      // starts while the calling thread still converts the rows of the next.
       const jobs = this.workers.map((worker, i) => {
+        convert(i);
         const id = this.nextId++;
         const job: GramJob = { id, features, float32: true, rows: n, cols: d, r0: bounds[i]!, r1: bounds[i + 1]!, result, resultOffset: i * d * d };
         return new Promise<number>((resolve, reject) => {
@@ -229,7 +233,8 @@ class GramPool {
       });
       const out = matrix(d, d);
       if (callerBlock) {
-        tensorGramRows(new Float32Array(features, 0, n * d), d, bounds[parts - 1]!, n, out.data);
+        convert(parts - 1);
+        tensorGramRows(shared, d, bounds[parts - 1]!, n, out.data);
       }
       const workerMs = await Promise.all(jobs);
       const sums = out.data;
