@@ -9,3 +9,4 @@ export { BUILTIN_PROFILES, builtinProfile, type BuiltinProfile } from './profile
 export type { IncludeReader } from './hydra';
 export { parseTree, selectAll, selectFirst, type TreeNode } from './tree';
 export { joinPath, dirnameOf, isAbsolutePath } from './paths';
+export { datasetEntries, plannedTrainSize, trainFraction, splitNameList, type PlannedSize } from './datasetList';

@@ -15,6 +15,7 @@ import { applyKeyMap, detectionScore, fileMatches, sourceValue, type FieldSpec, 
 import { interpolate } from './interpolate';
 import { composeHydra, hasDefaultsList, type IncludeReader } from './hydra';
 import { BUILTIN_PROFILES, builtinProfile, type BuiltinProfile } from './profiles/index';
+import { collectDatasetList } from './datasetList';
 
 export interface ReadConfigOptions {
   /** Force a profile by name (same effect as the modeline). */
@@ -155,7 +156,12 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
       break;
     }
   }
-  profile.refine?.({ root, fields, extras, problems });
+  // Several datasets (Axolotl `datasets[]`, a key map's `[*]`): one value per item, the first is `dataset`.
+  const datasetList = collectDatasetList(root, keyMap.fields.dataset, fields.dataset, problems);
+  if (datasetList) fields.dataset = datasetList[0];
+  const refineContext = { root, fields, extras, problems, datasets: datasetList };
+  profile.refine?.(refineContext);
+  const datasets = refineContext.datasets;
   // Modeline values (features_file=… etc.) win over keys: they exist for trainers that reject extra keys.
   for (const [field, given] of Object.entries(modeline.values)) {
     if (!given) continue;
@@ -166,6 +172,7 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
     file,
     profile: profile.keyMap.name,
     ...fields,
+    ...(datasets && datasets.length > 1 ? { datasets } : {}),
     pathBase: profile.keyMap.pathBase ?? 'file',
     ...(Object.keys(extras).length > 0 ? { extras } : {}),
     ...(modeline.disable.length > 0 ? { suppressed: modeline.disable } : {}),

@@ -31,8 +31,14 @@ export interface NormalizedConfig {
   /** Profile that recognised the file (`huggingface`, `axolotl`, ...). */
   readonly profile: string;
   readonly checkpoint?: SourceValue<string>;
-  /** Training data reference (file, folder, hub id or dataset name). */
+  /** Training data reference (file, folder, hub id or dataset name); for a list, its first item (LLaMA-Factory: the `a,b` value as written). */
   readonly dataset?: SourceValue<string>;
+  /**
+   * Every training dataset, in order, when the config names more than one (Axolotl `datasets[]`,
+   * LLaMA-Factory `dataset: a,b`, a key map's `[*]` path); each with its own range. Absent for a
+   * single dataset: use `datasetEntries(config)` from core/config to read either form.
+   */
+  readonly datasets?: readonly SourceValue<string>[];
   readonly validationDataset?: SourceValue<string>;
   readonly labelColumn?: SourceValue<string>;
   readonly task?: SourceValue<TaskKind>;

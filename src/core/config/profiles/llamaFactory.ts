@@ -1,10 +1,12 @@
 /**
- * LLaMA-Factory training YAML. `dataset` is a comma list of names defined in
+ * LLaMA-Factory training YAML. `dataset` is a comma list (or YAML list) of names defined in
  * `<dataset_dir>/dataset_info.json` (default `data`); the lookup reads a file, so it happens in
  * src/node/resolve using the `datasetDir` extra captured here. Relative paths are resolved from
  * the workspace (LLaMA-Factory runs from its project root).
  */
 import { EXTENSION_FIELDS, FINETUNING_TYPE_RULE, refineFreezeAndQuantisation } from './common';
+import { splitNameList } from '../datasetList';
+import { selectAll } from '../tree';
 import type { BuiltinProfile } from './types';
 
 export const llamaFactoryProfile: BuiltinProfile = {
@@ -17,7 +19,8 @@ export const llamaFactoryProfile: BuiltinProfile = {
     },
     fields: {
       checkpoint: ['model_name_or_path'],
-      dataset: ['dataset'],
+      // `dataset: a,b` (the usual form) or a YAML list of names.
+      dataset: ['dataset[*]', 'dataset'],
       validationDataset: ['eval_dataset'],
       trainSize: ['max_samples'],
       strategy: [FINETUNING_TYPE_RULE as never],
@@ -32,5 +35,9 @@ export const llamaFactoryProfile: BuiltinProfile = {
   refine: (context) => {
     // LLaMA-Factory's default finetuning_type is lora.
     refineFreezeAndQuantisation(context);
+    // One value per dataset name, each with the range of that name inside `a,b`.
+    const entries = context.datasets ?? (context.fields.dataset ? [context.fields.dataset] : []);
+    const names = entries.flatMap((entry) => splitNameList(entry, selectAll(context.root, entry.keyPath)[0]?.node));
+    context.datasets = names.length > 1 ? names : undefined;
   },
 };

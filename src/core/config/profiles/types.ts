@@ -16,6 +16,8 @@ export interface RefineContext {
   /** Extra references captured by `extras`; refine may add more. */
   readonly extras: Record<string, SourceValue<unknown>>;
   readonly problems: Finding[];
+  /** Every dataset when the config names several (collected from a `[*]` path); refine may replace it (LLaMA-Factory splits `a,b`). */
+  datasets: SourceValue<string>[] | undefined;
 }
 
 export interface BuiltinProfile {
