@@ -7,6 +7,7 @@
 import type { Finding } from '../../core/model/finding';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import type { ResolvedReferences } from './resolve';
+import { datasetListChecks } from './datasetList';
 
 /** Full fine-tuning of a pretrained backbone at or above this rate tends to distort its features. */
 export const FULL_FINE_TUNE_HIGH_LR = 1e-3;
@@ -21,11 +22,14 @@ function on(value: SourceValue<unknown>, code: string, severity: Finding['severi
 
 export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferences): Finding[] {
   const findings: Finding[] = [];
-  const dataset = resolved.dataset;
+  // Several listed datasets: per-item label/column checks and n against their rows together (datasetList.ts).
+  const list = resolved.datasets && resolved.datasets.length > 1 ? datasetListChecks(config, resolved) : undefined;
+  if (list) findings.push(...list.findings);
+  const dataset = list ? list.reference ?? resolved.dataset : resolved.dataset;
   const datasetName = dataset ? dataset.hubId ?? dataset.path.split(/[\\/]/).pop() : undefined;
 
   // Planned samples vs rows available.
-  if (config.trainSize && dataset?.rows !== undefined) {
+  if (!list && config.trainSize && dataset?.rows !== undefined) {
     const planned = config.trainSize.value;
     const rows = dataset.rows;
     const certain = dataset.rowsExact !== false;
@@ -39,7 +43,7 @@ export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferen
 
   // Label column present in the header?
   const columns = dataset?.columns;
-  if (config.labelColumn && columns && dataset && dataset.format !== 'image-folder' && !columns.includes(config.labelColumn.value)) {
+  if (!list && config.labelColumn && columns && dataset && dataset.format !== 'image-folder' && !columns.includes(config.labelColumn.value)) {
     const shown = columns.slice(0, 20).join(', ') + (columns.length > 20 ? ', …' : '');
     findings.push(on(config.labelColumn, 'label-column-missing', 'error', 'labelColumn',
       `Column '${config.labelColumn.value}' is not in ${datasetName} (columns: ${shown}). Set ${config.labelColumn.keyPath} to the column that holds the labels.`,
@@ -88,10 +92,12 @@ export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferen
 
   // Precomputed features must have one row per dataset row.
   const features = resolved.features;
-  if (config.featuresFile && features?.rows !== undefined && dataset?.rows !== undefined && dataset.rowsExact !== false && features.rows !== dataset.rows) {
+  const datasetRows = list ? list.rows : dataset?.rows;
+  const rowsExact = list ? list.rowsExact : dataset?.rowsExact !== false;
+  if (config.featuresFile && features?.rows !== undefined && datasetRows !== undefined && rowsExact && features.rows !== datasetRows) {
     findings.push(on(config.featuresFile, 'shape-mismatch', 'error', 'featuresFile',
-      `${config.featuresFile.keyPath} has ${features.rows} rows but ${datasetName} has ${dataset.rows}; the features must have one row per dataset row, in the same order. Re-export them from the same file.`,
-      { featureRows: features.rows, datasetRows: dataset.rows }));
+      `${config.featuresFile.keyPath} has ${features.rows} rows but ${list ? `the ${resolved.datasets!.length} listed datasets have ${datasetRows} together` : `${datasetName} has ${datasetRows}`}; the features must have one row per dataset row, in the same order. Re-export them from the same file${list ? 's, in list order' : ''}.`,
+      { featureRows: features.rows, datasetRows }));
   }
   return findings;
 }

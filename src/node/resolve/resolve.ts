@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve as resolvePath, basename } from 'node:path';
 import type { Finding } from '../../core/model/finding';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
+import { datasetEntries } from '../../core/config/datasetList';
 import { expandReference, stripFileScheme } from './expand';
 import { findHubSnapshot, hubCacheRoots, looksLikeHubId, type HubRepoType } from './hub';
 import { inspectFolder, inspectPath, type Resolved, type ResolvedFormat } from './inspect';
@@ -24,9 +25,21 @@ export interface ResolveOptions {
   readonly home?: string;
 }
 
+/** One listed training dataset: the config value (with its own range) and what it resolved to. */
+export interface ResolvedDatasetEntry {
+  readonly reference: SourceValue<string>;
+  /** Undefined when the entry does not resolve (a finding says why). */
+  readonly resolved?: Resolved;
+  /** Position in the config's list (0-based); findings about this entry carry it as `data.datasetIndex`. */
+  readonly index: number;
+}
+
 export interface ResolvedReferences {
   readonly checkpoint?: Resolved;
+  /** The first listed dataset (the only one for most configs). */
   readonly dataset?: Resolved;
+  /** Every listed dataset, in order, when the config names more than one. */
+  readonly datasets?: readonly ResolvedDatasetEntry[];
   readonly validation?: Resolved;
   readonly source?: Resolved;
   readonly features?: Resolved;
@@ -52,15 +65,35 @@ export async function resolveReferences(config: NormalizedConfig, options: Resol
   const context = { config, env, home, options, findings };
   const result: { -readonly [K in keyof ResolvedReferences]: ResolvedReferences[K] } = { findings };
   if (config.checkpoint) result.checkpoint = await resolveOne(context, config.checkpoint, 'checkpoint');
-  if (config.dataset) {
-    result.dataset = config.profile === 'llama-factory'
-      ? await resolveLlamaFactoryDataset(context, config.dataset)
-      : await resolveOne(context, config.dataset, 'dataset');
+  const entries = datasetEntries(config);
+  if (entries.length > 0) {
+    const list = config.profile === 'llama-factory' ? await resolveLlamaFactoryDatasets(context, entries) : await resolveDatasetList(context, entries);
+    result.dataset = list[0]?.resolved;
+    if (entries.length > 1) result.datasets = list;
   }
   if (config.validationDataset && config.profile !== 'llama-factory') result.validation = await resolveOne(context, config.validationDataset, 'validation');
   if (config.sourceTrainFile) result.source = await resolveOne(context, config.sourceTrainFile, 'source');
   if (config.featuresFile) result.features = await resolveOne(context, config.featuresFile, 'features');
   return result;
+}
+
+/**
+ * Resolves each listed dataset in order; with several, the findings about one entry carry
+ * `data.datasetIndex` so the analysis can go on with the others.
+ */
+async function resolveDatasetList(context: Context, entries: readonly SourceValue<string>[], resolveEntry: (value: SourceValue<string>) => Promise<Resolved | undefined> = (value) => resolveOne(context, value, 'dataset')): Promise<ResolvedDatasetEntry[]> {
+  const list: ResolvedDatasetEntry[] = [];
+  for (const [index, reference] of entries.entries()) {
+    const before = context.findings.length;
+    const resolved = await resolveEntry(reference);
+    if (entries.length > 1) tagEntryFindings(context.findings, before, index);
+    list.push({ reference, index, ...(resolved ? { resolved } : {}) });
+  }
+  return list;
+}
+
+function tagEntryFindings(findings: Finding[], from: number, index: number): void {
+  for (let i = from; i < findings.length; i++) findings[i] = { ...findings[i]!, data: { ...(findings[i]!.data ?? {}), datasetIndex: index } };
 }
 
 interface Context {
@@ -187,12 +220,17 @@ function reportFormat(context: Context, value: SourceValue<string>, resolved: Re
 
 /**
  * LLaMA-Factory `dataset: name1,name2` → `<dataset_dir>/dataset_info.json` → `file_name`
- * (or `hf_hub_url` / `ms_hub_url`, looked up in the offline cache). Uses the first name.
+ * (or `hf_hub_url`, looked up in the offline cache), for every name; each finding lands on
+ * its name inside the value.
  */
-async function resolveLlamaFactoryDataset(context: Context, value: SourceValue<string>): Promise<Resolved | undefined> {
-  const names = value.value.split(',').map((name) => name.trim()).filter(Boolean);
-  const first = names[0];
-  if (!first) return undefined;
+async function resolveLlamaFactoryDatasets(context: Context, entries: readonly SourceValue<string>[]): Promise<ResolvedDatasetEntry[]> {
+  // A single entry may still be written `name,` : its first name is the dataset.
+  const names = entries.length > 1 ? entries : entries.flatMap((entry) => {
+    const first = entry.value.split(',').map((name) => name.trim()).find(Boolean);
+    return first ? [{ ...entry, value: first }] : [];
+  });
+  if (names.length === 0) return [];
+  const whole = context.config.dataset ?? names[0]!;
   const datasetDirValue = context.config.extras?.datasetDir as SourceValue<unknown> | undefined;
   const datasetDir = typeof datasetDirValue?.value === 'string' ? datasetDirValue.value : 'data';
   let infoPath: string | undefined;
@@ -207,23 +245,35 @@ async function resolveLlamaFactoryDataset(context: Context, value: SourceValue<s
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        context.findings.push(finding('dataset-invalid', 'error', value, `${candidate} is not valid JSON (${(error as Error).message}); fix it so dataset '${first}' can be looked up.`, 'dataset'));
-        return undefined;
+        const listed = names.map((n) => `'${n.value}'`).join(', ');
+        context.findings.push(finding('dataset-invalid', 'error', whole, `${candidate} is not valid JSON (${(error as Error).message}); fix it so dataset ${listed} can be looked up.`, 'dataset'));
+        return names.map((reference, index) => ({ reference, index }));
       }
     }
   }
   if (!info || !infoPath) {
     // A dataset given as a path still works (some users write a file directly).
-    if (/[./\\]/.test(first)) return resolveOne(context, { ...value, value: first }, 'dataset');
-    context.findings.push(finding('dataset-missing', 'error', value,
-      `Dataset '${first}' needs ${tried[0]} (LLaMA-Factory's dataset registry), which does not exist. Set dataset_dir to the folder holding dataset_info.json.`, 'dataset'));
-    return undefined;
+    const registered = names.filter((n) => !/[./\\]/.test(n.value));
+    if (registered.length > 0) {
+      const at = registered.length === 1 ? registered[0]! : whole;
+      const listed = registered.map((n) => `'${n.value}'`).join(', ');
+      context.findings.push(finding('dataset-missing', 'error', at,
+        `Dataset${registered.length === 1 ? '' : 's'} ${listed} need${registered.length === 1 ? 's' : ''} ${tried[0]} (LLaMA-Factory's dataset registry), which does not exist. Set dataset_dir to the folder holding dataset_info.json.`, 'dataset'));
+    }
+    return resolveDatasetList(context, names, async (value) => (/[./\\]/.test(value.value) ? resolveOne(context, value, 'dataset') : undefined));
   }
-  const entry = info[first];
+  const registry = { info, infoPath };
+  return resolveDatasetList(context, names, (value) => resolveLlamaFactoryName(context, value, registry));
+}
+
+async function resolveLlamaFactoryName(context: Context, value: SourceValue<string>, registry: { info: Record<string, Record<string, unknown>>; infoPath: string }): Promise<Resolved | undefined> {
+  const { info, infoPath } = registry;
+  const name = value.value;
+  const entry = info[name];
   if (!entry || typeof entry !== 'object') {
     const defined = Object.keys(info).slice(0, 12).join(', ');
     context.findings.push(finding('dataset-missing', 'error', value,
-      `Dataset '${first}' is not defined in ${infoPath} (defined: ${defined || 'none'}). Add an entry with "file_name", or fix the name.`, 'dataset', { defined: Object.keys(info) }));
+      `Dataset '${name}' is not defined in ${infoPath} (defined: ${defined || 'none'}). Add an entry with "file_name", or fix the name.`, 'dataset', { defined: Object.keys(info) }));
     return undefined;
   }
   const folder = dirname(infoPath);
@@ -233,7 +283,7 @@ async function resolveLlamaFactoryDataset(context: Context, value: SourceValue<s
     const found = await inspectPath(path);
     if (!found) {
       context.findings.push(finding('dataset-missing', 'error', value,
-        `Dataset '${first}' points to ${path} (file_name in ${basename(infoPath)}), which does not exist. Fix file_name or add the file.`, 'dataset'));
+        `Dataset '${name}' points to ${path} (file_name in ${basename(infoPath)}), which does not exist. Fix file_name or add the file.`, 'dataset'));
       return undefined;
     }
     checkWorkspace(context, value, found.path, 'dataset');
@@ -243,6 +293,6 @@ async function resolveLlamaFactoryDataset(context: Context, value: SourceValue<s
   const hubId = typeof entry.hf_hub_url === 'string' ? entry.hf_hub_url : undefined;
   if (hubId) return resolveOne(context, { ...value, value: hubId }, 'dataset');
   context.findings.push(finding('dataset-unsupported', 'warning', value,
-    `Dataset '${first}' in ${basename(infoPath)} has no file_name or hf_hub_url that TransferLens can read offline. Add "file_name" pointing at a local CSV/JSONL.`, 'dataset'));
+    `Dataset '${name}' in ${basename(infoPath)} has no file_name or hf_hub_url that TransferLens can read offline. Add "file_name" pointing at a local CSV/JSONL.`, 'dataset'));
   return undefined;
 }

@@ -65,7 +65,8 @@ test('every static check lands on its exact key line', async () => {
 
 test('a Hub ID present in the fixture cache resolves offline (refs/main → snapshot)', async () => {
   const { findings, resolved } = await check('axolotl/qlora.yml');
-  assert.deepEqual(findings, []);
+  // The second datasets[] item is a Hub dataset that is not cached: the only finding, on that item.
+  assert.deepEqual(findings.map((f) => [f.code, f.data?.datasetIndex]), [['dataset-missing', 1]]);
   assert.equal(resolved.checkpoint?.kind, 'hub-cache');
   assert.equal(resolved.checkpoint?.hubId, 'org/name');
   assert.equal(resolved.checkpoint?.format, 'tfjs-layers');
@@ -100,7 +101,8 @@ test('a local path that does not exist says where it looked', async () => {
 test('LLaMA-Factory dataset names go through dataset_info.json; unknown names list the defined ones', async () => {
   const ok = await check('llama-factory/freeze.yaml');
   assert.equal(ok.resolved.dataset?.path, join(FIXTURES, 'data/train.csv'));
-  assert.deepEqual(codesAt(ok.findings), [`dataset-too-small@${lineOf(ok.text, 'max_samples')}`]);
+  // other_demo's file_name (other.json) is absent: a finding on that name; max_samples is checked against tabular_demo.
+  assert.deepEqual(codesAt(ok.findings), [`dataset-missing@${lineOf(ok.text, 'dataset:')}`, `dataset-too-small@${lineOf(ok.text, 'max_samples')}`]);
   const bad = await check('llama-factory/lora_unknown.yaml');
   const missing = bad.findings.find((f) => f.code === 'dataset-missing')!;
   assert.equal(missing.range.start.line, lineOf(bad.text, 'dataset:'));
