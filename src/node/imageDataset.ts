@@ -30,6 +30,7 @@ import { CancelledError, throwIfAborted, type RunControl } from '../core/model/p
 import { FILE_START } from '../core/model/range';
 import { analyzeTransfer, MIN_ROWS } from '../core/analysis/analyze';
 import { verdictFindings } from '../core/analysis/findings';
+import { plannedTrainSize } from '../core/config/datasetList';
 import { makeTarget, oneHot } from '../core/analysis/learners';
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
@@ -346,13 +347,16 @@ export async function analyzeImageFolder(context: ImageBranchContext, control: R
       },
     };
 
+    // Planned n: the cap, round(fraction × images) for Ultralytics, or every image (core/config/datasetList.ts).
+    const planned = plannedTrainSize(config, [folder.total], 'images in the folder');
+    if (planned.note) notes.push(planned.note);
     const analysis = await analyzeTransfer(
       {
         features,
         inputs,
         target,
-        plannedN: config.trainSize?.value ?? folder.total,
-        nSource: config.trainSize ? config.trainSize.keyPath : 'images in the folder',
+        plannedN: planned.n,
+        nSource: planned.source,
         strategy,
         learningRate: config.learningRate?.value,
         datasetRows: folder.total,

@@ -20,6 +20,8 @@ import { DatasetError, CheckpointError } from '../core/formats/errors';
 import { computeScores } from '../core/metrics/registry';
 import { initBackend, type BackendPreference } from './backend';
 import { readTable } from './readers/table';
+import { readDatasetList, type DatasetPart } from './readDatasets';
+import { plannedTrainSize } from '../core/config/datasetList';
 import { loadCheckpoint } from './readers/checkpoint';
 import { staticCheck } from './resolve';
 import { isLinearModel, networkLearner } from './training';
@@ -93,9 +95,13 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   timings.staticChecks = performance.now() - t0;
   throwIfAborted(control.signal);
   if (!config) return { file, findings };
-  const blocking = findings.some((f) => f.severity === 'error' && (f.field === 'checkpoint' || f.field === 'dataset' || f.code === 'config-syntax' || f.code.startsWith('checkpoint-') || f.code.startsWith('dataset-') || f.code === 'label-column-missing'));
+  // Several listed datasets: a problem with one of them (data.datasetIndex) leaves it out but does not stop the others.
+  const listed = checked.resolved?.datasets;
+  const usable = listed?.filter((entry) => entry.resolved && !entry.resolved.problem && !findings.some((f) => f.severity === 'error' && f.data?.datasetIndex === entry.index));
+  const itemOnly = (f: Finding) => !!usable && usable.length > 0 && typeof f.data?.datasetIndex === 'number';
+  const blocking = findings.some((f) => !itemOnly(f) && f.severity === 'error' && (f.field === 'checkpoint' || f.field === 'dataset' || f.code === 'config-syntax' || f.code.startsWith('checkpoint-') || f.code.startsWith('dataset-') || f.code === 'label-column-missing'));
   const ckRef = options.checkpointOverride ? { path: options.checkpointOverride, format: 'tfjs-layers' } : checked.resolved?.checkpoint;
-  const dsRef = checked.resolved?.dataset;
+  const dsRef = usable ? usable[0]?.resolved : checked.resolved?.dataset;
   if (blocking || !ckRef || !dsRef || !config.checkpoint || !config.dataset) {
     if (!config.checkpoint) findings.push(finding('config-invalid-value', 'info', 'No pretrained checkpoint is referenced: nothing to compare with training from scratch.', undefined, config, file, 'checkpoint'));
     else if (!config.dataset) findings.push(finding('config-invalid-value', 'info', 'No training dataset is referenced: add train_file (or the profile\'s dataset key) to get a verdict.', config.checkpoint, config, file, 'dataset'));
@@ -113,6 +119,9 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
 
   // ── Image-folder datasets (issue #10): their own branch, in src/node/imageDataset.ts. ──
   if (dsRef.format === 'image-folder') {
+    if (usable && usable.length > 1) {
+      findings.push({ ...finding('partial-analysis', 'info', `Only the first listed image folder (${dsRef.path}) is analysed; lists of image folders are not mixed yet.`, undefined, config, file, 'dataset'), range: usable[1]!.reference.range, data: { datasetIndex: usable[1]!.index } });
+    }
     return analyzeImageFolder(
       { file, config, findings, datasetPath: dsRef.path, checkpointPath: ckRef.path, backend: backend.name, seed, maxImages: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
       control,
@@ -120,13 +129,23 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   }
   // ── End of the image-folder branch. ──
 
-  // Dataset.
+  // Dataset (several listed datasets: src/node/readDatasets.ts concatenates those whose columns agree).
   let t = performance.now();
-  progress('dataset', `reading ${dsRef.path}`, 0.05);
+  progress('dataset', `reading ${listed ? `${listed.length} datasets` : dsRef.path}`, 0.05);
   const task = config.task?.value === 'regression' ? 'regression' : config.task?.value === 'classification' ? 'classification' : undefined;
   let table;
+  let datasetParts: DatasetPart[] | undefined;
+  const datasetNotes: string[] = [];
   try {
-    table = await readTable(dsRef.path, { labelColumn: config.labelColumn?.value ?? 'label', task, maxRows: maxSamples, seed, signal: control.signal, maxBytes: options.maxBytes } as never);
+    if (listed && usable) {
+      const loaded = await readDatasetList(config, listed, { labelColumn: config.labelColumn?.value ?? 'label', task, maxRows: maxSamples, seed, signal: control.signal, maxBytes: options.maxBytes }, findings);
+      if (!loaded) return { file, findings };
+      table = loaded.table;
+      datasetParts = loaded.parts;
+      datasetNotes.push(...loaded.notes);
+    } else {
+      table = await readTable(dsRef.path, { labelColumn: config.labelColumn?.value ?? 'label', task, maxRows: maxSamples, seed, signal: control.signal, maxBytes: options.maxBytes } as never);
+    }
   } catch (e) {
     if (e instanceof CancelledError) throw e;
     if (e instanceof DatasetError) {
@@ -251,13 +270,17 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
       }
     }
 
+    // Planned n: the cap, Σ min(cap, rowsᵢ) for LLaMA-Factory lists, round(fraction × rows), or all rows (core/config/datasetList.ts).
+    const planned = plannedTrainSize(config, datasetParts ? datasetParts.map((p) => p.rows) : [table.rowsTotal]);
+    if (planned.note) datasetNotes.push(planned.note);
     const analysis = await analyzeTransfer(
       {
         features,
         inputs: table.features,
         target,
-        plannedN: config.trainSize?.value ?? table.rowsTotal,
-        nSource: config.trainSize ? config.trainSize.keyPath : 'dataset rows',
+        plannedN: planned.n,
+        nSource: planned.source,
+        ...(datasetNotes.length > 0 ? { notes: datasetNotes } : {}),
         strategy,
         learningRate: config.learningRate?.value,
         datasetRows: table.rowsTotal,
@@ -281,7 +304,7 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     );
     findings.push(...verdictFindings(analysis, config));
     progress('done', `verdict: ${analysis.verdict}`, 1);
-    return { file, findings, analysis: { ...analysis, timings: { ...analysis.timings, total: performance.now() - t0 } }, finishedAt: new Date().toISOString() };
+    return { file, findings, analysis: { ...analysis, ...(datasetParts ? { datasets: datasetParts } : {}), timings: { ...analysis.timings, total: performance.now() - t0 } }, finishedAt: new Date().toISOString() };
   } finally {
     checkpoint.dispose();
   }

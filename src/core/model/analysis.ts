@@ -103,6 +103,19 @@ export interface PhasePosition {
   readonly noise: number;
 }
 
+/** One of several listed datasets, as the analysis used it. */
+export interface DatasetUsed {
+  readonly path: string;
+  readonly format: string;
+  /** Rows in the whole dataset. */
+  readonly rows: number;
+  /** Rows of this dataset in the analysis sample. */
+  readonly rowsUsed: number;
+  /** Position in the config's list (0-based) and the key it is read from. */
+  readonly index: number;
+  readonly keyPath: string;
+}
+
 export interface TransferAnalysis {
   readonly verdict: Verdict;
   /** Configured training size the verdict is for. */
@@ -139,7 +152,10 @@ export interface TransferAnalysis {
   /** LogME of pretrained features minus LogME of raw inputs (log Bayes factor per sample). */
   readonly logmeVsRaw?: number;
   readonly checkpoint?: { readonly path: string; readonly format: string; readonly layer: string; readonly parameters?: number };
+  /** The analysed data; when the config lists several datasets: the first one's path, the rows of all of them together. */
   readonly dataset?: { readonly path: string; readonly format: string; readonly rows: number; readonly columns?: number };
+  /** Every dataset the analysis mixed, in list order, when the config lists several (`index`/`keyPath`: where it is listed). */
+  readonly datasets?: readonly DatasetUsed[];
   readonly preprocessing?: Readonly<Record<string, unknown>>;
   /** Milliseconds per step. */
   readonly timings: Readonly<Record<string, number>>;

@@ -32,6 +32,7 @@ export function referencedFiles(report: AnalysisReport): string[] {
   const analysis = report.analysis;
   if (analysis?.checkpoint?.path) files.add(analysis.checkpoint.path);
   if (analysis?.dataset?.path) files.add(analysis.dataset.path);
+  for (const dataset of analysis?.datasets ?? []) files.add(dataset.path);
   if (analysis?.mythCheck?.sourceFile) files.add(analysis.mythCheck.sourceFile);
   for (const finding of report.findings) {
     if (finding.file && finding.file !== report.file) files.add(finding.file);
