@@ -1,5 +1,6 @@
 /**
- * readTable: a dataset file (CSV/TSV, JSONL, .npy, .npz) → a bounded, seeded sample of numeric
+ * readTable: a dataset file (CSV/TSV, JSONL, .npy, .npz, Parquet, Arrow IPC / Feather) or a
+ * folder of Parquet/Arrow shards (Hugging Face save_to_disk, datasets cache) → a bounded, seeded sample of numeric
  * features and labels, streaming text files in 1 MiB chunks so a 1 GB file never sits in memory
  * (only `maxRows` rows do). Parsing and sampling are the pure `src/core/formats` pieces
  * (CsvTokenizer, parseJsonlLine, TableSampler); this file only moves bytes and checks encodings.
@@ -18,8 +19,23 @@ import { parseNpy, parseNpyHeader, type NpyArray } from '../../core/formats/npy'
 import { parseNpz } from '../../core/formats/npz';
 import { TableSampler, type Cell, type Table, type TableOptions } from '../../core/formats/table';
 import { readFileLimited, readPrefix, statOrThrow, DEFAULT_MAX_BYTES } from './files';
+import { datasetShards } from '../resolve/datasetFolder';
+import { readArrowHeader } from '../resolve/arrowHeader';
+import { parquetFooterLength, parseParquetFooter } from '../resolve/headers';
+import { readParquetTable } from './parquet';
+import { readArrowTable } from './arrow';
+import type { ColumnarTable } from './columnar';
 
 export type { Table, TableOptions, TableLabels } from '../../core/formats/table';
+
+/**
+ * Parquet/Arrow tables carry `format: 'parquet' | 'arrow'` at run time. Table's TableFormat
+ * (src/core/formats/table.ts) does not list them yet; until it does, they travel as Table so
+ * every caller keeps its types (callers only report the format as text).
+ */
+function asTable(table: Promise<ColumnarTable>): Promise<Table> {
+  return table as Promise<unknown> as Promise<Table>;
+}
 
 export interface ReadTableOptions extends TableOptions {
   /** CSV delimiter; default: tab for .tsv, else sniffed from the header line. */
@@ -32,8 +48,10 @@ export interface ReadTableOptions extends TableOptions {
 const CHUNK_BYTES = 1 << 20;
 
 /** The table format a path is read as, or undefined when unsupported. */
-export function tableFormatOf(path: string): 'csv' | 'jsonl' | 'npy' | 'npz' | undefined {
+export function tableFormatOf(path: string): 'csv' | 'jsonl' | 'npy' | 'npz' | 'parquet' | 'arrow' | undefined {
   const ext = extname(path).toLowerCase();
+  if (ext === '.parquet') return 'parquet';
+  if (ext === '.arrow' || ext === '.feather' || ext === '.ipc') return 'arrow';
   if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.npy') return 'npy';
@@ -44,17 +62,25 @@ export function tableFormatOf(path: string): 'csv' | 'jsonl' | 'npy' | 'npz' | u
 export async function readTable(path: string, options: ReadTableOptions): Promise<Table> {
   const format = tableFormatOf(path);
   const info = await statOrThrow(path, 'dataset');
+  const columnar = { ...options, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES };
   if (info.isDirectory()) {
-    throw new DatasetError('dataset-unsupported', `${path}: is a folder; point the config at a .csv, .jsonl, .npy or .npz file`);
+    const shards = await datasetShards(path);
+    if (!shards) {
+      throw new DatasetError('dataset-unsupported', `${path}: is a folder without .arrow or .parquet shards; point the config at a .csv, .jsonl, .npy, .npz, .parquet or .arrow file, or a Hugging Face save_to_disk folder`);
+    }
+    if (shards.files.length === 0) throw new DatasetError('dataset-invalid', `${path}: holds no ${shards.format} data files`);
+    return asTable(shards.format === 'parquet' ? readParquetTable(shards.files, path, columnar) : readArrowTable(shards.files, path, columnar));
   }
   if (!format) {
     throw new DatasetError(
       'dataset-unsupported',
-      `${path}: the ${extname(path) || 'extension-less'} format is not readable here; export the data as CSV, JSONL, .npy or .npz`,
+      `${path}: the ${extname(path) || 'extension-less'} format is not readable here; export the data as CSV, JSONL, .npy, .npz, Parquet or Arrow`,
     );
   }
   if (format === 'csv') return readCsv(path, options);
   if (format === 'jsonl') return readJsonl(path, options);
+  if (format === 'parquet') return asTable(readParquetTable([path], path, columnar));
+  if (format === 'arrow') return asTable(readArrowTable([path], path, columnar));
   return readArrayTable(path, format, options);
 }
 
@@ -76,8 +102,9 @@ export async function countTableRows(path: string, options: { delimiter?: string
       throw e instanceof FormatError ? new DatasetError('dataset-invalid', e.message) : e;
     }
   }
+  if (format === 'parquet' || format === 'arrow') return countColumnarRows(path, format);
   if (format !== 'csv') {
-    throw new DatasetError('dataset-unsupported', `${path}: rows can only be counted in CSV, JSONL and .npy files`);
+    throw new DatasetError('dataset-unsupported', `${path}: rows can only be counted in CSV, JSONL, .npy, Parquet and Arrow files`);
   }
   let tokenizer: CsvTokenizer | undefined;
   await forEachTextChunk(path, options.signal, (text) => {
@@ -86,6 +113,20 @@ export async function countTableRows(path: string, options: { delimiter?: string
   });
   if (tokenizer) count += tokenizer.end().length;
   return Math.max(0, count - 1);
+}
+
+/** Rows from the Parquet footer or the Arrow record batch headers (no data read). */
+async function countColumnarRows(path: string, format: 'parquet' | 'arrow'): Promise<number> {
+  try {
+    if (format === 'arrow') return (await readArrowHeader(path)).rows;
+    const size = (await statOrThrow(path, 'dataset')).size;
+    const length = size >= 12 ? parquetFooterLength(await readPrefix(path, 8, size - 8)) : undefined;
+    if (length === undefined || length + 12 > size) throw new Error('no valid Parquet footer (truncated or not Parquet)');
+    return parseParquetFooter(await readPrefix(path, length, size - 8 - length)).rows;
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    throw new DatasetError('dataset-invalid', `${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function delimiterFor(path: string, firstText: string): string {

@@ -10,6 +10,8 @@ import { parseNpyHeader } from '../../core/formats/npy';
 import { parseSafetensorsHeader, safetensorsHeaderLength } from '../../core/formats/safetensors';
 import { parseJsonlLine, flattenJsonRecord } from '../../core/formats/jsonl';
 import { parquetFooterLength, parseParquetFooter, summariseModelJson } from './headers';
+import { readArrowHeader } from './arrowHeader';
+import { datasetShards } from './datasetFolder';
 
 export type ResolvedFormat =
   | 'tfjs-layers' | 'tfjs-graph' | 'csv' | 'jsonl' | 'npy' | 'npz' | 'safetensors' | 'parquet' | 'arrow'
@@ -36,6 +38,10 @@ export interface Resolved {
   readonly hubId?: string;
   /** Problem found while reading the header (corrupt or truncated), already phrased for the user. */
   readonly problem?: string;
+  /** Data files a columnar dataset folder stands for (Arrow/Parquet shards, concatenated). */
+  readonly files?: string[];
+  /** The split those files belong to, when the folder holds several. */
+  readonly split?: string;
 }
 
 /** Text files up to this size get an exact row count (a fast newline scan). */
@@ -197,16 +203,60 @@ export async function inspectFile(path: string, bytes: number): Promise<Resolved
       return { ...base, format };
     }
     if (format === 'parquet') {
-      if (bytes < 12) return { ...base, format, problem: `${basename(path)} is ${bytes} bytes: too short to be a Parquet file.` };
-      const length = parquetFooterLength(await readHead(path, 8, bytes - 8));
-      if (length === undefined || length + 12 > bytes) return { ...base, format, problem: `${basename(path)} has no valid Parquet footer (truncated or not Parquet).` };
-      const footer = parseParquetFooter(await readHead(path, length, bytes - 8 - length));
+      const footer = await parquetHeader(path, bytes);
+      if ('problem' in footer) return { ...base, format, problem: footer.problem };
       return { ...base, format, rows: footer.rows, rowsExact: true, columns: footer.columns };
+    }
+    if (format === 'arrow') {
+      const header = await arrowHeaderCached(path, bytes);
+      const columns = header.columns.map((c) => c.name);
+      return { ...base, format, rows: header.rows, rowsExact: true, columns, numericColumns: header.columns.filter((c) => c.numeric).map((c) => c.name) };
     }
     return { ...base, format };
   } catch (error) {
     return { ...base, format, problem: `${basename(path)} cannot be read: ${message(error)}` };
   }
+}
+
+async function parquetHeader(path: string, bytes: number): Promise<{ rows: number; columns: string[] } | { problem: string }> {
+  if (bytes < 12) return { problem: `${basename(path)} is ${bytes} bytes: too short to be a Parquet file.` };
+  const length = parquetFooterLength(await readHead(path, 8, bytes - 8));
+  if (length === undefined || length + 12 > bytes) return { problem: `${basename(path)} has no valid Parquet footer (truncated or not Parquet).` };
+  return parseParquetFooter(await readHead(path, length, bytes - 8 - length));
+}
+
+/**
+ * Arrow headers by (path, size, mtime): a stream-format file is walked message by message, which
+ * static checks on every keystroke should not repeat.
+ */
+const arrowHeaders = new Map<string, { key: string; header: Awaited<ReturnType<typeof readArrowHeader>> }>();
+async function arrowHeaderCached(path: string, bytes: number): Promise<Awaited<ReturnType<typeof readArrowHeader>>> {
+  const key = `${bytes}:${(await stat(path)).mtimeMs}`;
+  const hit = arrowHeaders.get(path);
+  if (hit && hit.key === key) return hit.header;
+  const header = await readArrowHeader(path);
+  if (arrowHeaders.size > 256) arrowHeaders.clear();
+  arrowHeaders.set(path, { key, header });
+  return header;
+}
+
+/** A folder of Arrow/Parquet shards (HF save_to_disk, datasets cache, Hub snapshot): rows summed over the shards. */
+async function inspectShards(path: string): Promise<Resolved | undefined> {
+  const shards = await datasetShards(path);
+  if (!shards) return undefined;
+  const base = { path, kind: 'folder' as const, format: shards.format, files: shards.files, ...(shards.split ? { split: shards.split } : {}) };
+  if (shards.files.length === 0) return { ...base, problem: `${path} holds no ${shards.format === 'arrow' ? '.arrow' : '.parquet'} data files.` };
+  let rows = 0;
+  let columns: string[] | undefined;
+  let numericColumns: string[] | undefined;
+  for (const file of shards.files) {
+    const inner = await inspectFile(file, (await stat(file)).size);
+    if (inner.problem) return { ...base, problem: inner.problem };
+    rows += inner.rows ?? 0;
+    columns ??= inner.columns;
+    numericColumns ??= inner.numericColumns;
+  }
+  return { ...base, rows, rowsExact: true, ...(columns ? { columns } : {}), ...(numericColumns ? { numericColumns } : {}) };
 }
 
 /** Inspects a folder: a TF.js model, an HF model/dataset folder, or an image folder. */
@@ -227,30 +277,8 @@ export async function inspectFolder(path: string): Promise<Resolved> {
   if (has('pytorch_model.bin') || byExtension('.pt').length + byExtension('.pth').length + byExtension('.ckpt').length > 0) return { path, kind: 'folder', format: 'pytorch' };
   if (has('tf_model.h5') || byExtension('.keras').length > 0) return { path, kind: 'folder', format: 'keras' };
   if (has('model.onnx')) return { path, kind: 'folder', format: 'onnx' };
-  if (byExtension('.arrow').length > 0) {
-    let rows: number | undefined;
-    try {
-      const info = JSON.parse(await readFile(join(path, 'dataset_info.json'), 'utf8')) as { splits?: Record<string, { num_examples?: number }> };
-      const splits = info.splits ?? {};
-      rows = (splits.train ?? Object.values(splits)[0])?.num_examples;
-    } catch {
-      rows = undefined;
-    }
-    return { path, kind: 'folder', format: 'arrow', ...(rows !== undefined ? { rows, rowsExact: true } : {}) };
-  }
-  const parquetFiles = byExtension('.parquet');
-  if (parquetFiles.length > 0) {
-    let rows = 0;
-    let columns: string[] | undefined;
-    for (const name of parquetFiles) {
-      const file = join(path, name);
-      const inner = await inspectFile(file, (await stat(file)).size);
-      if (inner.problem) return { path, kind: 'folder', format: 'parquet', problem: inner.problem };
-      rows += inner.rows ?? 0;
-      columns ??= inner.columns;
-    }
-    return { path, kind: 'folder', format: 'parquet', rows, rowsExact: true, ...(columns ? { columns } : {}) };
-  }
+  const shards = await inspectShards(path);
+  if (shards) return shards;
   // Image folder: class subfolders holding images (optionally under train/).
   const root = has('train') && (await isDirectory(join(path, 'train'))) ? join(path, 'train') : path;
   const classes: string[] = [];

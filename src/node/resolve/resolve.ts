@@ -48,7 +48,7 @@ export interface ResolvedReferences {
 
 /** Formats the analysis can run or read today (the readers in src/node/readers). */
 export const RUNNABLE_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['tfjs-layers', 'tfjs-graph'];
-export const READABLE_DATASET_FORMATS: readonly ResolvedFormat[] = ['csv', 'jsonl', 'npy', 'image-folder'];
+export const READABLE_DATASET_FORMATS: readonly ResolvedFormat[] = ['csv', 'jsonl', 'npy', 'parquet', 'arrow', 'image-folder'];
 export const READABLE_FEATURE_FORMATS: readonly ResolvedFormat[] = ['npy', 'npz', 'safetensors'];
 
 type Role = 'checkpoint' | 'dataset' | 'validation' | 'source' | 'features';
@@ -209,12 +209,10 @@ function reportFormat(context: Context, value: SourceValue<string>, resolved: Re
   }
   if (READABLE_DATASET_FORMATS.includes(resolved.format)) return;
   const hint: Partial<Record<ResolvedFormat, string>> = {
-    parquet: `${name} is Parquet${resolved.rows !== undefined ? ` (${resolved.rows} rows)` : ''}; its row count is known but the analysis cannot load Parquet rows yet. Export it to CSV or JSONL (e.g. pandas.read_parquet(...).to_csv(...)).`,
-    arrow: `${name} is an Arrow dataset; the analysis cannot load its rows yet. Export it to CSV or JSONL (datasets: ds.to_csv(...)).`,
     npz: `${name} is .npz; as a dataset use a CSV/JSONL with a label column, or set features_file to this file and keep the labels in the dataset.`,
   };
   findings.push(finding('dataset-unsupported', 'warning', value,
-    hint[resolved.format] ?? `${name} is not a dataset format TransferLens reads (CSV, JSONL, .npy or an image folder with one subfolder per class). Convert it to one of those.`,
+    hint[resolved.format] ?? `${name} is not a dataset format TransferLens reads (CSV, JSONL, .npy, Parquet, Arrow/Feather, a Hugging Face save_to_disk folder, or an image folder with one subfolder per class). Convert it to one of those.`,
     role, { format: resolved.format }));
 }
 
