@@ -23,7 +23,7 @@ import { DatasetError } from './errors';
 import { createRandom, type Random } from './random';
 
 export type TableTask = 'classification' | 'regression';
-export type TableFormat = 'csv' | 'jsonl' | 'npy';
+export type TableFormat = 'csv' | 'jsonl' | 'npy' | 'parquet' | 'arrow';
 
 export interface TableOptions {
   readonly labelColumn: string;

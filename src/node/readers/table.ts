@@ -24,18 +24,8 @@ import { readArrowHeader } from '../resolve/arrowHeader';
 import { parquetFooterLength, parseParquetFooter } from '../resolve/headers';
 import { readParquetTable } from './parquet';
 import { readArrowTable } from './arrow';
-import type { ColumnarTable } from './columnar';
 
 export type { Table, TableOptions, TableLabels } from '../../core/formats/table';
-
-/**
- * Parquet/Arrow tables carry `format: 'parquet' | 'arrow'` at run time. Table's TableFormat
- * (src/core/formats/table.ts) does not list them yet; until it does, they travel as Table so
- * every caller keeps its types (callers only report the format as text).
- */
-function asTable(table: Promise<ColumnarTable>): Promise<Table> {
-  return table as Promise<unknown> as Promise<Table>;
-}
 
 export interface ReadTableOptions extends TableOptions {
   /** CSV delimiter; default: tab for .tsv, else sniffed from the header line. */
@@ -69,7 +59,7 @@ export async function readTable(path: string, options: ReadTableOptions): Promis
       throw new DatasetError('dataset-unsupported', `${path}: is a folder without .arrow or .parquet shards; point the config at a .csv, .jsonl, .npy, .npz, .parquet or .arrow file, or a Hugging Face save_to_disk folder`);
     }
     if (shards.files.length === 0) throw new DatasetError('dataset-invalid', `${path}: holds no ${shards.format} data files`);
-    return asTable(shards.format === 'parquet' ? readParquetTable(shards.files, path, columnar) : readArrowTable(shards.files, path, columnar));
+    return shards.format === 'parquet' ? readParquetTable(shards.files, path, columnar) : readArrowTable(shards.files, path, columnar);
   }
   if (!format) {
     throw new DatasetError(
@@ -79,8 +69,8 @@ export async function readTable(path: string, options: ReadTableOptions): Promis
   }
   if (format === 'csv') return readCsv(path, options);
   if (format === 'jsonl') return readJsonl(path, options);
-  if (format === 'parquet') return asTable(readParquetTable([path], path, columnar));
-  if (format === 'arrow') return asTable(readArrowTable([path], path, columnar));
+  if (format === 'parquet') return readParquetTable([path], path, columnar);
+  if (format === 'arrow') return readArrowTable([path], path, columnar);
   return readArrayTable(path, format, options);
 }
 
