@@ -15,8 +15,10 @@ export interface StaticCheckResult {
 
 export async function runStaticCheck(text: string, file: string, options: AnalyzeOptions): Promise<StaticCheckResult> {
   const { resolved, findings } = await staticCheck(text, file, { workspaceRoot: options.workspaceRoot, env: options.env ?? process.env, keyMaps: options.profiles as never });
-  const referencedFiles = [resolved?.checkpoint, resolved?.dataset, resolved?.source, resolved?.features]
+  // Every dataset of a list (Axolotl datasets[], LLaMA-Factory `a,b`), not only the first.
+  const listed = resolved?.datasets?.map((e) => e.resolved) ?? [];
+  const referencedFiles = [resolved?.checkpoint, resolved?.dataset, ...listed, resolved?.source, resolved?.features]
     .filter((r): r is NonNullable<typeof r> => Boolean(r?.path))
     .map((r) => r.path);
-  return { findings, referencedFiles };
+  return { findings, referencedFiles: [...new Set(referencedFiles)] };
 }

@@ -140,3 +140,13 @@ test('precomputed features are checked against the rows of all listed datasets',
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('the editor watches every listed dataset file, not only the first', async () => {
+  const { runStaticCheck } = await import('../../../src/vscode/staticTier');
+  const f = fixture('axolotl/mixed.yml');
+  const { referencedFiles } = await runStaticCheck(f.text, f.file, { workspaceRoot: FIXTURES, env: {} });
+  for (const name of ['train.csv', 'validation.csv', 'wide.csv']) {
+    assert.ok(referencedFiles.some((p) => p.endsWith(join('data', name))), `${name} in ${referencedFiles.join(', ')}`);
+  }
+  assert.equal(new Set(referencedFiles).size, referencedFiles.length);
+});
