@@ -26,7 +26,7 @@ test('the VSIX file list holds the bundles, WASM binaries, grammar and docs, and
   for (const required of ['package.json', 'dist/extension.js', 'dist/worker.js', 'dist/tfjs-backend-wasm.wasm', 'dist/tfjs-backend-wasm-simd.wasm', 'syntaxes/transferlens-references.injection.json']) {
     assert.ok(entries.includes(required), `missing ${required}`);
   }
-  for (const optional of ['dist/cli.js', 'dist/webview.js', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
+  for (const optional of ['dist/cli.js', 'dist/gramWorker.js', 'dist/webview.js', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
     if (existsSync(join(root, optional))) assert.ok(entries.includes(optional), `missing ${optional}`);
   }
   const forbidden = entries.filter((e) =>
