@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { matrix, type Matrix } from '../core/linalg/matrix';
-import { tensorGram, tensorGramRows } from '../core/linalg/tensorGram';
+import { LARGE_GRAM_WORK, tensorGram, tensorGramRows } from '../core/linalg/tensorGram';
 
 /** A job for one worker: rows r0..r1 of the shared rows×cols features. */
 export interface GramJob {
@@ -251,16 +251,36 @@ class GramPool {
 
 let pool: GramPool | undefined;
 
-/**
- * The available cores, at most MAX_WORKERS; the environment variable TRANSFERLENS_GRAM_WORKERS
- * overrides it (0 = no worker threads: the Gram runs on the calling thread).
- */
-function defaultWorkers(): number {
+/** TRANSFERLENS_GRAM_WORKERS when it is set to a number (0 = no worker threads), else undefined. */
+function configuredWorkers(): number | undefined {
   const configured = process.env.TRANSFERLENS_GRAM_WORKERS;
-  if (configured !== undefined && configured.trim() !== '' && Number.isFinite(Number(configured))) {
-    return Math.max(0, Math.min(MAX_WORKERS, Math.floor(Number(configured))));
-  }
-  return Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+  if (configured === undefined || configured.trim() === '' || !Number.isFinite(Number(configured))) return undefined;
+  return Math.max(0, Math.min(MAX_WORKERS, Math.floor(Number(configured))));
+}
+
+/** The available cores, at most MAX_WORKERS, unless TRANSFERLENS_GRAM_WORKERS says otherwise. */
+function defaultWorkers(): number {
+  return configuredWorkers() ?? Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
+}
+
+/**
+ * N·D² from which a one-shot process (the CLI) gains from starting the pool, whose threads take
+ * ≈ 150–250 ms to load TF.js and compile its WASM. Measured with the bundled CLI (`score --scores
+ * logme`, wall clock, 2 cores): 3,000×260 (2·10⁸) +70 ms, 10,000×512 (2.6·10⁹) ±0,
+ * 10,000×1,024 (10¹⁰) −100 ms, 10,000×2,048 (4.2·10¹⁰) −500 ms. A long-lived process that
+ * reuses the pool gains from LARGE_GRAM_WORK on.
+ */
+export const ONE_SHOT_PARALLEL_GRAM_WORK = 5e9;
+
+/**
+ * Whether a one-shot process should compute a Gram of `work` = N·D² multiply-adds in the pool:
+ * from ONE_SHOT_PARALLEL_GRAM_WORK on by default; TRANSFERLENS_GRAM_WORKERS=0 never, and an
+ * explicit TRANSFERLENS_GRAM_WORKERS ≥ 1 whenever the float32 Gram is used at all.
+ */
+export function oneShotParallelGram(work: number): boolean {
+  const configured = configuredWorkers();
+  if (configured === 0) return false;
+  return work >= (configured === undefined ? ONE_SHOT_PARALLEL_GRAM_WORK : LARGE_GRAM_WORK);
 }
 
 /**

@@ -8,8 +8,9 @@
  *
  * When N·D² ≥ 2·10⁸ the Gram matrix XᵀX is computed in float32 with TensorFlow.js (WASM) and the
  * rest in float64 (scores then agree with the float64 path to about 1e-6 relative); --exact keeps
- * everything in float64. With the WASM backend LogME's Gram runs in worker threads on all cores
- * (src/node/parallelGram.ts), falling back to the calling thread if they cannot start.
+ * everything in float64. With the WASM backend and N·D² ≥ 5·10⁹ LogME's Gram runs in worker
+ * threads on all cores (src/node/parallelGram.ts; TRANSFERLENS_GRAM_WORKERS=0 turns them off, = k
+ * uses k of them from 2·10⁸ on), falling back to the calling thread if they cannot start.
  *
  * Prints {"scores": {...}, "timings": {...}} (plus "errors", "warnings" when non-empty); timings
  * are compute milliseconds per score, file loading excluded. Exit codes: 0 at least one score
@@ -28,7 +29,7 @@ import { ScoreInputError, type ScoreInput, type ScoreTask } from '../../core/met
 import { gram } from '../../core/linalg/products';
 import { adaptiveGram, LARGE_GRAM_WORK } from '../../core/linalg/tensorGram';
 import { initBackend } from '../../node/backend';
-import { parallelGram, precomputedGram, shutdownGramPool, startGramPool } from '../../node/parallelGram';
+import { oneShotParallelGram, parallelGram, precomputedGram, shutdownGramPool, startGramPool } from '../../node/parallelGram';
 
 /** Streams accepted: the CLI's full io or just the two writers (tests, other callers). */
 export type ScoreIo = Pick<CliIo, 'stdout' | 'stderr'> & Partial<Pick<CliIo, 'cwd'>>;
@@ -148,11 +149,13 @@ export async function runScore(argv: readonly string[], io: ScoreIo): Promise<nu
     const sourceProbabilities = sourcePath ? readNpyMatrix(resolve(cwd, sourcePath), '--source-probs') : undefined;
     const input = buildInput(features, labels, taskOption, sourceProbabilities, labelsFile);
     // Large inputs: XᵀX in float32 on the TF.js backend (see tensorGram.ts); --exact keeps float64.
-    const large = features.rows * features.cols * features.cols >= LARGE_GRAM_WORK && !args.flags.has('exact');
+    const work = features.rows * features.cols * features.cols;
+    const large = work >= LARGE_GRAM_WORK && !args.flags.has('exact');
     let gramOption = large ? adaptiveGram(gram) : undefined;
-    // LogME's Gram (N > D) on all cores: computed before the synchronous computeScores, which then
-    // gets it back for these features. Only for WASM: native TensorFlow is multi-threaded itself.
-    const parallel = large && features.rows > features.cols && (!scores || scores.includes('logme'));
+    // LogME's Gram (N > D) on all cores when that beats starting the worker threads: computed
+    // before the synchronous computeScores, which then gets it back for these features. Only for
+    // WASM: native TensorFlow is multi-threaded itself.
+    const parallel = large && oneShotParallelGram(work) && features.rows > features.cols && (!scores || scores.includes('logme'));
     if (parallel) void startGramPool(); // the workers start while this thread loads its backend
     let gramMs = 0;
     try {

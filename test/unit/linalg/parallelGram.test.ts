@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { initBackend } from '../../../src/node/backend';
 import { gram } from '../../../src/core/linalg/products';
 import { tensorGram } from '../../../src/core/linalg/tensorGram';
-import { gramPoolThreads, lastGramRun, parallelGram, precomputedGram, shutdownGramPool } from '../../../src/node/parallelGram';
+import { gramPoolThreads, lastGramRun, ONE_SHOT_PARALLEL_GRAM_WORK, oneShotParallelGram, parallelGram, precomputedGram, shutdownGramPool } from '../../../src/node/parallelGram';
+import { LARGE_GRAM_WORK } from '../../../src/core/linalg/tensorGram';
 import { assertClose, randomMatrix } from './helpers';
 
 const repoRoot = join(__dirname, '..', '..', '..');
@@ -126,11 +127,18 @@ test('a process that uses the pool and never shuts it down still exits promptly'
   }
 });
 
-test('TRANSFERLENS_GRAM_WORKERS=0: no worker threads, the Gram runs on the calling thread', async () => {
+test('oneShotParallelGram: from ONE_SHOT_PARALLEL_GRAM_WORK by default, from LARGE_GRAM_WORK when workers are asked for; TRANSFERLENS_GRAM_WORKERS=0: the Gram on the calling thread', async () => {
   await initBackend('wasm');
   const previous = process.env.TRANSFERLENS_GRAM_WORKERS;
-  process.env.TRANSFERLENS_GRAM_WORKERS = '0';
   try {
+    delete process.env.TRANSFERLENS_GRAM_WORKERS;
+    assert.equal(oneShotParallelGram(ONE_SHOT_PARALLEL_GRAM_WORK), true);
+    assert.equal(oneShotParallelGram(LARGE_GRAM_WORK), false, 'by default only from the one-shot threshold');
+    process.env.TRANSFERLENS_GRAM_WORKERS = '2';
+    assert.equal(oneShotParallelGram(LARGE_GRAM_WORK), true, 'asked for: whenever the float32 Gram runs');
+    assert.equal(oneShotParallelGram(LARGE_GRAM_WORK - 1), false);
+    process.env.TRANSFERLENS_GRAM_WORKERS = '0';
+    assert.equal(oneShotParallelGram(1e12), false);
     await shutdownGramPool();
     const x = randomMatrix(50, 6, 9);
     const g = await parallelGram(x);

@@ -1,8 +1,9 @@
 /**
- * `transferlens score` on an input large enough for the float32 Gram (N·D² ≥ LARGE_GRAM_WORK):
- * LogME's Gram runs in the worker threads, the scores are those of the single-thread path (LogME
- * within float32 rounding, every other score identical), the timings still cover LogME, and the
- * pool is shut down when the command returns.
+ * `transferlens score` on an input large enough for the float32 Gram (N·D² ≥ LARGE_GRAM_WORK) with
+ * worker threads asked for: LogME's Gram runs in them, the scores are those of the single-thread
+ * path (LogME within float32 rounding, every other score identical), the timings still cover
+ * LogME, and the pool is shut down when the command returns. Without the request, an input this
+ * small stays on the calling thread (starting the threads would cost more than they save).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,16 +49,21 @@ test('large input: LogME from the worker-thread Gram equals the single-thread pa
   writeFileSync(join(directory, 'labels.npy'), writeNpy({ shape: [n], dtype: 'int64', data: labels }));
   const argv = ['--features', 'features.npy', '--labels', 'labels.npy', '--scores', 'logme,hScore,gbc'];
 
-  const parallel = await run(argv);
+  // Below ONE_SHOT_PARALLEL_GRAM_WORK, so only with workers asked for explicitly.
+  const parallel = await withGramWorkers('2', () => run(argv));
   assert.equal(parallel.code, 0);
   assert.equal(lastGramRun().parallel, true, `the Gram ran in the workers (${lastGramRun().reason ?? ''})`);
+  assert.equal(lastGramRun().workers, 2);
   assert.equal(gramPoolThreads(), 0, 'the pool is shut down when the command returns');
   assert.ok(parallel.output.timings.logme! > 0);
 
-  // The single-thread path: the same command with no worker threads, and computeScores directly.
+  // The single-thread path: the same command with no worker threads, by default at this size (no
+  // pool is started: the last run is still the one above) and with TRANSFERLENS_GRAM_WORKERS=0.
+  const byDefault = await run(argv);
+  assert.equal(lastGramRun().workers, 2, 'no pool started below ONE_SHOT_PARALLEL_GRAM_WORK');
   const single = await withGramWorkers('0', () => run(argv));
   assert.equal(single.code, 0);
-  assert.equal(lastGramRun().parallel, false);
+  assert.equal(byDefault.output.scores.logme, single.output.scores.logme);
   const direct = computeScores({ features, labels, task: 'classification' }, { scores: ['logme', 'hScore', 'gbc'], gram: adaptiveGram(gram) });
   assert.equal(single.output.scores.logme, direct.scores.logme, 'no workers: bit-identical to the single-thread float32 path');
   assertRelative(parallel.output.scores.logme!, direct.scores.logme!, 1e-6, 'logme, workers vs one thread');
