@@ -161,8 +161,14 @@ class GramPool {
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
     this.pending.delete(message.id);
-    if (message.type === 'done') waiting.resolve(message.ms);
-    else waiting.reject(new Error('gram worker: ' + message.error));
+    if (message.type === 'done') {
+      waiting.resolve(message.ms);
+    } else {
+      // A job that failed (e.g. out of WASM memory) would fail again: the pool is done for.
+      const error = new Error('gram worker: ' + message.error);
+      waiting.reject(error);
+      this.fail(error);
+    }
   }
 
   private fail(error: Error): void {
