@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { staticCheck, type StaticCheckOptions } from '../../../src/node/resolve/index';
+import { runStaticCheck } from '../../../src/vscode/staticTier';
 import { writeNpy } from '../../../src/core/formats/npy';
 import { FIXTURES, HF_HOME, fixture, rangeOf } from '../config/helpers';
 
@@ -142,7 +143,6 @@ test('precomputed features are checked against the rows of all listed datasets',
 });
 
 test('the editor watches every listed dataset file, not only the first', async () => {
-  const { runStaticCheck } = await import('../../../src/vscode/staticTier');
   const f = fixture('axolotl/mixed.yml');
   const { referencedFiles } = await runStaticCheck(f.text, f.file, { workspaceRoot: FIXTURES, env: {} });
   for (const name of ['train.csv', 'validation.csv', 'wide.csv']) {
