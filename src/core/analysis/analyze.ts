@@ -25,12 +25,12 @@ import type {
   Verdict,
 } from '../model/analysis';
 import { throwIfAborted, yieldToEventLoop, type RunControl } from '../model/progress';
-import { crossValidate, ridgeLearner, type CvResult, type Learner, type Target } from './learners';
+import { crossValidate, repeatedHoldout, ridgeLearner, type CvResult, type Learner, type Target } from './learners';
 import { estimateOverlap, overlapSpectrum, pca } from './overlap';
 import { inputDistances } from './myth';
 import { stratifiedSample } from './sampling';
 import { isotropicEnough, linearClosedForm, type LinearCheckpointMaps, type LinearClosedForm } from './linearClosedForm';
-import { evalPowerLaw, fitPowerLaw, mean, nadeauBengioSe, normalQuantile, type PowerLawFit } from './stats';
+import { evalPowerLaw, fitPowerLaw, mean, nadeauBengioSe, normalQuantile, tQuantileFromZ, variance, type PowerLawFit } from './stats';
 
 export interface LayerFeatures {
   readonly layer: string;
@@ -95,6 +95,12 @@ export const VERDICT_Z = normalQuantile(1 - (1 - VERDICT_LEVEL) / 2);
 export const CLOSED_FORM_LEVEL = 0.8;
 /** Below this many rows a CV fold is too small to say anything. */
 export const MIN_ROWS = 12;
+/** Repeated hold-out at n instead of CV inside n rows when the sample has ≥ this many times n rows. */
+export const HOLDOUT_POOL_FACTOR = 4;
+/** …and at least this many rows outside the n. */
+export const HOLDOUT_MIN_TEST = 100;
+/** Test rows per hold-out repeat (a seeded stratified subset of the rows outside the draw). */
+export const HOLDOUT_TEST_CAP = 1000;
 /**
  * Linear checkpoints on isotropic inputs get their verdict from the closed forms, which need no
  * CV folds: down to this many rows (the benchmark's n = 10 cases, docs/benchmark.md).
@@ -106,16 +112,22 @@ export function closedFormApplies(inputs: Matrix, target: { task: string; y: Mat
   return Boolean(linearMaps) && target.task === 'regression' && target.y.cols === 1 && isotropicEnough(inputs);
 }
 
+/** Standard error and quantile for a CV or repeated-hold-out mean (see CvResult.kind). */
+function seAndQuantile(values: Float64Array, cv: CvResult, z: number): { se: number; q: number } {
+  if (cv.kind === 'holdout') return { se: Math.sqrt(variance(values, 1) / values.length), q: tQuantileFromZ(z, values.length - 1) };
+  return { se: nadeauBengioSe(values, cv.folds), q: z };
+}
+
 function learnerRisk(cv: CvResult): Estimate {
-  const se = nadeauBengioSe(cv.losses, cv.folds);
-  return { mean: cv.meanRisk, low: cv.meanRisk - DISPLAY_Z * se, high: cv.meanRisk + DISPLAY_Z * se };
+  const { se, q } = seAndQuantile(cv.losses, cv, DISPLAY_Z);
+  return { mean: cv.meanRisk, low: cv.meanRisk - q * se, high: cv.meanRisk + q * se };
 }
 
 function pairedGain(scratch: CvResult, transfer: CvResult, z: number): Estimate & { se: number } {
   const diff = scratch.losses.map((v, i) => v - transfer.losses[i]!);
   const m = mean(diff);
-  const se = nadeauBengioSe(diff, scratch.folds);
-  return { mean: m, low: m - z * se, high: m + z * se, se };
+  const { se, q } = seAndQuantile(diff, scratch, z);
+  return { mean: m, low: m - q * se, high: m + q * se, se };
 }
 
 function standardiseColumns(x: Matrix): Matrix {
@@ -212,8 +224,19 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const sizes = [...curveSizes].sort((a, b) => a - b);
   const results = new Map<number, Map<string, CvResult>>();
   const budget = input.timeBudgetMs ?? Infinity;
-  progress('curves', `cross-validating ${allLearners.length} learners at n = ${nEval}`, 0.1);
-  results.set(nEval, await crossValidate(allLearners, evalRows, target, folds, input.seed, control));
+  // With at least HOLDOUT_POOL_FACTOR·n rows, the arms are trained on independent draws of n rows
+  // and tested on the rest (repeated hold-out: the expected risk at n itself, with the
+  // training-draw spread measured); otherwise k-fold CV inside the n rows.
+  const holdout = sampleRows >= HOLDOUT_POOL_FACTOR * nEval && sampleRows - nEval >= HOLDOUT_MIN_TEST;
+  if (holdout) {
+    const repeats = allLearners.some((l) => l.expensive) ? (nEval <= 1000 ? 8 : 5) : 20;
+    progress('curves', `training ${allLearners.length} learners on ${repeats} draws of n = ${nEval}`, 0.1);
+    results.set(nEval, await repeatedHoldout(allLearners, sampleRows, nEval, repeats, HOLDOUT_TEST_CAP, target, input.seed, control));
+    notes.push(`The verdict at n = ${nEval.toLocaleString('en-US')} trains each arm on ${repeats} independent draws of ${nEval.toLocaleString('en-US')} rows and tests each on ${sampleRows - nEval > HOLDOUT_TEST_CAP ? `${HOLDOUT_TEST_CAP.toLocaleString('en-US')} of the other ${(sampleRows - nEval).toLocaleString('en-US')}` : `the other ${(sampleRows - nEval).toLocaleString('en-US')}`} sampled rows (repeated hold-out; t interval over the draws).`);
+  } else {
+    progress('curves', `cross-validating ${allLearners.length} learners at n = ${nEval}`, 0.1);
+    results.set(nEval, await crossValidate(allLearners, evalRows, target, folds, input.seed, control));
+  }
   let skippedExpensive = false;
   let done = 0;
   for (const size of sizes) {

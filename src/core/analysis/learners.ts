@@ -8,7 +8,7 @@ import type { RunControl } from '../model/progress';
 import { throwIfAborted } from '../model/progress';
 import type { TaskKind } from '../model/config';
 import { fitRidge, predictRidge, subtractStats, sufficientStats, type SufficientStats } from './ridge';
-import { foldAssignment, foldIndices } from './sampling';
+import { foldAssignment, foldIndices, stratifiedSample } from './sampling';
 
 /** Target data of the analysis sample. */
 export interface Target {
@@ -99,8 +99,14 @@ export function ridgeLearner(id: string, label: string, design: Matrix, target: 
 }
 
 export interface CvResult {
-  /** Loss per row of `rows`, from the fold where the row was held out. */
+  /**
+   * `cv` (k-fold): loss per row of `rows`, from the fold where the row was held out.
+   * `holdout` (repeated hold-out): mean test loss per repeat, each repeat an independent draw of
+   * `trainSize` training rows tested on rows outside it.
+   */
   readonly losses: Float64Array;
+  /** How `losses` were measured (absent = `cv`). */
+  readonly kind?: 'cv' | 'holdout';
   readonly meanRisk: number;
   readonly trainSize: number;
   readonly testSize: number;
@@ -144,6 +150,51 @@ export async function crossValidate(
       testSize: Math.round(rows.length / folds),
       folds,
     });
+  }
+  return result;
+}
+
+/**
+ * Repeated hold-out at training size `size`, for when the sample has many more rows than the
+ * configured n: each repeat trains every learner on the same fresh stratified draw of `size` rows
+ * out of `total` and tests on (at most `testCap` of) the rows outside it. This measures the
+ * expected risk at n itself — what training on n rows gives on average — where k-fold CV inside n
+ * rows trains on 0.8·n and tests on n rows in all. Losses are per-repeat means, so their spread
+ * over repeats carries the training-draw variability directly.
+ */
+export async function repeatedHoldout(
+  learners: readonly Learner[],
+  total: number,
+  size: number,
+  repeats: number,
+  testCap: number,
+  target: Target,
+  seed: number,
+  control?: RunControl,
+): Promise<Map<string, CvResult>> {
+  const losses = new Map(learners.map((l) => [l.id, new Float64Array(repeats)]));
+  let testSize = 0;
+  for (let r = 0; r < repeats; r++) {
+    const train = stratifiedSample(total, size, seed + 7919 * (r + 1), target.classes);
+    const inTrain = new Uint8Array(total);
+    train.forEach((i) => (inTrain[i] = 1));
+    const rest = Int32Array.from({ length: total - train.length }, () => 0);
+    let k = 0;
+    for (let i = 0; i < total; i++) if (!inTrain[i]) rest[k++] = i;
+    const restClasses = target.classes ? Int32Array.from(rest, (i) => target.classes![i]!) : undefined;
+    const test = rest.length > testCap ? Int32Array.from(stratifiedSample(rest.length, testCap, seed + 104729 * (r + 1), restClasses), (j) => rest[j]!) : rest;
+    testSize = test.length;
+    for (const learner of learners) {
+      throwIfAborted(control?.signal);
+      const pred = await learner.fitPredict(train, test, control);
+      const l = perSampleLoss(target, test, pred);
+      losses.get(learner.id)![r] = l.reduce((a, b) => a + b, 0) / l.length;
+    }
+  }
+  const result = new Map<string, CvResult>();
+  for (const learner of learners) {
+    const l = losses.get(learner.id)!;
+    result.set(learner.id, { losses: l, kind: 'holdout', meanRisk: l.reduce((a, b) => a + b, 0) / l.length, trainSize: size, testSize, folds: repeats });
   }
   return result;
 }

@@ -96,3 +96,15 @@ export function fitPowerLaw(ns: readonly number[], risks: readonly number[]): Po
 export function evalPowerLaw(fit: PowerLawFit, n: number): number {
   return fit.a * n ** -fit.nu + fit.floor;
 }
+
+/**
+ * Student-t quantile with `df` degrees of freedom at the same probability as the standard normal
+ * quantile `z` (Abramowitz & Stegun 26.7.5 series; error < 0.01 for df ≥ 3 at the 90–95% levels).
+ */
+export function tQuantileFromZ(z: number, df: number): number {
+  if (!(df > 0)) return Infinity;
+  const z3 = z ** 3;
+  const z5 = z ** 5;
+  const z7 = z ** 7;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matrix, type Matrix } from '../../../src/core/linalg/matrix';
 import { analyzeTransfer } from '../../../src/core/analysis/analyze';
-import { makeTarget } from '../../../src/core/analysis/learners';
+import { makeTarget, repeatedHoldout } from '../../../src/core/analysis/learners';
 import { makeRng, gaussian } from '../../../src/core/analysis/random';
 
 /**
@@ -149,4 +149,45 @@ test('partial freeze is not advised at an n where a probe on the richer lower bl
   assert.ok(a.perLayer && a.perLayer[0]!.overlap.low > a.perLayer[1]!.overlap.high, 'the lower block has clearly more overlap');
   assert.notEqual(a.recommendation.strategy, 'partial-freeze', a.recommendation.reason);
   assert.ok(a.notes.some((n) => /partial freeze is not advised at this n/.test(n)), a.notes.join('\n'));
+});
+
+test('repeated hold-out: disjoint train/test draws of exactly n rows, capped test sets, fresh draws per repeat', async () => {
+  const y = matrix(500, 1);
+  for (let i = 0; i < 500; i++) y.data[i] = i % 7;
+  const seen: { train: Int32Array; test: Int32Array }[] = [];
+  const recorder = {
+    id: 'rec',
+    label: 'records its rows',
+    expensive: false,
+    async fitPredict(train: Int32Array, test: Int32Array) {
+      seen.push({ train, test });
+      return matrix(test.length, 1);
+    },
+  };
+  const result = await repeatedHoldout([recorder], 500, 40, 6, 300, makeTarget('regression', y), 3);
+  assert.equal(seen.length, 6);
+  for (const { train, test } of seen) {
+    assert.equal(train.length, 40);
+    assert.equal(test.length, 300);
+    const inTrain = new Set(train);
+    assert.ok(test.every((i) => !inTrain.has(i)), 'test rows are outside the training draw');
+  }
+  assert.notDeepEqual([...seen[0]!.train], [...seen[1]!.train]);
+  const r = result.get('rec')!;
+  assert.equal(r.kind, 'holdout');
+  assert.equal(r.losses.length, 6);
+  assert.equal(r.trainSize, 40);
+});
+
+test('with many more rows than n, the verdict uses repeated hold-out and is much sharper than CV inside n rows', async () => {
+  const t = task({ n: 2000, d: 60, k: 8, inside: true, noise: 0.5, seed: 31 });
+  const pooled = await verdictOf(t, 40);
+  assert.ok(pooled.notes.some((n) => /repeated hold-out/.test(n)), pooled.notes.join('\n'));
+  assert.equal(pooled.verdict, 'positive');
+  // The same first 40 rows alone: k-fold CV inside n.
+  const first = { x: matrix(40, 60, t.x.data.subarray(0, 40 * 60)), phi: matrix(40, 8, t.phi.data.subarray(0, 40 * 8)), y: matrix(40, 1, t.y.data.subarray(0, 40)) };
+  const alone = await verdictOf(first, 40);
+  assert.ok(!alone.notes.some((n) => /repeated hold-out/.test(n)));
+  const width = (a: { gain: { low: number; high: number } }) => a.gain.high - a.gain.low;
+  assert.ok(width(pooled) < 0.6 * width(alone), `hold-out width ${width(pooled).toFixed(3)} vs CV ${width(alone).toFixed(3)}`);
 });
