@@ -74,6 +74,29 @@ export interface Truth {
 }
 
 let replicate = 0;
+let poolFactor = 1;
+/**
+ * Pool mode (`run.ts --pool F`): train.csv holds F·n rows — the n rows of the first draw, then
+ * (F − 1)·n more from the same target distribution, drawn from a separate seeded stream so the
+ * truth (defined at n = max_train_samples) is the same as without a pool. Models the common case
+ * of a dataset larger than the configured n.
+ */
+export function setPoolFactor(f: number): void {
+  poolFactor = Math.max(1, Math.floor(f));
+}
+function poolRandom(caseId: string): RandomSource {
+  return createRandom(seedFromId(caseId) ^ 0x5bd1e995);
+}
+function withPool(inputs: Float64Array, labels: Float64Array, _dimension: number, extra: { inputs: Float64Array; labels: Float64Array } | undefined) {
+  if (!extra) return { inputs, labels };
+  const allInputs = new Float64Array(inputs.length + extra.inputs.length);
+  allInputs.set(inputs);
+  allInputs.set(extra.inputs, inputs.length);
+  const allLabels = new Float64Array(labels.length + extra.labels.length);
+  allLabels.set(labels);
+  allLabels.set(extra.labels, labels.length);
+  return { inputs: allInputs, labels: allLabels };
+}
 /**
  * Independent replicate r > 0 of every case (same specs, fresh draws of teachers, data and
  * truth): `run.ts --replicate r`. Replicate 0 is the published set.
@@ -190,7 +213,23 @@ async function generateLinear(spec: LinearCase, folder: string): Promise<Truth> 
       for (let j = 0; j < d; j++) value += inputs[r * d + j]! * target[j]!;
       labels[r] = roundForCsv(value + spec.noiseStd * random.normal());
     }
-    if (draw === 0) writeTrain(folder, d, inputs, labels);
+    if (draw === 0) {
+      let extra: { inputs: Float64Array; labels: Float64Array } | undefined;
+      if (poolFactor > 1) {
+        const pr = poolRandom(spec.id);
+        const rows = (poolFactor - 1) * spec.nSamples;
+        const xs = gaussianRows(rows, d, pr);
+        const ys = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) {
+          let value = 0;
+          for (let j = 0; j < d; j++) value += xs[r * d + j]! * target[j]!;
+          ys[r] = roundForCsv(value + spec.noiseStd * pr.normal());
+        }
+        extra = { inputs: xs, labels: ys };
+      }
+      const all = withPool(inputs, labels, d, extra);
+      writeTrain(folder, d, all.inputs, all.labels);
+    }
     const scratchRisk = noiseVariance + squaredDistance(leastSquaresFrom(inputs, labels, d), target);
     const transferEstimate =
       spec.strategy === 'freeze' ? probeEstimate(inputs, labels, d, basis, k) : leastSquaresFrom(inputs, labels, d, sourceEndToEnd);
@@ -396,7 +435,11 @@ async function generateRelu(spec: ReluCase, folder: string): Promise<Truth> {
   let transferCe = 0;
   for (let draw = 0; draw < spec.draws; draw++) {
     const train = sampleTarget(spec, target, spec.nSamples, random);
-    if (draw === 0) writeTrain(folder, spec.dimension, train.inputs, train.labels);
+    if (draw === 0) {
+      const extra = poolFactor > 1 ? sampleTarget(spec, target, (poolFactor - 1) * spec.nSamples, poolRandom(spec.id)) : undefined;
+      const all = withPool(train.inputs, train.labels, spec.dimension, extra);
+      writeTrain(folder, spec.dimension, all.inputs, all.labels);
+    }
     const scratchArm = await trainAndEvaluate(spec, defaultInitialisation(spec, random), true, train, test);
     const transferArm = await trainAndEvaluate(spec, checkpointWeights, spec.strategy === 'full', train, test);
     scratch.push(scratchArm.risk);

@@ -6,6 +6,7 @@
  *   node --import tsx bench/groundtruth/run.ts [--quick] [--generate-only] [--score-only]
  *        [--force] [--cases DIR] [--cli dist/cli.js] [--timeout SECONDS] [--only SUBSTRING]
  *        [--replicate R]   (R > 0: an independent redraw of every case, in cases-rR/, results latest-rR.json)
+ *        [--pool F]        (train.csv holds F·n rows, truth unchanged at n: cases-poolF/, latest-poolF.json)
  *
  * Run `npm run build` first so dist/cli.js exists; without it only the baselines are scored.
  */
@@ -13,7 +14,7 @@ import { existsSync, readFileSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/node/backend';
 import { benchmarkCases } from './cases';
-import { generateCase, setReplicate, writeCaseConfig, TRUTH_SCHEMA, type Truth } from './generate';
+import { generateCase, setPoolFactor, setReplicate, writeCaseConfig, TRUTH_SCHEMA, type Truth } from './generate';
 import { scoreCases } from './score';
 
 function option(name: string): string | undefined {
@@ -25,7 +26,10 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const replicate = Number(option('--replicate') ?? 0);
   setReplicate(replicate);
-  const casesDir = resolve(option('--cases') ?? join(__dirname, replicate ? `cases-r${replicate}` : 'cases'));
+  const pool = Number(option('--pool') ?? 1);
+  setPoolFactor(pool);
+  const suffix = `${replicate ? `-r${replicate}` : ''}${pool > 1 ? `-pool${pool}` : ''}`;
+  const casesDir = resolve(option('--cases') ?? join(__dirname, `cases${suffix}`));
   const only = option('--only');
   const specs = benchmarkCases(quick).filter((s) => !only || s.id.includes(only));
   mkdirSync(casesDir, { recursive: true });
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
       caseIds: specs.map((s) => s.id),
       cli: resolve(option('--cli') ?? 'dist/cli.js'),
       timeoutSeconds: Number(option('--timeout') ?? 180),
-      resultsFile: join(__dirname, 'results', `${quick ? 'latest-quick' : 'latest'}${replicate ? `-r${replicate}` : ''}${option('--only') ? '-partial' : ''}.json`),
+      resultsFile: join(__dirname, 'results', `${quick ? 'latest-quick' : 'latest'}${suffix}${option('--only') ? '-partial' : ''}.json`),
     });
   }
 }

@@ -266,9 +266,12 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   let gainLevel = VERDICT_LEVEL;
   const closedArm = transfer.id === 'transfer:full' ? 'full' : 'probe';
   if (closedForm && input.linearMaps) {
-    const xEval = matrix(evalRows.length, inputs.cols);
-    const yEval = new Float64Array(evalRows.length);
-    evalRows.forEach((row, r) => {
+    // Signal, noise and in-span energy are properties of the task, not of n: estimate them from
+    // every sampled row (a dataset larger than n sharpens them), then evaluate the risks at n.
+    const estimationRows = holdout ? Int32Array.from({ length: sampleRows }, (_, i) => i) : evalRows;
+    const xEval = matrix(estimationRows.length, inputs.cols);
+    const yEval = new Float64Array(estimationRows.length);
+    estimationRows.forEach((row, r) => {
       xEval.data.set(inputs.data.subarray(row * inputs.cols, (row + 1) * inputs.cols), r * inputs.cols);
       yEval[r] = target.y.data[row]!;
     });
@@ -278,7 +281,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       gainLevel = CLOSED_FORM_LEVEL;
       const e = closed.estimates;
       const v = e.signal + e.noise || 1;
-      notes.push(`Linear checkpoint on isotropic inputs: the verdict uses the exact finite-n risks of the linear theory on your data (signal ${(e.signal / v).toFixed(2)}, noise ${(e.noise / v).toFixed(2)} of Var(y), ${((e.inside / (e.signal || 1)) * 100).toFixed(0)}% of the signal inside the feature span), with ${closed.method === 'least-squares' ? 'least-squares estimates and a parametric' : closed.method === 'reml' ? 'REML estimates and a parametric' : 'moment estimates and a'} bootstrap interval over ${closed.draws} draws.`);
+      notes.push(`Linear checkpoint on isotropic inputs: the verdict uses the exact finite-n risks of the linear theory on your data (signal ${(e.signal / v).toFixed(2)}, noise ${(e.noise / v).toFixed(2)} of Var(y), ${((e.inside / (e.signal || 1)) * 100).toFixed(0)}% of the signal inside the feature span; estimated from ${estimationRows.length.toLocaleString('en-US')} rows), with ${closed.method === 'least-squares' ? 'least-squares estimates and a parametric' : closed.method === 'reml' ? 'REML estimates and a parametric' : 'moment estimates and a'} bootstrap interval over ${closed.draws} draws.`);
     }
   }
   const verdict: Verdict = gainZ.low > 0 ? 'positive' : gainZ.high < 0 ? 'negative' : 'too-close';

@@ -191,3 +191,24 @@ test('with many more rows than n, the verdict uses repeated hold-out and is much
   const width = (a: { gain: { low: number; high: number } }) => a.gain.high - a.gain.low;
   assert.ok(width(pooled) < 0.6 * width(alone), `hold-out width ${width(pooled).toFixed(3)} vs CV ${width(alone).toFixed(3)}`);
 });
+
+test('linear checkpoint with a dataset larger than n: the closed form estimates the task from every sampled row', async () => {
+  const t = task({ n: 1500, d: 40, k: 4, inside: false, noise: 0.5, seed: 41 });
+  const featureMap = matrix(40, 4);
+  for (let j = 0; j < 4; j++) featureMap.data[j * 4 + j] = 1;
+  const a = await analyzeTransfer({
+    features: t.phi,
+    inputs: t.x,
+    target: makeTarget('regression', t.y),
+    plannedN: 30,
+    nSource: 'test',
+    strategy: 'linear-probe',
+    backend: 'none',
+    seed: 1,
+    linearMaps: { featureMap },
+  });
+  const note = a.notes.find((n) => /exact finite-n risks/.test(n));
+  assert.ok(note && /estimated from 1,500 rows/.test(note) && /least-squares/.test(note), a.notes.join('\n'));
+  // Target orthogonal to the features: at n = 30 < d the probe still loses (scratch learns 30/40 of it).
+  assert.equal(a.verdict, 'negative');
+});
