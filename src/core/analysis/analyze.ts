@@ -112,21 +112,48 @@ export function closedFormApplies(inputs: Matrix, target: { task: string; y: Mat
   return Boolean(linearMaps) && target.task === 'regression' && target.y.cols === 1 && isotropicEnough(inputs);
 }
 
-/** Standard error and quantile for a CV or repeated-hold-out mean (see CvResult.kind). */
-function seAndQuantile(values: Float64Array, cv: CvResult, z: number): { se: number; q: number } {
-  if (cv.kind === 'holdout') return { se: Math.sqrt(variance(values, 1) / values.length), q: tQuantileFromZ(z, values.length - 1) };
+/**
+ * Standard error and quantile for a CV or repeated-hold-out mean (see CvResult.kind).
+ *
+ * Hold-out: the t interval over repeats measures how precisely the simulated arms' expected risk
+ * at n is known — often very precisely with many test rows. But the simulated arms are proxies of
+ * the user's training (a ridge probe for a trained head, capped epochs, early stopping), and on
+ * the ground-truth benchmark's pooled cases (docs/benchmark.md) that proxy gap exceeded the t
+ * interval on 60% of the ReLU cases. So the hold-out SE is floored at the five-fold
+ * Nadeau–Bengio SE of n per-sample values with the same spread (`perSample`, the pooled test
+ * losses): the width the verdict had on n rows, which was calibrated on that benchmark.
+ */
+function seAndQuantile(values: Float64Array, cv: CvResult, z: number, perSample?: Float64Array): { se: number; q: number } {
+  if (cv.kind === 'holdout') {
+    const se = Math.sqrt(variance(values, 1) / values.length);
+    const floor = perSample && perSample.length > 1 ? Math.sqrt(((1 + 5 / 4) * variance(perSample, 1)) / cv.trainSize) : 0;
+    return floor > se ? { se: floor, q: z } : { se, q: tQuantileFromZ(z, values.length - 1) };
+  }
   return { se: nadeauBengioSe(values, cv.folds), q: z };
 }
 
+/** Hold-out: every repeat's per-sample test values of `a` (minus `b`), concatenated. */
+function pooledTestValues(a: CvResult, b?: CvResult): Float64Array | undefined {
+  if (!a.testLosses) return undefined;
+  const parts = a.testLosses.map((l, r) => (b?.testLosses ? l.map((v, i) => v - b.testLosses![r]![i]!) : l));
+  const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
+
 function learnerRisk(cv: CvResult): Estimate {
-  const { se, q } = seAndQuantile(cv.losses, cv, DISPLAY_Z);
+  const { se, q } = seAndQuantile(cv.losses, cv, DISPLAY_Z, pooledTestValues(cv));
   return { mean: cv.meanRisk, low: cv.meanRisk - q * se, high: cv.meanRisk + q * se };
 }
 
 function pairedGain(scratch: CvResult, transfer: CvResult, z: number): Estimate & { se: number } {
   const diff = scratch.losses.map((v, i) => v - transfer.losses[i]!);
   const m = mean(diff);
-  const { se, q } = seAndQuantile(diff, scratch, z);
+  const { se, q } = seAndQuantile(diff, scratch, z, pooledTestValues(scratch, transfer));
   return { mean: m, low: m - q * se, high: m + q * se, se };
 }
 
@@ -232,7 +259,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     const repeats = allLearners.some((l) => l.expensive) ? (nEval <= 1000 ? 8 : 5) : 20;
     progress('curves', `training ${allLearners.length} learners on ${repeats} draws of n = ${nEval}`, 0.1);
     results.set(nEval, await repeatedHoldout(allLearners, sampleRows, nEval, repeats, HOLDOUT_TEST_CAP, target, input.seed, control));
-    notes.push(`The verdict at n = ${nEval.toLocaleString('en-US')} trains each arm on ${repeats} independent draws of ${nEval.toLocaleString('en-US')} rows and tests each on ${sampleRows - nEval > HOLDOUT_TEST_CAP ? `${HOLDOUT_TEST_CAP.toLocaleString('en-US')} of the other ${(sampleRows - nEval).toLocaleString('en-US')}` : `the other ${(sampleRows - nEval).toLocaleString('en-US')}`} sampled rows (repeated hold-out; t interval over the draws).`);
+    notes.push(`The verdict at n = ${nEval.toLocaleString('en-US')} trains each arm on ${repeats} independent draws of ${nEval.toLocaleString('en-US')} rows and tests each on ${sampleRows - nEval > HOLDOUT_TEST_CAP ? `${HOLDOUT_TEST_CAP.toLocaleString('en-US')} of the other ${(sampleRows - nEval).toLocaleString('en-US')}` : `the other ${(sampleRows - nEval).toLocaleString('en-US')}`} sampled rows (repeated hold-out; the interval is at least as wide as cross-validation on n rows would give, for the gap between these simulated arms and your training).`);
   } else {
     progress('curves', `cross-validating ${allLearners.length} learners at n = ${nEval}`, 0.1);
     results.set(nEval, await crossValidate(allLearners, evalRows, target, folds, input.seed, control));

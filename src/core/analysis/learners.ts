@@ -107,6 +107,8 @@ export interface CvResult {
   readonly losses: Float64Array;
   /** How `losses` were measured (absent = `cv`). */
   readonly kind?: 'cv' | 'holdout';
+  /** Hold-out only: the per-sample test losses of every repeat (same test rows for every learner). */
+  readonly testLosses?: readonly Float64Array[];
   readonly meanRisk: number;
   readonly trainSize: number;
   readonly testSize: number;
@@ -173,6 +175,7 @@ export async function repeatedHoldout(
   control?: RunControl,
 ): Promise<Map<string, CvResult>> {
   const losses = new Map(learners.map((l) => [l.id, new Float64Array(repeats)]));
+  const perSample = new Map<string, Float64Array[]>(learners.map((l) => [l.id, []]));
   let testSize = 0;
   for (let r = 0; r < repeats; r++) {
     const train = stratifiedSample(total, size, seed + 7919 * (r + 1), target.classes);
@@ -189,12 +192,13 @@ export async function repeatedHoldout(
       const pred = await learner.fitPredict(train, test, control);
       const l = perSampleLoss(target, test, pred);
       losses.get(learner.id)![r] = l.reduce((a, b) => a + b, 0) / l.length;
+      perSample.get(learner.id)!.push(l);
     }
   }
   const result = new Map<string, CvResult>();
   for (const learner of learners) {
     const l = losses.get(learner.id)!;
-    result.set(learner.id, { losses: l, kind: 'holdout', meanRisk: l.reduce((a, b) => a + b, 0) / l.length, trainSize: size, testSize, folds: repeats });
+    result.set(learner.id, { losses: l, kind: 'holdout', testLosses: perSample.get(learner.id)!, meanRisk: l.reduce((a, b) => a + b, 0) / l.length, trainSize: size, testSize, folds: repeats });
   }
   return result;
 }

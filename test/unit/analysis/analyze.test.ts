@@ -179,7 +179,7 @@ test('repeated hold-out: disjoint train/test draws of exactly n rows, capped tes
   assert.equal(r.trainSize, 40);
 });
 
-test('with many more rows than n, the verdict uses repeated hold-out and is much sharper than CV inside n rows', async () => {
+test('with many more rows than n, the verdict uses repeated hold-out, its interval floored at the width of CV on n rows', async () => {
   const t = task({ n: 2000, d: 60, k: 8, inside: true, noise: 0.5, seed: 31 });
   const pooled = await verdictOf(t, 40);
   assert.ok(pooled.notes.some((n) => /repeated hold-out/.test(n)), pooled.notes.join('\n'));
@@ -189,7 +189,8 @@ test('with many more rows than n, the verdict uses repeated hold-out and is much
   const alone = await verdictOf(first, 40);
   assert.ok(!alone.notes.some((n) => /repeated hold-out/.test(n)));
   const width = (a: { gain: { low: number; high: number } }) => a.gain.high - a.gain.low;
-  assert.ok(width(pooled) < 0.6 * width(alone), `hold-out width ${width(pooled).toFixed(3)} vs CV ${width(alone).toFixed(3)}`);
+  // The t interval over repeats alone is far narrower; the proxy floor keeps the CV width.
+  assert.ok(width(pooled) > 0.6 * width(alone) && width(pooled) < 1.6 * width(alone), `hold-out width ${width(pooled).toFixed(3)} vs CV ${width(alone).toFixed(3)}`);
 });
 
 test('linear checkpoint with a dataset larger than n: the closed form estimates the task from every sampled row', async () => {
