@@ -49,7 +49,8 @@ export function huggingFaceClassNames(metadataJson: string | undefined): Map<str
   return out;
 }
 
-const PANDAS_INDEX = /^(__index_level_\d+__|Unnamed: \d+|)$/;
+/** Pandas index columns (never features; the static shape check uses it too). */
+export const PANDAS_INDEX = /^(__index_level_\d+__|Unnamed: \d+|)$/;
 
 function what(column: ColumnInfo): string {
   return `'${column.name}' (${column.typeText})`;

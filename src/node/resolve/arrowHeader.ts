@@ -27,6 +27,13 @@ export interface ArrowColumnHeader {
   readonly type: string;
   /** A number per row (int, float, bool), or a list of numbers per row. */
   readonly numeric: boolean;
+  /**
+   * Values per row the readers take from this column as features: 1 for a number or boolean
+   * (dictionary-encoded numbers too), the length of a fixed-size list of numbers; null for a
+   * variable-length list of numbers (its width is only known from the rows); absent when the
+   * readers skip the column (text, structs, nested lists, …).
+   */
+  readonly width?: number | null;
 }
 
 export interface ArrowHeader {
@@ -89,6 +96,7 @@ function describeField(fb: Flat, field: number, depth = 0): ArrowColumnHeader {
   const dictionary = fb.field(field, 4) !== 0;
   let type = TYPE_NAMES[typeId] ?? `type ${typeId}`;
   let numeric = typeId === 2 || typeId === 3 || typeId === 6;
+  let width: number | null | undefined = numeric ? 1 : undefined;
   if (typeId === 3 && typePosition) {
     const precisionPosition = fb.field(fb.indirect(typePosition), 0);
     type = ['float16', 'float32', 'float64'][precisionPosition ? fb.u16(precisionPosition) : 0] ?? 'float';
@@ -98,18 +106,52 @@ function describeField(fb: Flat, field: number, depth = 0): ArrowColumnHeader {
     const child = childrenPosition ? fb.tables(childrenPosition)[0] : undefined;
     const element = child !== undefined ? describeField(fb, child, depth + 1) : undefined;
     let size = '';
+    let listSize: number | undefined;
     if (typeId === 16 && typePosition) {
       const sizePosition = fb.field(fb.indirect(typePosition), 0);
-      size = `[${sizePosition ? fb.i32(sizePosition) : 0}]`;
+      listSize = sizePosition ? fb.i32(sizePosition) : 0;
+      size = `[${listSize}]`;
     }
     type = `${type}<${element?.type ?? '?'}>${size}`;
     numeric = element !== undefined && element.numeric && !element.type.includes('list');
+    width = numeric ? (listSize !== undefined && listSize > 0 ? listSize : null) : undefined;
   }
   if (dictionary) {
     type = `dictionary<${type}>`;
     numeric = false;
+    // The readers decode dictionary-encoded numbers as numbers (pandas categoricals of ints).
+    if (width !== 1 || type.includes('list')) width = undefined;
   }
-  return { name, type, numeric };
+  return { name, type, numeric, ...(width !== undefined ? { width } : {}) };
+}
+
+/**
+ * Columns of one encapsulated IPC Schema message (`[0xFFFFFFFF] <int32 length> <flatbuffer>`),
+ * as pyarrow stores it base64-encoded under the Parquet key `ARROW:schema`. Undefined when the
+ * bytes are not a Schema message.
+ */
+export function parseArrowSchemaMessage(bytes: Uint8Array): ArrowColumnHeader[] | undefined {
+  try {
+    if (bytes.length < 8) return undefined;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let length = view.getInt32(0, true);
+    let start = 4;
+    if (length === -1) {
+      length = view.getInt32(4, true);
+      start = 8;
+    }
+    if (length <= 0 || start + length > bytes.length) return undefined;
+    const fb = new Flat(bytes.subarray(start, start + length));
+    const message = fb.root();
+    const headerType = fb.field(message, 1) ? fb.u8(fb.field(message, 1)) : 0;
+    const headerPosition = fb.field(message, 2);
+    if (headerType !== 1 || !headerPosition) return undefined;
+    const fieldsPosition = fb.field(fb.indirect(headerPosition), 1);
+    return fieldsPosition ? fb.tables(fieldsPosition).map((field) => describeField(fb, field)) : [];
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
 
 /** Reads the schema and counts rows of an Arrow IPC file (stream or file format). Throws plain Errors on corrupt input. */

@@ -1,13 +1,14 @@
 /**
  * Static checks that combine the config with what resolution learnt from file headers: dataset
  * smaller than the planned sample count, label column absent, checkpoint input width different
- * from the dataset's feature count, and strategy/learning-rate combinations that usually go
+ * from the dataset's feature count (CSV/JSONL headers, Parquet/Arrow schemas), and strategy/learning-rate combinations that usually go
  * wrong. Pure given its inputs (no I/O), instant, each finding on the exact value it is about.
  */
 import type { Finding } from '../../core/model/finding';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import type { ResolvedReferences } from './resolve';
 import { datasetListChecks } from './datasetList';
+import { PANDAS_INDEX } from '../readers/columnar';
 
 /** Full fine-tuning of a pretrained backbone at or above this rate tends to distort its features. */
 export const FULL_FINE_TUNE_HIGH_LR = 1e-3;
@@ -66,6 +67,25 @@ export function staticChecks(config: NormalizedConfig, resolved: ResolvedReferen
     if (labelKnown && tabular && featureCount !== width) {
       findings.push(on(config.checkpoint, 'shape-mismatch', 'error', 'checkpoint',
         `The checkpoint expects ${width} input features but ${datasetName} has ${featureCount} feature columns (all columns except the label${label ? ` '${label}'` : ''}). Use a dataset with the checkpoint's ${width} inputs in its order, or a checkpoint trained on these features.`,
+        { inputWidth: width, featureCount }));
+    }
+  }
+
+  // The same for Parquet/Arrow, from the schema in their metadata: the readers take every numeric
+  // column except the label (and a pandas index) as features, a fixed-size list of n numbers as n
+  // of them; a variable-length list's width is only known from the rows, so then nothing is said.
+  const widths = dataset?.featureWidths;
+  if (config.checkpoint && !config.featuresFile && inputShape && inputShape.length === 2 && typeof inputShape[1] === 'number' && dataset && columns && widths && (dataset.format === 'parquet' || dataset.format === 'arrow')) {
+    const label = config.labelColumn?.value ?? 'label';
+    const features = widths.filter((column) => column.name !== label && !PANDAS_INDEX.test(column.name));
+    const known = features.every((column): column is { name: string; width: number } => column.width !== null);
+    const featureCount = features.reduce((sum, column) => sum + (column.width ?? 0), 0);
+    const width = inputShape[1];
+    if (columns.includes(label) && known && features.length > 0 && featureCount !== width) {
+      const shown = features.slice(0, 12).map((column) => (column.width === 1 ? column.name : `${column.name} (${column.width} values)`)).join(', ') + (features.length > 12 ? ', …' : '');
+      const skipped = columns.length - features.length - 1;
+      findings.push(on(config.checkpoint, 'shape-mismatch', 'error', 'checkpoint',
+        `The checkpoint expects ${width} input features but ${datasetName} has ${featureCount} feature values per row (its numeric columns except the label '${label}': ${shown}${skipped > 0 ? `; ${skipped} non-numeric column${skipped === 1 ? '' : 's'} left out` : ''}). Use a dataset with the checkpoint's ${width} inputs in its order, or a checkpoint trained on these features.`,
         { inputWidth: width, featureCount }));
     }
   }

@@ -1,15 +1,30 @@
 /**
  * Tiny header/metadata parsers the static checks need and src/core/formats does not (yet)
- * provide: the Parquet footer's `num_rows` and top-level column names (Thrift compact
- * protocol, no dependency), and a TF.js `model.json`'s input shape. Pure functions of bytes or
+ * provide: the Parquet footer's `num_rows`, top-level column names and which of them are
+ * numeric features of what width (Thrift compact protocol, no dependency), and a TF.js `model.json`'s input shape. Pure functions of bytes or
  * JSON; candidates to move into src/core/formats (tfjsModel.ts, parquet.ts) once those exist.
  */
+import { parseArrowSchemaMessage } from './arrowHeader';
+
+/** A column the readers take as features, with its values per row (see ParquetFooter.featureWidths). */
+export interface FeatureWidth {
+  readonly name: string;
+  /** 1 for a number or boolean, n for a fixed-size list of n numbers, null for a list whose length only the rows tell. */
+  readonly width: number | null;
+}
 
 /** What the Parquet footer says about the file. */
 export interface ParquetFooter {
   readonly rows: number;
   /** Top-level column names (leaf names of the root schema's direct children). */
   readonly columns: string[];
+  /**
+   * Top-level columns the readers would take as features (numbers, booleans, lists of numbers;
+   * the rules of src/node/readers/parquet.ts), in schema order. Parquet lists have no fixed
+   * length; a list counts as its length only when the Arrow schema pyarrow stores in the
+   * metadata (`ARROW:schema`) declares a fixed-size list.
+   */
+  readonly featureWidths: FeatureWidth[];
 }
 
 /** Length of the footer metadata from the last 8 bytes (`<u32 length>PAR1`), or undefined if not Parquet. */
@@ -29,6 +44,8 @@ export function parseParquetFooter(bytes: Uint8Array): ParquetFooter {
   const reader = new CompactReader(bytes);
   let rows = -1;
   const columns: string[] = [];
+  let elements: SchemaElement[] = [];
+  let arrowSchema: string | undefined;
   reader.readStruct((field, type) => {
     if (field === 3 && type === I64) {
       rows = Number(reader.readZigZagVarint());
@@ -36,30 +53,124 @@ export function parseParquetFooter(bytes: Uint8Array): ParquetFooter {
     }
     if (field === 2 && type === LIST) {
       const { size } = reader.readListHeader();
-      const elements: { name: string; children: number }[] = [];
+      elements = [];
       for (let i = 0; i < size; i++) {
-        let name = '';
-        let children = 0;
+        const element: SchemaElement = { name: '', children: 0 };
         reader.readStruct((elementField, elementFieldType) => {
-          if (elementField === 4 && elementFieldType === BINARY) {
-            name = reader.readString();
-            return true;
-          }
-          if (elementField === 5 && elementFieldType === I32) {
-            children = Number(reader.readZigZagVarint());
-            return true;
-          }
-          return false;
+          if (elementField === 1 && elementFieldType === I32) element.type = Number(reader.readZigZagVarint());
+          else if (elementField === 3 && elementFieldType === I32) element.repetition = Number(reader.readZigZagVarint());
+          else if (elementField === 4 && elementFieldType === BINARY) element.name = reader.readString();
+          else if (elementField === 5 && elementFieldType === I32) element.children = Number(reader.readZigZagVarint());
+          else if (elementField === 6 && elementFieldType === I32) element.converted = Number(reader.readZigZagVarint());
+          else if (elementField === 10 && elementFieldType === STRUCT) {
+            // LogicalType is a union: the id of its one set field names the type.
+            reader.readStruct((logicalField, logicalType) => {
+              element.logical ??= logicalField;
+              reader.skip(logicalType);
+              return true;
+            });
+          } else return false;
+          return true;
         });
-        elements.push({ name, children });
+        elements.push(element);
       }
       columns.push(...topLevelColumns(elements));
+      return true;
+    }
+    if (field === 5 && type === LIST) {
+      const { size, elementType } = reader.readListHeader();
+      for (let i = 0; i < size; i++) {
+        if (elementType !== STRUCT) {
+          reader.skip(elementType);
+          continue;
+        }
+        let key: string | undefined;
+        let value: string | undefined;
+        reader.readStruct((kvField, kvType) => {
+          if (kvType !== BINARY || (kvField !== 1 && kvField !== 2)) return false;
+          if (kvField === 1) key = reader.readString();
+          else value = reader.readString();
+          return true;
+        });
+        if (key === 'ARROW:schema') arrowSchema = value;
+      }
       return true;
     }
     return false;
   });
   if (rows < 0) throw new Error('the Parquet footer has no num_rows field (corrupt metadata)');
-  return { rows, columns };
+  return { rows, columns, featureWidths: featureWidths(elements, arrowSchema) };
+}
+
+interface SchemaElement {
+  name: string;
+  children: number;
+  /** Physical type: BOOLEAN 0, INT32 1, INT64 2, INT96 3, FLOAT 4, DOUBLE 5, BYTE_ARRAY 6, FIXED_LEN_BYTE_ARRAY 7. */
+  type?: number;
+  /** REQUIRED 0, OPTIONAL 1, REPEATED 2. */
+  repetition?: number;
+  /** ConvertedType: LIST 3, DECIMAL 5, DATE 6, TIME_* 7–8, TIMESTAMP_* 9–10, INTERVAL 21, … */
+  converted?: number;
+  /** Field id of the LogicalType union: LIST 3, DECIMAL 5, DATE 6, TIME 7, TIMESTAMP 8, FLOAT16 15, … */
+  logical?: number;
+}
+
+interface SchemaNode {
+  readonly element: SchemaElement;
+  readonly children: SchemaNode[];
+}
+
+/** The schema's depth-first flattening back into a tree (the root's children are the columns). */
+function schemaTree(elements: readonly SchemaElement[]): SchemaNode[] {
+  let index = 0;
+  const node = (depth: number): SchemaNode => {
+    const element = elements[index++]!;
+    const children: SchemaNode[] = [];
+    for (let k = 0; k < element.children && index < elements.length && depth < 64; k++) children.push(node(depth + 1));
+    return { element, children };
+  };
+  return elements.length > 0 ? node(0).children : [];
+}
+
+/** A primitive the readers decode as a number (src/node/readers/parquet.ts leafInfo). */
+function numericLeaf(element: SchemaElement): boolean {
+  const logical = element.logical;
+  const converted = logical === undefined ? element.converted : undefined;
+  if (logical === 5 || converted === 5) return true; // DECIMAL
+  const time = (logical !== undefined && logical >= 6 && logical <= 9) || (converted !== undefined && ((converted >= 6 && converted <= 10) || converted === 21));
+  if (time || element.type === 3) return false; // dates, times, timestamps, INT96
+  if (element.type !== undefined && [0, 1, 2, 4, 5].includes(element.type)) return true;
+  return logical === 15; // FLOAT16
+}
+
+/** Feature columns and their widths, by the readers' rules (parquetColumnInfo + ColumnarSampler). */
+function featureWidths(elements: readonly SchemaElement[], arrowSchema: string | undefined): FeatureWidth[] {
+  let fixed: Map<string, number> | undefined;
+  const fixedSizes = (): Map<string, number> => {
+    if (fixed) return fixed;
+    fixed = new Map();
+    if (arrowSchema) {
+      const columns = parseArrowSchemaMessage(new Uint8Array(Buffer.from(arrowSchema, 'base64')));
+      for (const column of columns ?? []) if (typeof column.width === 'number' && column.type.startsWith('fixed-size list')) fixed.set(column.name, column.width);
+    }
+    return fixed;
+  };
+  const out: FeatureWidth[] = [];
+  for (const column of schemaTree(elements)) {
+    const { element } = column;
+    const name = element.name;
+    if (column.children.length === 0) {
+      if (!numericLeaf(element)) continue;
+      // A legacy unannotated repeated primitive is a list.
+      out.push({ name, width: element.repetition === 2 ? fixedSizes().get(name) ?? null : 1 });
+      continue;
+    }
+    if (element.logical !== 3 && !(element.logical === undefined && element.converted === 3)) continue; // structs, maps
+    const repeated = column.children[0]!;
+    const item = repeated.children.length === 1 ? repeated.children[0]! : repeated;
+    if (item.children.length === 0 && numericLeaf(item.element)) out.push({ name, width: fixedSizes().get(name) ?? null });
+  }
+  return out;
 }
 
 /**

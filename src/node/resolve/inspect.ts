@@ -9,7 +9,7 @@ import { parseCsv, sniffDelimiter } from '../../core/formats/csv';
 import { parseNpyHeader } from '../../core/formats/npy';
 import { parseSafetensorsHeader, safetensorsHeaderLength } from '../../core/formats/safetensors';
 import { parseJsonlLine, flattenJsonRecord } from '../../core/formats/jsonl';
-import { parquetFooterLength, parseParquetFooter, summariseModelJson } from './headers';
+import { parquetFooterLength, parseParquetFooter, summariseModelJson, type FeatureWidth } from './headers';
 import { readArrowHeader } from './arrowHeader';
 import { datasetShards } from './datasetFolder';
 
@@ -31,6 +31,12 @@ export interface Resolved {
   readonly columns?: string[];
   /** Columns whose value in the first data row is a number (CSV, JSONL): the candidate features. */
   readonly numericColumns?: string[];
+  /**
+   * Parquet/Arrow (schema in the metadata): the columns the readers take as features, in order,
+   * with values per row — 1 for a number or boolean, n for a fixed-size list of n numbers, null
+   * for a variable-length list of numbers (its width only the rows tell).
+   */
+  readonly featureWidths?: readonly FeatureWidth[];
   readonly bytes?: number;
   /** Checkpoint input shape from model.json (batch dimension null); feature-file shape for .npy. */
   readonly shape?: (number | null)[];
@@ -205,12 +211,13 @@ export async function inspectFile(path: string, bytes: number): Promise<Resolved
     if (format === 'parquet') {
       const footer = await parquetHeader(path, bytes);
       if ('problem' in footer) return { ...base, format, problem: footer.problem };
-      return { ...base, format, rows: footer.rows, rowsExact: true, columns: footer.columns };
+      return { ...base, format, rows: footer.rows, rowsExact: true, columns: footer.columns, featureWidths: footer.featureWidths };
     }
     if (format === 'arrow') {
       const header = await arrowHeaderCached(path, bytes);
       const columns = header.columns.map((c) => c.name);
-      return { ...base, format, rows: header.rows, rowsExact: true, columns, numericColumns: header.columns.filter((c) => c.numeric).map((c) => c.name) };
+      const featureWidths = header.columns.flatMap((c) => (c.width !== undefined ? [{ name: c.name, width: c.width }] : []));
+      return { ...base, format, rows: header.rows, rowsExact: true, columns, numericColumns: header.columns.filter((c) => c.numeric).map((c) => c.name), featureWidths };
     }
     return { ...base, format };
   } catch (error) {
@@ -218,7 +225,7 @@ export async function inspectFile(path: string, bytes: number): Promise<Resolved
   }
 }
 
-async function parquetHeader(path: string, bytes: number): Promise<{ rows: number; columns: string[] } | { problem: string }> {
+async function parquetHeader(path: string, bytes: number): Promise<ReturnType<typeof parseParquetFooter> | { problem: string }> {
   if (bytes < 12) return { problem: `${basename(path)} is ${bytes} bytes: too short to be a Parquet file.` };
   const length = parquetFooterLength(await readHead(path, 8, bytes - 8));
   if (length === undefined || length + 12 > bytes) return { problem: `${basename(path)} has no valid Parquet footer (truncated or not Parquet).` };
@@ -249,14 +256,16 @@ async function inspectShards(path: string): Promise<Resolved | undefined> {
   let rows = 0;
   let columns: string[] | undefined;
   let numericColumns: string[] | undefined;
+  let featureWidths: readonly FeatureWidth[] | undefined;
   for (const file of shards.files) {
     const inner = await inspectFile(file, (await stat(file)).size);
     if (inner.problem) return { ...base, problem: inner.problem };
     rows += inner.rows ?? 0;
     columns ??= inner.columns;
     numericColumns ??= inner.numericColumns;
+    featureWidths ??= inner.featureWidths;
   }
-  return { ...base, rows, rowsExact: true, ...(columns ? { columns } : {}), ...(numericColumns ? { numericColumns } : {}) };
+  return { ...base, rows, rowsExact: true, ...(columns ? { columns } : {}), ...(numericColumns ? { numericColumns } : {}), ...(featureWidths ? { featureWidths } : {}) };
 }
 
 /** Inspects a folder: a TF.js model, an HF model/dataset folder, or an image folder. */
