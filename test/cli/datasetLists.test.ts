@@ -87,3 +87,22 @@ test('Ultralytics fraction: n = round(fraction × rows), stated in the notes', (
   assert.equal(a.nSource, 'fraction');
   assert.ok(a.notes.some((n: string) => /fraction: 0\.5 of 100 dataset rows: n = round\(0\.5 × 100\) = 50/.test(n)), a.notes.join('\n'));
 });
+
+test('text output lists each mixed dataset (path relative to cwd, rows used / rows, where it is listed); a single dataset adds no such lines', () => {
+  const configs = join(ROOT, 'test', 'fixtures', 'configs');
+  const text = ['--max-samples', '300', '--time-budget', '20', '--format', 'text', '--fail-on', 'never'];
+  // Exit code 2: the fixtures also list a missing dataset (an invalid input), still analysed without it.
+  const axolotl = cli(['analyze', 'axolotl/mixed.yml', ...text], configs);
+  assert.equal(axolotl.code, 2, axolotl.stderr);
+  // datasets[2] (other columns) and datasets[3] (missing) are left out: two datasets mixed.
+  assert.match(axolotl.stdout, /^ {2}Datasets mixed \(2\):\n {4}data\/train\.csv \(csv\): 120 of 120 rows used · datasets\[0\]\.path\n {4}data\/validation\.csv \(csv\): 30 of 30 rows used · datasets\[1\]\.data_files\n {2}Samples used: 150 of 150 /m, axolotl.stdout);
+
+  const factory = cli(['analyze', 'llama-factory/mixed.yaml', ...text], configs);
+  assert.equal(factory.code, 2, factory.stderr);
+  assert.match(factory.stdout, /^ {2}Datasets mixed \(2\):\n {4}data\/train\.csv \(csv\): 120 of 120 rows used · dataset\n {4}data\/validation\.csv \(csv\): 30 of 30 rows used · dataset\n/m, factory.stdout);
+
+  const single = cli(['analyze', 'huggingface/run.yaml', ...text], configs);
+  assert.equal(single.code, 0, single.stderr);
+  assert.match(single.stdout, /Samples used: /);
+  assert.doesNotMatch(single.stdout, /Datasets mixed/);
+});

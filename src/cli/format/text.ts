@@ -25,6 +25,11 @@ export function toText(report: AnalysisReport, cwd: string): string {
     lines.push(`  ${a.curves.riskName} at n: ${atN.join(' · ')}`);
     if (a.mythCheck) lines.push(`  Myth check: inputs look ${a.mythCheck.naiveReading} (KL ${a.mythCheck.gaussianKl.toFixed(2)}, sliced W1 ${a.mythCheck.slicedWasserstein.toFixed(3)}, MMD² ${a.mythCheck.mmd.toFixed(3)}) — distances do not decide transfer.`);
     if (a.logmeVsRaw !== undefined) lines.push(`  LogME(features) − LogME(raw inputs): ${f3(a.logmeVsRaw)} per sample`);
+    if (a.datasets && a.datasets.length > 1) {
+      // Several listed datasets: how many rows of each the analysis mixed (paths as the other paths here: relative to cwd).
+      lines.push(`  Datasets mixed (${a.datasets.length}):`);
+      for (const d of a.datasets) lines.push(`    ${relative(cwd, d.path) || d.path} (${d.format}): ${n(d.rowsUsed)} of ${n(d.rows)} rows used · ${d.keyPath}`);
+    }
     lines.push(`  Samples used: ${n(a.samplesUsed)} of ${a.datasetRows !== undefined ? n(a.datasetRows) : '?'} · backend ${a.backend} · ${n(a.timings.total ?? a.timings.analysis ?? 0)} ms`);
     for (const note of a.notes) lines.push(`  note: ${note}`);
   }

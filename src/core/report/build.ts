@@ -15,6 +15,7 @@ import {
   formatNumber,
   formatPercent,
   formatSigned,
+  pathFromConfig,
   strategyLabel,
 } from './format';
 import type {
@@ -22,6 +23,7 @@ import type {
   CandidatesSection,
   CurveRole,
   CurveSeries,
+  DatasetRow,
   DetailsSection,
   HeadlineSection,
   LearningCurvesSection,
@@ -461,6 +463,7 @@ function buildDetails(report: AnalysisReport, findings: readonly Finding[]): Det
   const rows: { label: string; value: string }[] = [{ label: 'Config', value: report.file ?? '' }];
   const warnings: string[] = [];
   let timings: { step: string; milliseconds: number }[] = [];
+  let datasets: DatasetRow[] | undefined;
   if (analysis) {
     const checkpoint = analysis.checkpoint;
     if (checkpoint) {
@@ -468,7 +471,14 @@ function buildDetails(report: AnalysisReport, findings: readonly Finding[]): Det
       rows.push({ label: 'Checkpoint', value: `${checkpoint.path} (${checkpoint.format}${parameters}; features from layer '${checkpoint.layer}')` });
     }
     const dataset = analysis.dataset;
-    if (dataset) {
+    datasets = datasetRows(analysis, report.file ?? '');
+    if (datasets) {
+      // analysis.dataset is then the first file with the rows of all of them: say so, and list each below.
+      const total = datasets.reduce((sum, d) => sum + d.rows, 0);
+      const used = datasets.reduce((sum, d) => sum + d.rowsUsed, 0);
+      const columns = dataset && isFiniteNumber(dataset.columns) ? ` × ${formatInteger(dataset.columns)} columns` : '';
+      rows.push({ label: 'Datasets', value: `${datasets.length} listed in the config, mixed: ${formatInteger(used)} of ${formatInteger(total)} rows used${columns} (per dataset below)` });
+    } else if (dataset) {
       const columns = isFiniteNumber(dataset.columns) ? ` × ${formatInteger(dataset.columns)} columns` : '';
       rows.push({ label: 'Dataset', value: `${dataset.path} (${dataset.format}, ${formatInteger(dataset.rows)} rows${columns})` });
     }
@@ -500,6 +510,7 @@ function buildDetails(report: AnalysisReport, findings: readonly Finding[]): Det
   if (timings.length > 0) rows.push({ label: 'Analysis time', value: formatMilliseconds(totalMilliseconds) });
   return {
     rows,
+    ...(datasets ? { datasets } : {}),
     timings,
     totalMilliseconds,
     warnings,
@@ -511,6 +522,22 @@ function buildDetails(report: AnalysisReport, findings: readonly Finding[]): Det
       field: finding.field ?? null,
     })),
   };
+}
+
+/** The per-dataset rows when the analysis mixed more than one dataset (malformed entries dropped). */
+function datasetRows(analysis: TransferAnalysis, configFile: string): DatasetRow[] | undefined {
+  if (!Array.isArray(analysis.datasets)) return undefined;
+  const rows = analysis.datasets
+    .filter((d) => d && typeof d.path === 'string' && isFiniteNumber(d.rows) && isFiniteNumber(d.rowsUsed))
+    .map((d) => ({
+      path: pathFromConfig(d.path, configFile),
+      fullPath: d.path,
+      format: typeof d.format === 'string' ? d.format : '?',
+      rowsUsed: d.rowsUsed,
+      rows: d.rows,
+      keyPath: typeof d.keyPath === 'string' ? d.keyPath : '',
+    }));
+  return rows.length > 1 ? rows : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,18 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_[\]|<>]/g, (character) => '\\' + character);
 }
 
+/**
+ * `path` relative to the folder of `configFile` when it lies inside it (the way a config usually
+ * refers to its data), else unchanged. Pure string work (the core has no node:path): both `/`
+ * and `\` separate folders.
+ */
+export function pathFromConfig(path: string, configFile: string): string {
+  const cut = Math.max(configFile.lastIndexOf('/'), configFile.lastIndexOf('\\'));
+  if (cut < 0) return path;
+  const folder = configFile.slice(0, cut + 1);
+  return path.length > folder.length && path.startsWith(folder) ? path.slice(folder.length) : path;
+}
+
 /** Integer with thin-space-free thousands separators: 12000 → "12,000". */
 export function formatInteger(value: number): string {
   if (!Number.isFinite(value)) return String(value);

@@ -109,6 +109,14 @@ function renderSection(model: ReportModel, id: SectionId, options: RenderOptions
       let inner = '<dl class="details-list">';
       for (const row of details.rows) inner += `<dt>${esc(row.label)}</dt><dd>${esc(row.value)}</dd>`;
       inner += '</dl>';
+      if (details.datasets && details.datasets.length > 0) {
+        inner += '<h3>Datasets mixed</h3><table class="data datasets"><thead><tr><th scope="col">#</th><th scope="col">Dataset</th><th scope="col">Listed at</th><th scope="col">Format</th><th scope="col">Rows used</th><th scope="col">Rows</th></tr></thead><tbody>';
+        details.datasets.forEach((dataset, index) => {
+          inner += `<tr><td class="number">${index + 1}</td><th scope="row" title="${esc(dataset.fullPath)}">${esc(dataset.path)}</th><td><code>${esc(dataset.keyPath)}</code></td>` +
+            `<td>${esc(dataset.format)}</td><td class="number">${esc(formatInteger(dataset.rowsUsed))}</td><td class="number">${esc(formatInteger(dataset.rows))}</td></tr>`;
+        });
+        inner += '</tbody></table>';
+      }
       if (details.warnings.length > 0) {
         inner += '<h3>Warnings and caveats</h3><ul class="warnings">';
         for (const warning of details.warnings) inner += `<li>${esc(warning)}</li>`;

@@ -91,6 +91,10 @@ function sectionLines(model: ReportModel, id: SectionId): string[] {
       if (s.details.status !== 'present') return [];
       const d = s.details.data;
       const out = d.rows.map((row) => `- **${md(row.label)}:** ${md(row.value)}`);
+      if (d.datasets && d.datasets.length > 0) {
+        out.push('', '**Datasets mixed**', '', ...table(['#', 'dataset', 'listed at', 'format', 'rows used', 'rows'],
+          d.datasets.map((dataset, index) => [String(index + 1), dataset.path, dataset.keyPath, dataset.format, formatInteger(dataset.rowsUsed), formatInteger(dataset.rows)])));
+      }
       if (d.warnings.length > 0) out.push('', '**Warnings and caveats**', '', ...d.warnings.map((warning) => `- ${md(warning)}`));
       if (d.timings.length > 0) out.push('', `Timings: ${d.timings.map((t) => `${md(t.step)} ${formatMilliseconds(t.milliseconds)}`).join(', ')}.`);
       return out;

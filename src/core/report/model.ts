@@ -171,8 +171,23 @@ export interface CandidatesSection {
   }[];
 }
 
+/** One of several datasets the config lists and the analysis mixed. */
+export interface DatasetRow {
+  /** Relative to the config's folder when the file lies inside it (as configs usually write it), else absolute. */
+  readonly path: string;
+  readonly fullPath: string;
+  readonly format: string;
+  /** Rows of this dataset in the analysis sample, and in the whole dataset. */
+  readonly rowsUsed: number;
+  readonly rows: number;
+  /** Where the config lists it, e.g. `datasets[1].path`. */
+  readonly keyPath: string;
+}
+
 export interface DetailsSection {
   readonly rows: readonly { readonly label: string; readonly value: string }[];
+  /** Present only when the config lists more than one dataset (one `Dataset` row otherwise). */
+  readonly datasets?: readonly DatasetRow[];
   readonly timings: readonly { readonly step: string; readonly milliseconds: number }[];
   readonly totalMilliseconds: number;
   /** Honest caveats from the analysis plus warning/error findings. */

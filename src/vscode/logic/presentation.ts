@@ -9,6 +9,7 @@ import type { AnalysisReport, TransferAnalysis, Verdict } from '../../core/model
 import type { Finding, RelatedLocation, Severity } from '../../core/model/finding';
 import type { Range } from '../../core/model/range';
 import { CODES } from '../../core/model/codes';
+import { pathFromConfig } from '../../core/report/format';
 import type { SeverityOverride } from './settings';
 
 /** Where each code is documented: README section "Diagnostic codes", anchor = the code. */
@@ -109,16 +110,32 @@ function interval(estimate: { value?: number; mean?: number; low: number; high: 
   return `${centre.toFixed(digits)} [${estimate.low.toFixed(digits)}, ${estimate.high.toFixed(digits)}]`;
 }
 
-/** Markdown for the hover on the checkpoint or dataset key. */
+/** Inline code for a file name, with a fence longer than any backtick run inside it. */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+}
+
+/** Markdown for the hover on the checkpoint or dataset key (one line per dataset when the config lists several). */
 export function hoverMarkdown(report: AnalysisReport, field: 'checkpoint' | 'dataset', durationMs?: number): string | undefined {
   const analysis = report.analysis;
   if (!analysis) return undefined;
   const lines: string[] = [];
+  const listed = analysis.datasets && analysis.datasets.length > 1 ? analysis.datasets : undefined;
   if (field === 'checkpoint' && analysis.checkpoint) {
     const c = analysis.checkpoint;
     lines.push(`**TransferLens** · checkpoint \`${c.path}\``, '',
       `- Loaded: ${c.format}, features from layer \`${c.layer}\` (${formatCount(analysis.featureDim)} dims)` +
       (c.parameters !== undefined ? `, ${formatCount(c.parameters)} parameters` : ''));
+  } else if (field === 'dataset' && listed) {
+    // Several listed datasets: one line each (analysis.dataset is the first file with the rows of all).
+    const columns = analysis.dataset?.columns;
+    lines.push(`**TransferLens** · ${listed.length} datasets, mixed`, '',
+      ...listed.map((d) => `- ${codeSpan(pathFromConfig(d.path, report.file))}` + (d.keyPath ? ` (${d.keyPath})` : '') +
+        `: ${d.format}, ${formatCount(d.rowsUsed)} of ${formatCount(d.rows)} rows used`),
+      `- Together: ${formatCount(listed.reduce((sum, d) => sum + d.rows, 0))} rows` + (columns !== undefined ? `, ${formatCount(columns)} columns` : '') +
+      `, task ${analysis.task}` + (analysis.numClasses !== undefined ? ` (${analysis.numClasses} classes)` : ''));
   } else if (field === 'dataset' && analysis.dataset) {
     const d = analysis.dataset;
     lines.push(`**TransferLens** · dataset \`${d.path}\``, '',

@@ -127,3 +127,24 @@ test('reference keys are found in YAML (nested too) and JSON; sniffing spots con
   assert.ok(looksLikeTrainingConfig(json));
   assert.ok(!looksLikeTrainingConfig('name: CI\non: push\njobs:\n  build: {}\n'));
 });
+
+test('hover on a dataset key of a config listing several datasets: one line each, paths relative to the config', () => {
+  const listed = {
+    ...analysis,
+    dataset: { path: '/w/data/a.csv', format: 'csv', rows: 180, columns: 17 },
+    datasets: [
+      { path: '/w/data/a.csv', format: 'csv', rows: 100, rowsUsed: 100, index: 0, keyPath: 'datasets[0].path' },
+      { path: '/elsewhere/b`x`.jsonl', format: 'jsonl', rows: 2000, rowsUsed: 80, index: 1, keyPath: 'datasets[1].path' },
+    ],
+  } as unknown as TransferAnalysis;
+  const hover = hoverMarkdown({ ...report, analysis: listed }, 'dataset')!;
+  assert.match(hover, /^\*\*TransferLens\*\* · 2 datasets, mixed$/m);
+  assert.match(hover, /^- `data\/a\.csv` \(datasets\[0\]\.path\): csv, 100 of 100 rows used$/m);
+  assert.match(hover, /^- `` \/elsewhere\/b`x`\.jsonl `` \(datasets\[1\]\.path\): jsonl, 80 of 2,000 rows used$/m);
+  assert.match(hover, /^- Together: 2,100 rows, 17 columns, task classification \(4 classes\)$/m);
+  assert.match(hover, /Samples used: 2,000 of 10,000 rows/);
+  // One dataset (a list reduced to one by a missing file, or no list): the single-dataset hover.
+  const single = hoverMarkdown({ ...report, analysis: { ...listed, datasets: listed.datasets!.slice(0, 1) } }, 'dataset')!;
+  assert.match(single, /dataset `\/w\/data\/a\.csv`[\s\S]*csv, 180 rows, 17 columns/);
+  assert.equal(hoverMarkdown(report, 'dataset'), hoverMarkdown({ ...report, analysis: { ...analysis, datasets: undefined } as unknown as TransferAnalysis }, 'dataset'));
+});
