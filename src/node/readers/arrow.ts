@@ -4,11 +4,12 @@
  * header (src/node/resolve/arrowHeader.ts), so a truncated or lying file is refused with a clear
  * message before any body is allocated and no record batch may exceed `maxBytes`; then record
  * batches are streamed from the file handle one at a time. ZSTD-compressed batches are
- * decoded (fzstd); LZ4-compressed ones (pyarrow's Feather default) are refused with the fix.
+ * decoded with fzstd, LZ4-frame ones (pyarrow's Feather default) with src/core/formats/lz4.ts.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { decompress as zstdDecompress } from 'fzstd';
 import { DatasetError } from '../../core/formats/errors';
+import { decodeLz4Frames } from '../../core/formats/lz4';
 import { readArrowHeader } from '../resolve/arrowHeader';
 import { ColumnarSampler, huggingFaceClassNames, type ColumnarTable, type ColumnInfo, type ColumnValue } from './columnar';
 import type { ColumnarReadOptions } from './parquet';
@@ -19,7 +20,8 @@ type DataType = InstanceType<Arrow['DataType']>;
 type Field = InstanceType<Arrow['Field']>;
 type Vector = InstanceType<Arrow['Vector']>;
 
-let zstdRegistered = false;
+let codecsRegistered = false;
+let decodeLimit = 1 << 30;
 
 function aborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
@@ -109,9 +111,13 @@ function accessor(arrow: Arrow, vector: Vector, info: ColumnInfo): (row: number)
 /** Reads Arrow IPC shards (one file, or a folder's shards in order) into a sample. */
 export async function readArrowTable(files: readonly string[], source: string, options: ColumnarReadOptions): Promise<ColumnarTable> {
   const arrow = await loadArrow();
-  if (!zstdRegistered) {
+  // A compressed buffer may decode to at most maxBytes (a record batch's body is checked against
+  // the same limit before it is read, compressed).
+  decodeLimit = options.maxBytes;
+  if (!codecsRegistered) {
     arrow.compressionRegistry.set(arrow.CompressionType.ZSTD, { decode: (bytes: Uint8Array) => zstdDecompress(bytes) });
-    zstdRegistered = true;
+    arrow.compressionRegistry.set(arrow.CompressionType.LZ4_FRAME, { decode: (bytes: Uint8Array) => decodeLz4Frames(bytes, decodeLimit) });
+    codecsRegistered = true;
   }
   let sampler: ColumnarSampler | undefined;
   for (const file of files) {
@@ -160,7 +166,10 @@ export async function readArrowTable(files: readonly string[], source: string, o
       if (e instanceof DatasetError) throw e;
       const text = message(e);
       if (/compressed but codec not found/.test(text)) {
-        throw new DatasetError('dataset-unsupported', `${file}: its record batches are LZ4-compressed (pyarrow's Feather default), which is not read here; re-save it uncompressed or with zstd (pyarrow.feather.write_feather(df, path, compression='uncompressed'))`);
+        throw new DatasetError('dataset-unsupported', `${file}: its record batches use a compression this reader does not know (${text}); re-save it uncompressed, with zstd or with lz4 (pyarrow.feather.write_feather(df, path, compression='zstd'))`);
+      }
+      if (e instanceof Error && e.name === 'Lz4Error') {
+        throw new DatasetError('dataset-invalid', `${file}: an LZ4-compressed buffer cannot be decoded (${text}); the file is corrupt or truncated: re-export it`);
       }
       throw new DatasetError('dataset-invalid', `${file}: cannot be decoded as Arrow IPC (${text}); the file is corrupt: re-download or re-export it`);
     } finally {
