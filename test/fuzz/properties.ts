@@ -14,6 +14,8 @@ import { CsvTokenizer } from '../../src/core/formats/csv';
 import { TableSampler } from '../../src/core/formats/table';
 import { parseTfjsModelJson } from '../../src/core/formats/tfjsModel';
 import { DatasetError, FormatError } from '../../src/core/formats/errors';
+import { decodeLz4Frames, Lz4Error } from '../../src/core/formats/lz4';
+import * as lz4js from 'lz4js';
 
 /** Fixed seed: a failure is reproducible with the printed path. */
 export const FUZZ_SEED = 20_250_909;
@@ -51,6 +53,9 @@ const configText = fc.oneof(
   fc.array(yamlTokens, { maxLength: 60 }).map((parts) => parts.join('')),
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
 );
+
+const validLz4 = Uint8Array.from(lz4js.compress(new TextEncoder().encode('x0,x1,label\n' + '0.25,1.5,cat\n'.repeat(40) + 'tail')));
+const lz4Bytes = fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated(validLz4), fc.uint8Array({ maxLength: 120 }).map((body) => new Uint8Array([0x04, 0x22, 0x4d, 0x18, 0x40, 0x70, 0xdf, body.length, 0, 0, 0, ...body, 0, 0, 0, 0])));
 
 const validNpy = writeNpy({ shape: [3, 4], dtype: 'float32', data: Array.from({ length: 12 }, (_, i) => i / 3) });
 const npyBytes = fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated(validNpy), fc.string({ maxLength: 120 }).map((dict) => {
@@ -135,6 +140,16 @@ export function fuzzTargets(): FuzzTarget[] {
         for (const record of records.slice(1)) sampler.addRow(record.fields, record.line);
         sampler.finish('csv');
       })) as unknown as fc.IProperty<unknown[]>,
+    },
+    {
+      name: 'LZ4 frames',
+      property: fc.property(lz4Bytes, (bytes) => {
+        try {
+          decodeLz4Frames(bytes, 1 << 20);
+        } catch (e) {
+          if (!(e instanceof Lz4Error)) throw e;
+        }
+      }) as unknown as fc.IProperty<unknown[]>,
     },
     { name: 'parseTfjsModelJson', property: fc.property(modelJsonText, (text) => allowTyped(() => parseTfjsModelJson(text, 'fuzz/model.json'))) as unknown as fc.IProperty<unknown[]> },
   ];
