@@ -69,15 +69,14 @@ function addOnce(findings: Finding[], finding: Finding): void {
   if (!findings.some((f) => f.code === finding.code && sameRange(f, finding))) findings.push(finding);
 }
 
-async function readOne(entry: ResolvedDatasetEntry, options: DatasetListOptions, task: TableTask | undefined, findings: Finding[]): Promise<Table | undefined> {
+async function readOne(entry: ResolvedDatasetEntry, options: DatasetListOptions, task: TableTask | undefined, findings: Finding[], allowSingleClass = false): Promise<Table | undefined> {
   const path = entry.resolved!.path;
   try {
-    return await readTable(path, { labelColumn: options.labelColumn, task, maxRows: options.maxRows, seed: options.seed, signal: options.signal, maxBytes: options.maxBytes } as never);
+    return await readTable(path, { labelColumn: options.labelColumn, task, maxRows: options.maxRows, seed: options.seed, signal: options.signal, maxBytes: options.maxBytes, allowSingleClass } as never);
   } catch (e) {
     if (e instanceof CancelledError) throw e;
     if (e instanceof DatasetError) {
-      const hint = e.code === 'single-class' ? ' Each listed dataset is read on its own, so for now each needs at least two classes.' : '';
-      addOnce(findings, onEntry(entry, e.code, 'error', `${itemLabel(entry)}: ${e.message.replace(/\.$/, '')}.${hint} The analysis leaves this dataset out.`));
+      addOnce(findings, onEntry(entry, e.code, 'error', `${itemLabel(entry)}: ${e.message.replace(/\.$/, '')}. The analysis leaves this dataset out.`));
       return undefined;
     }
     throw e;
@@ -140,8 +139,10 @@ export async function readDatasetList(config: NormalizedConfig, entries: readonl
   const reads: Read[] = [];
   // Entries with an error finding (missing, wrong label column, …) are already explained and left out.
   const readable = entries.filter((e) => isTableEntry(e) && !findings.some((f) => f.severity === 'error' && f.data?.datasetIndex === e.index));
+  // In a mix, one dataset may hold a single class (e.g. one file per class); the mix is checked below.
+  const mixed = readable.length > 1;
   for (const entry of readable) {
-    const table = await readOne(entry, options, options.task, findings);
+    const table = await readOne(entry, options, options.task, findings, mixed);
     if (table) reads.push({ entry, table });
   }
   if (reads.length === 0) return undefined;
@@ -152,7 +153,7 @@ export async function readDatasetList(config: NormalizedConfig, entries: readonl
     const task: TableTask = textClasses ? 'classification' : 'regression';
     for (const read of [...reads]) {
       if ((read.table.labels.kind === 'classes') === (task === 'classification')) continue;
-      const again = await readOne(read.entry, options, task, findings);
+      const again = await readOne(read.entry, options, task, findings, mixed);
       if (again) read.table = again;
       else reads.splice(reads.indexOf(read), 1);
     }
@@ -197,6 +198,10 @@ export async function readDatasetList(config: NormalizedConfig, entries: readonl
   const classNames = classification
     ? sortClassNames([...new Set(kept.flatMap((r) => (r.table.labels.kind === 'classes' ? r.table.labels.classNames : [])))])
     : [];
+  if (classification && classNames.length < 2) {
+    addOnce(findings, onEntry(kept[0]!.entry, 'single-class', 'error', `The ${kept.length} listed datasets together have only one class (${JSON.stringify(classNames[0])}) in the label column '${options.labelColumn}'; a classifier needs at least two. Add a dataset with the other classes, or check label_column_name.`));
+    return undefined;
+  }
   const classIndex = new Map(classNames.map((name, i) => [name, i]));
   const classValues = new Int32Array(classification ? total : 0);
   const labelCols = kept[0]!.table.labels.kind === 'values' ? (kept[0]!.table.labels as { values: { cols: number } }).values.cols : 0;

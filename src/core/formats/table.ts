@@ -33,6 +33,11 @@ export interface TableOptions {
   readonly seed: number;
   /** Feature columns by name; default: all numeric columns except the label. */
   readonly featureColumns?: readonly string[];
+  /**
+   * One class is fine here: the table is one part of a mix of datasets, and the caller checks
+   * that the mix has at least two (src/node/readDatasets.ts).
+   */
+  readonly allowSingleClass?: boolean;
 }
 
 export type TableLabels =
@@ -215,7 +220,7 @@ export class TableSampler {
     const classNames = [...this.labelCounts.keys()];
     if (this.labelsAllNumeric) classNames.sort((a, b) => Number(a) - Number(b));
     else classNames.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (classNames.length < 2) {
+    if (classNames.length < 2 && !this.options.allowSingleClass) {
       throw new DatasetError(
         'single-class',
         `${this.source}: the label column '${this.options.labelColumn}' has only one class (${JSON.stringify(classNames[0])}) in ${this.rowsSeen} rows; a classifier needs at least two`,

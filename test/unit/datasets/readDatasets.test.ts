@@ -110,3 +110,26 @@ test('LLaMA-Factory max_samples caps each dataset: the sample mixes min(cap, row
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('one class per dataset is fine in a mix (one file per class); a mix with one class in all is single-class', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'tl-mix-'));
+  try {
+    writeFileSync(join(folder, 'cats.csv'), csv('x1,x2,label', 30, (i) => `${i},${i + 1},cat`));
+    writeFileSync(join(folder, 'dogs.csv'), csv('x1,x2,label', 20, (i) => `${-i},${-i - 1},dog`));
+    const text = 'base_model: m\ndatasets:\n  - path: cats.csv\n  - path: dogs.csv\n';
+    const { loaded, findings } = await load(folder, text);
+    assert.deepEqual(findings.filter((f) => f.code !== 'checkpoint-missing').map((f) => f.code), []);
+    assert.ok(loaded!.table.labels.kind === 'classes');
+    assert.deepEqual(loaded!.table.labels.classNames, ['cat', 'dog']);
+    assert.deepEqual(loaded!.table.classCounts, [30, 20]);
+
+    writeFileSync(join(folder, 'more-cats.csv'), csv('x1,x2,label', 10, (i) => `${i},${i},cat`));
+    const same = await load(folder, 'base_model: m\ndatasets:\n  - path: cats.csv\n  - path: more-cats.csv\n');
+    assert.equal(same.loaded, undefined);
+    const f = same.findings.find((x) => x.code === 'single-class')!;
+    assert.ok(f, JSON.stringify(same.findings.map((x) => x.code)));
+    assert.match(f.message, /2 listed datasets together have only one class \("cat"\)/);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
