@@ -213,3 +213,18 @@ test('linear checkpoint with a dataset larger than n: the closed form estimates 
   // Target orthogonal to the features: at n = 30 < d the probe still loses (scratch learns 30/40 of it).
   assert.equal(a.verdict, 'negative');
 });
+
+test('closed form: a REML fit at the boundary (no noise left) takes the 95% interval, an interior one 80%', async () => {
+  const run = async (noise: number, seed: number) => {
+    const t = task({ n: 24, d: 40, k: 4, inside: false, noise, seed });
+    const featureMap = matrix(40, 4);
+    for (let j = 0; j < 4; j++) featureMap.data[j * 4 + j] = 1;
+    return analyzeTransfer({ features: t.phi, inputs: t.x, target: makeTarget('regression', t.y), plannedN: 24, nSource: 'test', strategy: 'linear-probe', backend: 'none', seed: 1, linearMaps: { featureMap } });
+  };
+  const boundary = await run(0, 51);
+  assert.ok(boundary.notes.some((n) => /REML estimates/.test(n) && /noise 0\.0\d of Var\(y\)/.test(n)), boundary.notes.join('\n'));
+  assert.equal(boundary.gainLevel, 0.95);
+  const interior = await run(1, 52);
+  assert.ok(interior.notes.some((n) => /REML estimates/.test(n)), interior.notes.join('\n'));
+  assert.equal(interior.gainLevel, 0.8);
+});
