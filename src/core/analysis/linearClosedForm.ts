@@ -104,85 +104,21 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   const yMean = y.reduce((s, v) => s + v, 0) / n;
   const means = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) means[j]! += x.data[i * d + j]! / n;
-  // Per-row pieces so a bootstrap resample is a weighted sum: xy_i = x_i·y_i (d-vector) etc.
   const xc = new Float64Array(n * d);
   const yc = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     yc[i] = y[i]! - yMean;
     for (let j = 0; j < d; j++) xc[i * d + j] = x.data[i * d + j]! - means[j]!;
   }
-  const fs = new Float64Array(n);
-  if (maps.headMap) for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) fs[i]! += xc[i * d + j]! * maps.headMap[j]!;
-
-  // z_i = x_i·y_i has mean β_t (Σ = I); the U-statistic Σ_{i≠j} z_iᵀz_j / #pairs is unbiased for
-  // ‖β_t‖², and it stays unbiased under bootstrap weights (repeated rows are excluded as pairs).
-  const zNorm2 = new Float64Array(n);
-  const qz = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    let s2 = 0;
-    for (let j = 0; j < d; j++) s2 += (xc[i * d + j]! * yc[i]!) ** 2;
-    zNorm2[i] = s2;
-    for (let a = 0; a < k; a++) {
-      let p = 0;
-      for (let j = 0; j < d; j++) p += q.data[j * k + a]! * xc[i * d + j]!;
-      qz[i * k + a] = p * yc[i]!;
-    }
-  }
-  const estimate = (weights: Float64Array | undefined): LinearEstimates => {
-    const sumZ = new Float64Array(d);
-    const sumQz = new Float64Array(k);
-    let s = 0;
-    let c = 0;
-    let diag = 0;
-    let diagQ = 0;
-    let total = 0;
-    let total2 = 0;
-    for (let i = 0; i < n; i++) {
-      const w = weights ? weights[i]! : 1;
-      if (w === 0) continue;
-      total += w;
-      total2 += w * w;
-      s += w * yc[i]! ** 2;
-      c += w * fs[i]! * yc[i]!;
-      diag += w * w * zNorm2[i]!;
-      for (let j = 0; j < d; j++) sumZ[j]! += w * xc[i * d + j]! * yc[i]!;
-      for (let a = 0; a < k; a++) {
-        sumQz[a]! += w * qz[i * k + a]!;
-        diagQ += w * w * qz[i * k + a]! ** 2;
-      }
-    }
-    s /= total - 1;
-    c /= total - 1;
-    const pairs = total * total - total2;
-    let a2 = 0;
-    for (let j = 0; j < d; j++) a2 += sumZ[j]! ** 2;
-    let q2 = 0;
-    for (let a = 0; a < k; a++) q2 += sumQz[a]! ** 2;
-    const signal = Math.min(s, Math.max(1e-9 * s, (a2 - diag) / pairs));
-    const inside = Math.min(signal, Math.max(0, (q2 - diagQ) / pairs));
-    return { signal, noise: Math.max(0, s - signal), inside, crossTerm: c };
-  };
-
-  const rng = makeRng(seed ^ 0x2545f491);
-  const boot: LinearEstimates[] = [];
+  const input: EstimatorInput = { xc, yc, n, d, q, headMap: maps.headMap, rng: makeRng(seed ^ 0x2545f491), draws };
   // With enough residual degrees of freedom, least squares identifies the noise directly
-  // (RSS/(n − d − 1), a χ² with n − d − 1 df) and the moment estimates above are far noisier than
+  // (RSS/(n − d − 1), a χ² with n − d − 1 df) and the moment estimates are far noisier than
   // needed: use the OLS estimates with a parametric bootstrap conditional on X.
   const auto = estimator === 'auto';
-  const ols = auto && n - d - 1 >= OLS_MIN_DF ? olsEstimates(xc, yc, n, d, q, maps.headMap, rng, draws) : undefined;
-  const reml = auto && !ols ? remlEstimates(xc, yc, n, d, q, maps.headMap, rng, draws) : undefined;
-  const fitted = ols ?? reml;
-  const point = fitted ? fitted.point : estimate(undefined);
+  const ols = auto && n - d - 1 >= OLS_MIN_DF ? olsEstimates(input) : undefined;
+  const reml = auto && !ols ? remlEstimates(input) : undefined;
+  const { point, boot } = ols ?? reml ?? momentEstimates(input);
   const scale = point.signal + point.noise || 1;
-  if (fitted) boot.push(...fitted.boot);
-  else {
-    const weights = new Float64Array(n);
-    for (let b = 0; b < draws; b++) {
-      weights.fill(0);
-      for (let i = 0; i < n; i++) weights[Math.floor(rng() * n)]! += 1;
-      boot.push(estimate(weights));
-    }
-  }
 
   const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => {
     const spike = Math.abs(m - d) <= 1;
@@ -235,6 +171,92 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   };
 }
 
+/** Centred data and the checkpoint's maps, shared by the three estimators below. */
+interface EstimatorInput {
+  /** Centred inputs, n×d row-major. */
+  readonly xc: Float64Array;
+  /** Centred targets. */
+  readonly yc: Float64Array;
+  readonly n: number;
+  readonly d: number;
+  /** Orthonormal basis (d×k) of the feature span. */
+  readonly q: Matrix;
+  readonly headMap: Float64Array | undefined;
+  readonly rng: () => number;
+  readonly draws: number;
+}
+
+interface Estimated {
+  readonly point: LinearEstimates;
+  readonly boot: LinearEstimates[];
+}
+
+/** Dicker's moment estimates (any n), with a row bootstrap: see the file comment. */
+function momentEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput): Estimated {
+  const k = q.cols;
+  // Per-row pieces so a bootstrap resample is a weighted sum: xy_i = x_i·y_i (d-vector) etc.
+  const fs = new Float64Array(n);
+  if (headMap) for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) fs[i]! += xc[i * d + j]! * headMap[j]!;
+
+  // z_i = x_i·y_i has mean β_t (Σ = I); the U-statistic Σ_{i≠j} z_iᵀz_j / #pairs is unbiased for
+  // ‖β_t‖², and it stays unbiased under bootstrap weights (repeated rows are excluded as pairs).
+  const zNorm2 = new Float64Array(n);
+  const qz = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    let s2 = 0;
+    for (let j = 0; j < d; j++) s2 += (xc[i * d + j]! * yc[i]!) ** 2;
+    zNorm2[i] = s2;
+    for (let a = 0; a < k; a++) {
+      let p = 0;
+      for (let j = 0; j < d; j++) p += q.data[j * k + a]! * xc[i * d + j]!;
+      qz[i * k + a] = p * yc[i]!;
+    }
+  }
+  const estimate = (weights: Float64Array | undefined): LinearEstimates => {
+    const sumZ = new Float64Array(d);
+    const sumQz = new Float64Array(k);
+    let s = 0;
+    let c = 0;
+    let diag = 0;
+    let diagQ = 0;
+    let total = 0;
+    let total2 = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[i]! : 1;
+      if (w === 0) continue;
+      total += w;
+      total2 += w * w;
+      s += w * yc[i]! ** 2;
+      c += w * fs[i]! * yc[i]!;
+      diag += w * w * zNorm2[i]!;
+      for (let j = 0; j < d; j++) sumZ[j]! += w * xc[i * d + j]! * yc[i]!;
+      for (let a = 0; a < k; a++) {
+        sumQz[a]! += w * qz[i * k + a]!;
+        diagQ += w * w * qz[i * k + a]! ** 2;
+      }
+    }
+    s /= total - 1;
+    c /= total - 1;
+    const pairs = total * total - total2;
+    let a2 = 0;
+    for (let j = 0; j < d; j++) a2 += sumZ[j]! ** 2;
+    let q2 = 0;
+    for (let a = 0; a < k; a++) q2 += sumQz[a]! ** 2;
+    const signal = Math.min(s, Math.max(1e-9 * s, (a2 - diag) / pairs));
+    const inside = Math.min(signal, Math.max(0, (q2 - diagQ) / pairs));
+    return { signal, noise: Math.max(0, s - signal), inside, crossTerm: c };
+  };
+
+  const boot: LinearEstimates[] = [];
+  const weights = new Float64Array(n);
+  for (let b = 0; b < draws; b++) {
+    weights.fill(0);
+    for (let i = 0; i < n; i++) weights[Math.floor(rng() * n)]! += 1;
+    boot.push(estimate(weights));
+  }
+  return { point: estimate(undefined), boot };
+}
+
 /** Residual degrees of freedom from which least squares replaces the moment estimates. */
 export const OLS_MIN_DF = 4;
 
@@ -245,16 +267,7 @@ export const OLS_MIN_DF = 4;
  * The interval draws (β̂*, σ̂²*) from their exact Gaussian/χ² sampling law given X, around a β̃
  * whose inside and outside parts are shrunk to the estimated energies (β̂ itself is too long).
  */
-function olsEstimates(
-  xc: Float64Array,
-  yc: Float64Array,
-  n: number,
-  d: number,
-  q: Matrix,
-  headMap: Float64Array | undefined,
-  rng: () => number,
-  draws: number,
-): { point: LinearEstimates; boot: LinearEstimates[] } {
+function olsEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput): Estimated {
   const k = q.cols;
   const g = matrix(d, d);
   const xty = matrix(d, 1);
@@ -353,16 +366,7 @@ export const REML_MAX_ROWS = 500;
  * less efficiently: measured on the benchmark in docs/benchmark.md. Interval: parametric bootstrap
  * given X around the fitted model.
  */
-function remlEstimates(
-  xc: Float64Array,
-  yc: Float64Array,
-  n: number,
-  d: number,
-  q: Matrix,
-  headMap: Float64Array | undefined,
-  rng: () => number,
-  draws: number,
-): { point: LinearEstimates; boot: LinearEstimates[]; profile?: ProfilePoint[] } | undefined {
+function remlEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput): (Estimated & { profile?: ProfilePoint[] }) | undefined {
   const k = q.cols;
   const rEff = n - 1 - k;
   if (k >= d || rEff < 4 || n > REML_MAX_ROWS) return undefined;
@@ -423,7 +427,6 @@ function remlEstimates(
   if (headMap && qHead) for (let j = 0; j < d; j++) for (let a = 0; a < k; a++) qHead[a]! += q.data[j * k + a]! * headMap[j]!;
 
   const fit = (y: Float64Array, withProfile = false): { est: LinearEstimates; a: Float64Array; sb: number; s2: number; profile?: ProfilePoint[] } => {
-    glsY = y;
     const my = projectOut(y);
     let total = 0;
     for (let i = 0; i < n; i++) total += my[i]! ** 2;
@@ -474,18 +477,17 @@ function remlEstimates(
       h = Math.exp((lo + hi) / 2);
       if (profile(h).ll < bestLl) h = Math.exp(bestT);
     }
-    const best = gls(h, profile(h).s2);
+    const best = gls(y, h, profile(h).s2);
     if (!withProfile) return best;
     const points: ProfilePoint[] = [];
     for (let s = 0; s <= steps; s++) {
       const hs = Math.exp(t0 + ((t1 - t0) * s) / steps);
       const pr = profile(hs);
-      points.push({ deviance: 2 * (profile(h).ll - pr.ll), est: gls(hs, pr.s2).est });
+      points.push({ deviance: 2 * (profile(h).ll - pr.ll), est: gls(y, hs, pr.s2).est });
     }
     return { ...best, profile: points };
   };
-  let glsY: Float64Array = yc;
-  const gls = (h: number, s2: number): { est: LinearEstimates; a: Float64Array; sb: number; s2: number } => {
+  const gls = (y: Float64Array, h: number, s2: number): { est: LinearEstimates; a: Float64Array; sb: number; s2: number } => {
     const sb = h * s2;
     // GLS for a with V = s_b A + σ² I = Σ (s_b Λ_j + σ²) v_j v_jᵀ.
     const info = matrix(k, k);
@@ -494,7 +496,7 @@ function remlEstimates(
       const lam = Math.max(0, ea.values[j]!);
       const w = 1 / (sb * lam + s2);
       let vy = 0;
-      for (let i = 0; i < n; i++) vy += ea.vectors.data[i * n + j]! * glsY[i]!;
+      for (let i = 0; i < n; i++) vy += ea.vectors.data[i * n + j]! * y[i]!;
       for (let a = 0; a < k; a++) {
         const fa = vtf[j * k + a]!;
         if (fa === 0) continue;
