@@ -390,7 +390,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
 
   // 7. Per-layer overlap (freeze depth).
   let perLayer: LayerOverlap[] | undefined;
-  let layerProbeGain: Estimate | undefined;
+  let partialFreeze: PartialFreezeCheck | undefined;
   if (input.layerFeatures?.length) {
     t = now();
     perLayer = [];
@@ -410,9 +410,9 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       const layer = perLayer[candidate]!;
       const layerProbe = ridgeLearner(`layer-probe:${layer.layer}`, `Linear probe on ${layer.layer}`, layerScores[candidate]!, target);
       const cv = await crossValidate([probe, layerProbe], evalRows, target, folds, input.seed, control);
-      layerProbeGain = pairedGain(cv.get(probe.id)!, cv.get(layerProbe.id)!, VERDICT_Z);
-      if (!(layerProbeGain.mean > 0)) {
-        notes.push(`Block ${layer.depth} (${layer.layer}) carries more of the target than the last block over all rows (overlap ${layer.overlap.value.toFixed(2)} vs ${perLayer[perLayer.length - 1]!.overlap.value.toFixed(2)}), but at n = ${nEval} a probe on its features does no better than the top-layer probe (MSE/loss difference ${layerProbeGain.mean.toFixed(3)}): partial freeze is not advised at this n.`);
+      partialFreeze = { layer, top: perLayer[perLayer.length - 1]!, probeGain: pairedGain(cv.get(probe.id)!, cv.get(layerProbe.id)!, VERDICT_Z) };
+      if (!(partialFreeze.probeGain.mean > 0)) {
+        notes.push(`Block ${layer.depth} (${layer.layer}) carries more of the target than the last block over all rows (overlap ${layer.overlap.value.toFixed(2)} vs ${partialFreeze.top.overlap.value.toFixed(2)}), but at n = ${nEval} a probe on its features does no better than the top-layer probe (MSE/loss difference ${partialFreeze.probeGain.mean.toFixed(3)}): partial freeze is not advised at this n.`);
       }
     }
     timings.perLayer = now() - t;
@@ -448,7 +448,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   }
 
   // 10. Recommendation.
-  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, perLayer, layerProbeGain, nEval, verdict });
+  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, partialFreeze, nEval, verdict });
 
   timings.analysis = now() - started;
   const riskName = target.task === 'classification' ? 'error rate' : 'MSE / Var(y)';
@@ -525,11 +525,17 @@ interface RecommendArgs {
   readonly transfer: Learner;
   readonly transferLearners: readonly Learner[];
   readonly gain: Estimate;
-  readonly perLayer?: readonly LayerOverlap[];
-  /** Paired gain of a probe on the partial-freeze candidate's features over the top-layer probe, at n. */
-  readonly layerProbeGain?: Estimate;
+  readonly partialFreeze?: PartialFreezeCheck;
   readonly nEval: number;
   readonly verdict: Verdict;
+}
+
+/** A lower block that carries clearly more of the target than the top one, checked at n. */
+interface PartialFreezeCheck {
+  readonly layer: LayerOverlap;
+  readonly top: LayerOverlap;
+  /** Paired gain of a probe on `layer`'s features over the top-layer probe, at n (same folds). */
+  readonly probeGain: Estimate;
 }
 
 /** Index of the lower block whose overlap clearly exceeds the last block's (intervals apart), if any. */
@@ -567,10 +573,8 @@ function recommend(a: RecommendArgs): Recommendation {
   const lr = a.input.learningRate;
   const distortion = a.input.strategy === 'full' && lr !== undefined && lr >= DISTORTION_LR && a.nEval <= DISTORTION_MAX_N;
   // Partial freeze when a lower block's features carry clearly more of the target than the top.
-  const candidate = a.perLayer ? partialFreezeCandidate(a.perLayer) : undefined;
-  if (a.perLayer && candidate !== undefined && a.layerProbeGain && a.layerProbeGain.mean > 0) {
-    const top = a.perLayer[a.perLayer.length - 1]!;
-    const bestLayer = a.perLayer[candidate]!;
+  if (a.partialFreeze && a.partialFreeze.probeGain.mean > 0) {
+    const { layer: bestLayer, top } = a.partialFreeze;
     return {
       strategy: 'partial-freeze',
       reason: `Block ${bestLayer.depth} (${bestLayer.layer}) carries more of the target (overlap ${bestLayer.overlap.value.toFixed(2)}) than the last block (${top.overlap.value.toFixed(2)}), and at n = ${n} a probe on its features already beats the top-layer probe: freeze up to it and fine-tune above.`,
