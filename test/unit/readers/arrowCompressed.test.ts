@@ -2,7 +2,7 @@
  * Compressed Arrow IPC: record batches written with LZ4_FRAME (pyarrow's Feather default) and
  * ZSTD body compression read back as the same table as the uncompressed file. The files are
  * written by apache-arrow's own writer with an independent LZ4 frame encoder (lz4js); the ZSTD
- * frames are stored (raw) blocks, valid zstd that any decoder must accept.
+ * frames are stored (raw) blocks (./storedCodecs.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,16 +13,10 @@ import * as arrow from 'apache-arrow';
 import * as lz4js from 'lz4js';
 import { readTable } from '../../../src/node/readers/table';
 import { DatasetError } from '../../../src/core/formats/errors';
+import { zstdStored } from './storedCodecs';
 
 const folder = mkdtempSync(join(tmpdir(), 'tl-arrow-compressed-'));
 test.after(() => rmSync(folder, { recursive: true, force: true }));
-
-/** zstd frame of one raw block (single segment, content size in 4 bytes). */
-function zstdStored(input: Uint8Array): Uint8Array {
-  const header = [0x28, 0xb5, 0x2f, 0xfd, 0xa0, ...new Uint8Array(Uint32Array.of(input.length).buffer)];
-  const block = (input.length << 3) | 1; // last block, raw
-  return Uint8Array.from([...header, block & 0xff, (block >> 8) & 0xff, (block >> 16) & 0xff, ...input]);
-}
 
 function table(rows: number): arrow.Table {
   const x0 = Float64Array.from({ length: rows }, (_, i) => Math.sin(i) * 3);

@@ -16,6 +16,7 @@ import { countTableRows, readTable } from '../../../src/node/readers/table';
 import { inspectPath } from '../../../src/node/resolve/inspect';
 import { staticCheck } from '../../../src/node/resolve/index';
 import { DatasetError } from '../../../src/core/formats/errors';
+import { zstdStored } from './storedCodecs';
 
 const folder = mkdtempSync(join(tmpdir(), 'tl-columnar-'));
 test.after(() => rmSync(folder, { recursive: true, force: true }));
@@ -57,20 +58,6 @@ function arrowTable(data: ReturnType<typeof rows>, fixed: boolean): arrow.Table 
   });
 }
 
-/** zstd frame of raw (stored) blocks: valid zstd that any decoder must accept. */
-function zstdStored(input: Uint8Array): Uint8Array {
-  const parts: number[] = [0x28, 0xb5, 0x2f, 0xfd, 0xa0, ...u32(input.length)]; // single segment, 4-byte content size
-  const max = 1 << 17;
-  for (let start = 0; start < input.length || start === 0; start += max) {
-    const block = input.subarray(start, Math.min(input.length, start + max));
-    const last = start + max >= input.length ? 1 : 0;
-    const header = (block.length << 3) | last; // block type 0 = raw
-    parts.push(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, ...block);
-    if (input.length === 0) break;
-  }
-  return Uint8Array.from(parts);
-}
-
 /** LZ4 block of literals only (one final sequence without a match). */
 function lz4Literals(input: Uint8Array): Uint8Array {
   const out: number[] = [];
@@ -86,10 +73,6 @@ function lz4Literals(input: Uint8Array): Uint8Array {
   }
   out.push(...input);
   return Uint8Array.from(out);
-}
-
-function u32(v: number): number[] {
-  return [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
 async function writeParquet(path: string, data: ReturnType<typeof rows>, options: { codec?: string; nullAt?: number; nanAt?: number; rowGroupSize?: number; kv?: { key: string; value: string }[] } = {}): Promise<void> {
