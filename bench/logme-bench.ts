@@ -22,17 +22,7 @@ import { tensorGram } from '../src/core/linalg/tensorGram';
 import { logme } from '../src/core/metrics/logme';
 import { lastGramRun, parallelGram, precomputedGram, shutdownGramPool } from '../src/node/parallelGram';
 import { oneHot } from '../src/core/metrics/input';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+import { median, option } from './common';
 
 /** Features with class structure and a decaying spectrum, like penultimate-layer activations. */
 function syntheticFeatures(n: number, d: number, classes: number, seed: number) {

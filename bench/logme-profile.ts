@@ -11,17 +11,7 @@ import { tensorGram } from '../src/core/linalg/tensorGram';
 import { crossProduct } from '../src/core/linalg/products';
 import { symmetricEigenProjected } from '../src/core/linalg/eigen';
 import { oneHot } from '../src/core/metrics/input';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+import { median, option } from './common';
 
 function time<T>(times: number[], run: () => T): T {
   const start = performance.now();

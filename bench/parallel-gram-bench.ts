@@ -11,17 +11,7 @@ import { initBackend } from '../src/node/backend';
 import { matrix } from '../src/core/linalg/matrix';
 import { tensorGram } from '../src/core/linalg/tensorGram';
 import { lastGramRun, parallelGram, shutdownGramPool, startGramPool } from '../src/node/parallelGram';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+import { median, option } from './common';
 
 async function timed(runs: number, run: () => unknown): Promise<number> {
   await run(); // warm-up

@@ -87,7 +87,7 @@ export function setPoolFactor(f: number): void {
 function poolRandom(caseId: string): RandomSource {
   return createRandom(seedFromId(caseId) ^ 0x5bd1e995);
 }
-function withPool(inputs: Float64Array, labels: Float64Array, _dimension: number, extra: { inputs: Float64Array; labels: Float64Array } | undefined) {
+function withPool(inputs: Float64Array, labels: Float64Array, extra: { inputs: Float64Array; labels: Float64Array } | undefined) {
   if (!extra) return { inputs, labels };
   const allInputs = new Float64Array(inputs.length + extra.inputs.length);
   allInputs.set(inputs);
@@ -227,7 +227,7 @@ async function generateLinear(spec: LinearCase, folder: string): Promise<Truth> 
         }
         extra = { inputs: xs, labels: ys };
       }
-      const all = withPool(inputs, labels, d, extra);
+      const all = withPool(inputs, labels, extra);
       writeTrain(folder, d, all.inputs, all.labels);
     }
     const scratchRisk = noiseVariance + squaredDistance(leastSquaresFrom(inputs, labels, d), target);
@@ -437,7 +437,7 @@ async function generateRelu(spec: ReluCase, folder: string): Promise<Truth> {
     const train = sampleTarget(spec, target, spec.nSamples, random);
     if (draw === 0) {
       const extra = poolFactor > 1 ? sampleTarget(spec, target, (poolFactor - 1) * spec.nSamples, poolRandom(spec.id)) : undefined;
-      const all = withPool(train.inputs, train.labels, spec.dimension, extra);
+      const all = withPool(train.inputs, train.labels, extra);
       writeTrain(folder, spec.dimension, all.inputs, all.labels);
     }
     const scratchArm = await trainAndEvaluate(spec, defaultInitialisation(spec, random), true, train, test);
