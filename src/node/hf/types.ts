@@ -104,6 +104,14 @@ export interface HfModel {
   readonly maxLength?: number;
   /** Inference forward pass; call inside tf.tidy. */
   forward(batch: ModelBatch, options?: ForwardOptions): ForwardOutput;
+  /**
+   * Engines that cannot run synchronously inside tf.tidy (onnxruntime-node, issue #16) implement
+   * this instead of / besides `forward`; the caller disposes the returned tensors. Callers use it
+   * when present.
+   */
+  forwardAsync?(batch: ModelBatch, options?: ForwardOptions): Promise<ForwardOutput>;
+  /** Which engine runs the forward pass. */
+  readonly engine?: 'tfjs' | 'onnx';
   dispose(): void;
 }
 
@@ -121,4 +129,60 @@ export interface HfArchitecture {
    * config.json implies: a mismatch is a CheckpointError('checkpoint-invalid') naming the tensor).
    */
   load(config: HfConfig, weights: WeightSource): Promise<HfModel>;
+}
+
+/** What a tokenizer is (from tokenizer.json + tokenizer_config.json), for reports and checks. */
+export interface TokenizerInfo {
+  /** tokenizer.json `model.type`: WordPiece, BPE, Unigram, WordLevel. */
+  readonly model: string;
+  /** BPE with a ByteLevel pre-tokenizer (GPT-2 / Llama 3 style). */
+  readonly byteLevel: boolean;
+  /** BPE/Unigram with byte_fallback (SentencePiece <0xNN> tokens). */
+  readonly byteFallback: boolean;
+  readonly vocabSize: number;
+  /** tokenizer_config.json `model_max_length` when it is a real limit (not the 1e30 sentinel). */
+  readonly modelMaxLength?: number;
+  readonly paddingSide: 'left' | 'right';
+  readonly truncationSide: 'left' | 'right';
+  readonly padTokenId?: number;
+  readonly unkTokenId?: number;
+  readonly clsTokenId?: number;
+  readonly sepTokenId?: number;
+  readonly bosTokenId?: number;
+  readonly eosTokenId?: number;
+  /** tokenizer_config.json `chat_template` (string, or the default of a named list) when present. */
+  readonly chatTemplate?: string;
+  /** Files read, for messages (absolute paths). */
+  readonly files: readonly string[];
+}
+
+export interface EncodeOptions {
+  /** Truncate to this many tokens (special tokens included). Default: no truncation. */
+  readonly maxLength?: number;
+  /** Add the post-processor's special tokens ([CLS] … [SEP], <s> …). Default true. */
+  readonly addSpecialTokens?: boolean;
+}
+
+export interface Encoding {
+  readonly ids: readonly number[];
+  readonly tokens: readonly string[];
+  /** Segment ids (0 / 1 for pairs) when the post-processor assigns them. */
+  readonly typeIds: readonly number[];
+  /** Tokens before truncation (to count what a max length cuts). */
+  readonly untruncatedLength: number;
+}
+
+/** Padded batch as plain arrays ([B][T]); `toTextBatch` in tokenizer.ts makes tensors of it. */
+export interface EncodedBatch {
+  readonly inputIds: number[][];
+  readonly attentionMask: number[][];
+  readonly tokenTypeIds: number[][];
+}
+
+export interface HfTokenizer {
+  readonly info: TokenizerInfo;
+  /** One text, or a sentence pair encoded as a pair. */
+  encode(text: string, pair?: string, options?: EncodeOptions): Encoding;
+  /** Encodes and pads to the longest row (on the tokenizer's padding side, with its pad id). */
+  encodeBatch(texts: readonly string[], pairs?: readonly string[], options?: EncodeOptions): EncodedBatch;
 }
