@@ -1,0 +1,225 @@
+/**
+ * Building blocks shared by the Hugging Face architectures (text encoders, decoders, vision
+ * transformers): loading a Linear / LayerNorm / embedding table through a WeightSource with the
+ * shape config.json implies, and the functional forward ops (linear, layer norm, RMS norm,
+ * activations by `hidden_act` name, additive attention biases, multi-head attention with
+ * grouped-query support). Only tfjs-core functional ops, so they run on WASM and any backend;
+ * inference only, call inside tf.tidy.
+ *
+ * Conventions: weights keep PyTorch's layout — a Linear weight is [out, in] and `linear`
+ * multiplies with transposeB (a fused matMul + bias on WASM), so no tensor is transposed at load.
+ * Attention masks become an additive bias of MASK_BIAS (a large negative number) on masked keys,
+ * as `transformers` adds torch.finfo(dtype).min.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WeightSource } from '../types';
+import { CheckpointError } from '../../../core/formats/errors';
+
+/** Added to attention scores of masked keys (exp underflows to exactly 0 against real scores). */
+export const MASK_BIAS = -1e9;
+
+export interface Linear {
+  /** PyTorch layout [out, in]. */
+  readonly weight: tf.Tensor2D;
+  readonly bias?: tf.Tensor1D;
+}
+
+export interface LayerNorm {
+  readonly weight: tf.Tensor1D;
+  readonly bias?: tf.Tensor1D;
+  readonly eps: number;
+}
+
+/**
+ * Loads `${prefix}.weight` [outFeatures, inFeatures] and `${prefix}.bias` [outFeatures].
+ * `bias`: 'required' (default), 'optional' (used when stored), or 'none'.
+ */
+export async function loadLinear(
+  weights: WeightSource,
+  prefix: string,
+  inFeatures: number,
+  outFeatures: number,
+  bias: 'required' | 'optional' | 'none' = 'required',
+): Promise<Linear> {
+  const weight = (await weights.tensor(`${prefix}.weight`, [outFeatures, inFeatures])) as tf.Tensor2D;
+  let b: tf.Tensor1D | undefined;
+  if (bias === 'required') b = (await weights.tensor(`${prefix}.bias`, [outFeatures])) as tf.Tensor1D;
+  else if (bias === 'optional') b = (await weights.optionalTensor(`${prefix}.bias`, [outFeatures])) as tf.Tensor1D | undefined;
+  return { weight, bias: b };
+}
+
+/**
+ * Loads a LayerNorm `${prefix}.weight`/`.bias`; checkpoints converted from TF BERT store them as
+ * `.gamma`/`.beta` (bert-base-uncased's model.safetensors does), which are accepted too.
+ * `bias`: false for bias-free norms (some decoders).
+ */
+export async function loadLayerNorm(weights: WeightSource, prefix: string, size: number, eps: number, bias = true): Promise<LayerNorm> {
+  const gammaName = !weights.has(`${prefix}.weight`) && weights.has(`${prefix}.gamma`) ? `${prefix}.gamma` : `${prefix}.weight`;
+  const betaName = !weights.has(`${prefix}.bias`) && weights.has(`${prefix}.beta`) ? `${prefix}.beta` : `${prefix}.bias`;
+  const weight = (await weights.tensor(gammaName, [size])) as tf.Tensor1D;
+  const b = bias ? ((await weights.tensor(betaName, [size])) as tf.Tensor1D) : undefined;
+  return { weight, bias: b, eps };
+}
+
+/** Loads an embedding table `${name}` of shape [rows, width]. */
+export async function loadEmbedding(weights: WeightSource, name: string, rows: number, width: number): Promise<tf.Tensor2D> {
+  return (await weights.tensor(name, [rows, width])) as tf.Tensor2D;
+}
+
+/** x [..., in] · Wᵀ + b → [..., out]. */
+export function linear(x: tf.Tensor, layer: Linear): tf.Tensor {
+  const shape = x.shape;
+  const inFeatures = shape[shape.length - 1];
+  const rows = x.size / inFeatures;
+  const outFeatures = layer.weight.shape[0];
+  const x2 = tf.reshape(x, [rows, inFeatures]) as tf.Tensor2D;
+  const y = tf.fused.matMul({ a: x2, b: layer.weight, transposeB: true, bias: layer.bias });
+  return tf.reshape(y, [...shape.slice(0, -1), outFeatures]);
+}
+
+/** LayerNorm over the last axis: (x − mean) / sqrt(var + eps) · weight + bias (biased variance, as torch). */
+export function layerNorm(x: tf.Tensor, norm: LayerNorm): tf.Tensor {
+  const axis = x.rank - 1;
+  const { mean, variance } = tf.moments(x, axis, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, norm.eps)));
+  const scaled = tf.mul(normed, norm.weight);
+  return norm.bias ? tf.add(scaled, norm.bias) : scaled;
+}
+
+/**
+ * RMSNorm (Llama / Qwen2 / Mistral): x / sqrt(mean(x²) + eps) · weight. `addOne`: Gemma-style
+ * (1 + weight) scaling.
+ */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number, addOne = false): tf.Tensor {
+  const axis = x.rank - 1;
+  const ms = tf.mean(tf.square(x), axis, true);
+  const normed = tf.mul(x, tf.rsqrt(tf.add(ms, eps)));
+  return tf.mul(normed, addOne ? tf.add(weight, 1) : weight);
+}
+
+/** gelu with erf (torch.nn.functional.gelu default; transformers' "gelu"). */
+export function geluExact(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** tanh approximation ("gelu_new", "gelu_pytorch_tanh", "gelu_fast" are the same function). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** x · sigmoid(1.702 x) (CLIP's "quick_gelu"). */
+export function quickGelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+export type Activation = (x: tf.Tensor) => tf.Tensor;
+
+/** transformers' ACT2FN names handled here. */
+export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
+  gelu: geluExact,
+  gelu_python: geluExact,
+  gelu_new: geluTanh,
+  gelu_pytorch_tanh: geluTanh,
+  gelu_fast: geluTanh,
+  quick_gelu: quickGelu,
+  relu: (x) => tf.relu(x),
+  relu6: (x) => tf.relu6(x),
+  silu,
+  swish: silu,
+  sigmoid: (x) => tf.sigmoid(x),
+  tanh: (x) => tf.tanh(x),
+  linear: (x) => x,
+};
+
+/**
+ * The activation for a config's `hidden_act` (string). Unknown names are a
+ * CheckpointError('checkpoint-unsupported') naming the config key and the supported names.
+ */
+export function activationFor(name: unknown, configKey = 'hidden_act', fallback = 'gelu'): Activation {
+  const key = name === undefined || name === null ? fallback : name;
+  if (typeof key === 'string' && Object.prototype.hasOwnProperty.call(ACTIVATIONS, key)) return ACTIVATIONS[key];
+  throw new CheckpointError(
+    'checkpoint-unsupported',
+    `config.json: ${configKey} ${JSON.stringify(key)} is not supported; supported: ${Object.keys(ACTIVATIONS).join(', ')}. Export the model to ONNX or give precomputed features (features_file).`,
+  );
+}
+
+/** [B, T] 0/1 mask → additive bias [B, 1, 1, T]: 0 where attended, MASK_BIAS where padded. */
+export function paddingBias(attentionMask: tf.Tensor2D): tf.Tensor4D {
+  const [b, t] = attentionMask.shape;
+  const m = tf.cast(attentionMask, 'float32');
+  return tf.reshape(tf.mul(tf.sub(1, m), MASK_BIAS), [b, 1, 1, t]) as tf.Tensor4D;
+}
+
+/** Causal bias [1, 1, T, T]: MASK_BIAS above the diagonal (key position > query position). */
+export function causalBias(t: number): tf.Tensor4D {
+  const lower = tf.linalg.bandPart(tf.ones([t, t]), -1, 0);
+  return tf.reshape(tf.mul(tf.sub(1, lower), MASK_BIAS), [1, 1, t, t]) as tf.Tensor4D;
+}
+
+/** [B, T, heads·d] → [B, heads, T, d]. */
+export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
+  const [b, t, width] = x.shape as [number, number, number];
+  return tf.transpose(tf.reshape(x, [b, t, heads, width / heads]), [0, 2, 1, 3]) as tf.Tensor4D;
+}
+
+/** [B, heads, T, d] → [B, T, heads·d]. */
+export function mergeHeads(x: tf.Tensor): tf.Tensor3D {
+  const [b, heads, t, d] = x.shape as [number, number, number, number];
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, t, heads * d]) as tf.Tensor3D;
+}
+
+/**
+ * Scaled dot-product attention on split heads: softmax(q·kᵀ·scale + bias)·v.
+ * q [B, H, Tq, d]; k, v [B, Hkv, Tk, d] with H a multiple of Hkv (grouped-query attention: each
+ * key/value head serves H/Hkv consecutive query heads, as transformers' repeat_kv);
+ * bias broadcastable to [B, H, Tq, Tk] (sum padding and causal biases). scale defaults to 1/√d.
+ */
+export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: tf.Tensor, scale?: number): tf.Tensor4D {
+  const [b, heads, , d] = q.shape;
+  const kvHeads = k.shape[1];
+  const tk = k.shape[2];
+  const s = scale ?? 1 / Math.sqrt(d);
+  let kk: tf.Tensor = k;
+  let vv: tf.Tensor = v;
+  if (kvHeads !== heads) {
+    const rep = heads / kvHeads;
+    kk = tf.reshape(tf.tile(tf.expandDims(k, 2), [1, 1, rep, 1, 1]), [b, heads, tk, d]);
+    vv = tf.reshape(tf.tile(tf.expandDims(v, 2), [1, 1, rep, 1, 1]), [b, heads, tk, v.shape[3]]);
+  }
+  // Scale q before the product (one [B,H,Tq,d] multiply instead of one on the [B,H,Tq,Tk] scores).
+  let scores: tf.Tensor = tf.matMul(tf.mul(q, s) as tf.Tensor4D, kk as tf.Tensor4D, false, true);
+  if (bias) scores = tf.add(scores, bias);
+  const probs = tf.softmax(scores, -1);
+  return tf.matMul(probs as tf.Tensor4D, vv as tf.Tensor4D) as tf.Tensor4D;
+}
+
+/** Sum of the element counts of tensors (parameter counts of loaded models). */
+export function countParameters(tensors: readonly (tf.Tensor | undefined)[]): number {
+  let n = 0;
+  for (const t of tensors) if (t) n += t.size;
+  return n;
+}
+
+/** Reads a positive integer from config.json, or a CheckpointError naming the key. */
+export function configInt(config: Readonly<Record<string, unknown>>, key: string, fallback?: number): number {
+  const v = config[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new CheckpointError('checkpoint-invalid', `config.json: ${key} must be a non-negative integer, found ${JSON.stringify(config[key])}; fix config.json or re-save the model with transformers.`);
+  }
+  return v;
+}
+
+/** Reads a number from config.json (fallback when absent), or a CheckpointError naming the key. */
+export function configNumber(config: Readonly<Record<string, unknown>>, key: string, fallback?: number): number {
+  const v = config[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new CheckpointError('checkpoint-invalid', `config.json: ${key} must be a number, found ${JSON.stringify(config[key])}; fix config.json or re-save the model with transformers.`);
+  }
+  return v;
+}
