@@ -257,3 +257,88 @@ export function writeSafetensors(tensors: Readonly<Record<string, SafetensorsWri
   return out;
 }
 
+
+/** Bytes per element of a safetensors dtype, or undefined for a dtype this reader does not know. */
+export function safetensorsDtypeSize(dtype: string): number | undefined {
+  return DTYPE_SIZES[dtype];
+}
+
+/** dtypes `toFloat32` converts (floats exactly or by rounding F64; integers exactly up to 2^24). */
+export const FLOAT32_CONVERTIBLE_DTYPES = ['F32', 'F16', 'BF16', 'F64', 'I8', 'U8', 'I16', 'U16', 'I32', 'U32', 'I64', 'U64', 'BOOL'] as const;
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let float16Table: Float32Array | undefined;
+
+/** All 65,536 binary16 values as float32 (256 KB, built on first use): F16 → F32 is one lookup per element. */
+function float16Lookup(): Float32Array {
+  if (!float16Table) {
+    float16Table = new Float32Array(65536);
+    for (let bits = 0; bits < 65536; bits++) float16Table[bits] = float16ToNumber(bits);
+  }
+  return float16Table;
+}
+
+/**
+ * Converts one tensor's raw little-endian bytes to float32 with typed-array loops (no per-element
+ * DataView calls): F32 is a copy (or a view when `bytes` owns its aligned buffer), BF16 a 16-bit
+ * shift into the high half of a uint32, F16 a table lookup, F64 a narrowing copy. Returns undefined
+ * for a dtype that is not in FLOAT32_CONVERTIBLE_DTYPES (the caller names the file and tensor).
+ * `bytes.length` must be a multiple of the dtype size.
+ */
+export function toFloat32(bytes: Uint8Array, dtype: string): Float32Array | undefined {
+  const size = DTYPE_SIZES[dtype];
+  if (size === undefined || !(FLOAT32_CONVERTIBLE_DTYPES as readonly string[]).includes(dtype)) return undefined;
+  const count = bytes.length / size;
+  // Typed views need an aligned offset and a little-endian host; otherwise copy into a fresh buffer.
+  const aligned = LITTLE_ENDIAN_HOST && bytes.byteOffset % size === 0 ? bytes : LITTLE_ENDIAN_HOST ? bytes.slice() : undefined;
+  if (!aligned) return toFloat32Portable(bytes, dtype, count);
+  const { buffer, byteOffset } = aligned;
+  switch (dtype) {
+    case 'F32':
+      // A view when the bytes are exactly their own buffer (the weights reader allocates them so):
+      // no second copy.
+      return byteOffset === 0 && buffer.byteLength === bytes.length ? new Float32Array(buffer, 0, count) : new Float32Array(buffer.slice(byteOffset, byteOffset + bytes.length));
+    case 'BF16': {
+      const half = new Uint16Array(buffer, byteOffset, count);
+      const out = new Uint32Array(count);
+      for (let i = 0; i < count; i++) out[i] = half[i]! << 16;
+      return new Float32Array(out.buffer);
+    }
+    case 'F16': {
+      const half = new Uint16Array(buffer, byteOffset, count);
+      const table = float16Lookup();
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = table[half[i]!]!;
+      return out;
+    }
+    case 'F64': return Float32Array.from(new Float64Array(buffer, byteOffset, count));
+    case 'I8': return Float32Array.from(new Int8Array(buffer, byteOffset, count));
+    case 'U8': return Float32Array.from(new Uint8Array(buffer, byteOffset, count));
+    case 'BOOL': return Float32Array.from(new Uint8Array(buffer, byteOffset, count), (v) => (v ? 1 : 0));
+    case 'I16': return Float32Array.from(new Int16Array(buffer, byteOffset, count));
+    case 'U16': return Float32Array.from(new Uint16Array(buffer, byteOffset, count));
+    case 'I32': return Float32Array.from(new Int32Array(buffer, byteOffset, count));
+    case 'U32': return Float32Array.from(new Uint32Array(buffer, byteOffset, count));
+    case 'I64': return Float32Array.from(new BigInt64Array(buffer, byteOffset, count), (v) => Number(v));
+    case 'U64': return Float32Array.from(new BigUint64Array(buffer, byteOffset, count), (v) => Number(v));
+    default: return undefined;
+  }
+}
+
+/** Big-endian hosts: the same conversion through a DataView. */
+function toFloat32Portable(bytes: Uint8Array, dtype: string, count: number): Float32Array | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const out = new Float32Array(count);
+  const size = DTYPE_SIZES[dtype]!;
+  const get: Record<string, (o: number) => number> = {
+    F32: (o) => view.getFloat32(o, true), F64: (o) => view.getFloat64(o, true),
+    F16: (o) => float16ToNumber(view.getUint16(o, true)), BF16: (o) => bfloat16ToNumber(view.getUint16(o, true)),
+    I8: (o) => view.getInt8(o), U8: (o) => view.getUint8(o), BOOL: (o) => (view.getUint8(o) ? 1 : 0),
+    I16: (o) => view.getInt16(o, true), U16: (o) => view.getUint16(o, true), I32: (o) => view.getInt32(o, true), U32: (o) => view.getUint32(o, true),
+    I64: (o) => Number(view.getBigInt64(o, true)), U64: (o) => Number(view.getBigUint64(o, true)),
+  };
+  const read = get[dtype];
+  if (!read) return undefined;
+  for (let i = 0; i < count; i++) out[i] = read(i * size);
+  return out;
+}
