@@ -3,8 +3,19 @@
  * folder). Adding an architecture is one import and one entry in ARCHITECTURES.
  */
 import type { HfArchitecture, HfConfig } from '../types';
+import { gpt2Architecture } from './gpt2';
+import { llamaArchitecture } from './llama';
+import { mistralArchitecture } from './mistral';
+import { qwen2Architecture } from './qwen2';
+import { deitArchitecture, vitArchitecture } from './vit';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
+  gpt2Architecture,
+  llamaArchitecture,
+  qwen2Architecture,
+  mistralArchitecture,
+  vitArchitecture,
+  deitArchitecture,
 ];
 
 /** Every model_type some architecture handles, sorted (for findings that list them). */
