@@ -12,7 +12,7 @@ import { DatasetError } from '../../core/formats/errors';
 import { decodeLz4Frames } from '../../core/formats/lz4';
 import { readArrowHeader } from '../resolve/arrowHeader';
 import { ColumnarSampler, huggingFaceClassNames, type ColumnarTable, type ColumnInfo, type ColumnValue } from './columnar';
-import type { ColumnarReadOptions } from './parquet';
+import type { ColumnarReadOptions, ColumnarRowSink } from './parquet';
 
 const loadArrow = () => import('apache-arrow');
 type Arrow = Awaited<ReturnType<typeof loadArrow>>;
@@ -110,6 +110,12 @@ function accessor(arrow: Arrow, vector: Vector, info: ColumnInfo): (row: number)
 
 /** Reads Arrow IPC shards (one file, or a folder's shards in order) into a sample. */
 export async function readArrowTable(files: readonly string[], source: string, options: ColumnarReadOptions): Promise<ColumnarTable> {
+  const sampler = await readArrowRows(files, source, options, (columns, huggingface) => new ColumnarSampler(source, columns, options, huggingFaceClassNames(huggingface)));
+  return sampler.finish('arrow');
+}
+
+/** Decodes Arrow IPC files batch by batch into a sink made from the first file's schema. */
+export async function readArrowRows<S extends ColumnarRowSink>(files: readonly string[], source: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }, makeSink: (columns: ColumnInfo[], huggingfaceMetadata: string | undefined) => S): Promise<S> {
   const arrow = await loadArrow();
   // A compressed buffer may decode to at most maxBytes (a record batch's body is checked against
   // the same limit before it is read, compressed).
@@ -119,7 +125,7 @@ export async function readArrowTable(files: readonly string[], source: string, o
     arrow.compressionRegistry.set(arrow.CompressionType.LZ4_FRAME, { decode: (bytes: Uint8Array) => decodeLz4Frames(bytes, decodeLimit) });
     codecsRegistered = true;
   }
-  let sampler: ColumnarSampler | undefined;
+  let sampler: S | undefined;
   for (const file of files) {
     aborted(options.signal);
     // Structure first (headers only): truncation, lying lengths and oversized batches are named here.
@@ -142,7 +148,7 @@ export async function readArrowTable(files: readonly string[], source: string, o
       const fields = reader.schema.fields as Field[];
       const columns = fields.map((f) => arrowColumnInfo(arrow, f));
       if (!sampler) {
-        sampler = new ColumnarSampler(source, columns, options, huggingFaceClassNames(reader.schema.metadata.get('huggingface')));
+        sampler = makeSink(columns, reader.schema.metadata.get('huggingface'));
       } else {
         sampler.checkSameSchema(file, columns);
       }
@@ -178,5 +184,5 @@ export async function readArrowTable(files: readonly string[], source: string, o
   }
   if (!sampler) throw new DatasetError('dataset-invalid', `${source}: holds no .arrow files`);
   if (sampler.rowCount === 0) throw new DatasetError('dataset-invalid', `${source}: has a schema but no rows`);
-  return sampler.finish('arrow');
+  return sampler;
 }

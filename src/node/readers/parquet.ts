@@ -138,9 +138,23 @@ export function parquetColumnInfo(node: SchemaTree): ColumnInfo {
 
 /** Reads Parquet shards (one file, or a folder's shards in order) into a sample. */
 export async function readParquetTable(files: readonly string[], source: string, options: ColumnarReadOptions): Promise<ColumnarTable> {
+  const sampler = await readParquetRows(files, source, options, (columns, huggingface) => new ColumnarSampler(source, columns, options, huggingFaceClassNames(huggingface)));
+  return sampler.finish('parquet');
+}
+
+/** Where decoded rows go: the numeric sampler (readTable) or the text sampler (readTextDataset). */
+export interface ColumnarRowSink {
+  readonly neededColumns: readonly string[];
+  readonly rowCount: number;
+  checkSameSchema(file: string, columns: readonly ColumnInfo[]): void;
+  addRow(values: readonly ColumnValue[], file: string, row: number): void;
+}
+
+/** Decodes Parquet files row group by row group into a sink made from the first file's schema. */
+export async function readParquetRows<S extends ColumnarRowSink>(files: readonly string[], source: string, options: { readonly maxBytes: number; readonly signal?: AbortSignal }, makeSink: (columns: ColumnInfo[], huggingfaceMetadata: string | undefined) => S): Promise<S> {
   const hyparquet = await loadHyparquet();
   const codecs = await compressors(hyparquet, options.maxBytes);
-  let sampler: ColumnarSampler | undefined;
+  let sampler: S | undefined;
   for (const file of files) {
     aborted(options.signal);
     let handle: FileHandle;
@@ -162,7 +176,7 @@ export async function readParquetTable(files: readonly string[], source: string,
       const columns = hyparquet.parquetSchema(metadata).children.map(parquetColumnInfo);
       if (!sampler) {
         const huggingface = metadata.key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
-        sampler = new ColumnarSampler(source, columns, options, huggingFaceClassNames(huggingface));
+        sampler = makeSink(columns, huggingface);
       } else {
         sampler.checkSameSchema(file, columns);
       }
@@ -185,7 +199,7 @@ export async function readParquetTable(files: readonly string[], source: string,
           await hyparquet.parquetRead({
             file: buffer,
             metadata,
-            columns: needed,
+            columns: [...needed],
             rowStart: groupStart,
             rowEnd: groupStart + rows,
             compressors: codecs,
@@ -208,5 +222,5 @@ export async function readParquetTable(files: readonly string[], source: string,
   }
   if (!sampler) throw new DatasetError('dataset-invalid', `${source}: holds no Parquet files`);
   if (sampler.rowCount === 0) throw new DatasetError('dataset-invalid', `${source}: has a schema but no rows`);
-  return sampler.finish('parquet');
+  return sampler;
 }

@@ -227,7 +227,7 @@ async function readArrayTable(path: string, format: 'npy' | 'npz', options: Read
 }
 
 /** Streams a file as UTF-8 text in chunks; invalid UTF-8 becomes a DatasetError with the line. */
-async function forEachTextChunk(path: string, signal: AbortSignal | undefined, onText: (text: string) => void): Promise<void> {
+export async function forEachTextChunk(path: string, signal: AbortSignal | undefined, onText: (text: string) => void): Promise<void> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let linesBefore = 0;
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
@@ -262,7 +262,7 @@ async function forEachTextChunk(path: string, signal: AbortSignal | undefined, o
 }
 
 /** Streams lines (without their ends) with 1-based line numbers. */
-async function forEachLine(path: string, signal: AbortSignal | undefined, onLine: (text: string, line: number) => void): Promise<void> {
+export async function forEachLine(path: string, signal: AbortSignal | undefined, onLine: (text: string, line: number) => void): Promise<void> {
   let pending = '';
   let line = 0;
   await forEachTextChunk(path, signal, (text) => {

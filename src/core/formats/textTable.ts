@@ -1,0 +1,355 @@
+/**
+ * Text datasets (issue #15): which columns hold the text, the sentence pair and the label, the
+ * way the training scripts users run pick them, and a bounded, seeded sample of rows — the pure
+ * half of src/node/readers/textDataset.ts (which moves the bytes of CSV/TSV, JSONL, JSON arrays,
+ * Parquet and Arrow).
+ *
+ * Column choice, in the order the scripts apply it:
+ * - explicit text columns (`text_column_names: a,b` of Hugging Face run_classification, joined
+ *   with its `text_column_delimiter`, default one space — the script does `sentence += delimiter +
+ *   column`; `text_column`; `sentence1_key`/`sentence2_key`);
+ * - a GLUE `task_name` (run_glue's `task_to_keys` table);
+ * - run_glue's rule for custom files: `sentence1` and `sentence2` when both exist, else the first
+ *   two non-label columns are a pair… but a single obvious text column is read as one text (see
+ *   `chooseTextColumns`);
+ * - generative formats: alpaca (`instruction` + `input` → prompt, `output` → response),
+ *   sharegpt (`conversations: [{from, value}]`), chat `messages: [{role, content}]`, with the
+ *   LLaMA-Factory `columns` mapping honoured.
+ *
+ * Sampling: two passes. Pass 1 hands (row number, label) to the table sampler of table.ts (so
+ * labels, regression detection, rare-class guarantees and single-class errors are exactly the
+ * table path's); pass 2 keeps the texts of the sampled rows only, so a 1 GB file costs only the
+ * sample's memory. Row problems that do not stop the analysis (empty texts, numbers in a text
+ * column, over-long cells) are collected with their 1-based row for findings.
+ */
+import { DatasetError } from './errors';
+import { TableSampler, type Cell, type Table, type TableLabels, type TableTask } from './table';
+
+/** run_glue's `task_to_keys`. */
+export const GLUE_TASK_KEYS: Readonly<Record<string, readonly [string, string | undefined]>> = {
+  cola: ['sentence', undefined],
+  mnli: ['premise', 'hypothesis'],
+  mrpc: ['sentence1', 'sentence2'],
+  qnli: ['question', 'sentence'],
+  qqp: ['question1', 'question2'],
+  rte: ['sentence1', 'sentence2'],
+  sst2: ['sentence', undefined],
+  stsb: ['sentence1', 'sentence2'],
+  wnli: ['sentence1', 'sentence2'],
+};
+
+/** Text columns tried, in order, when the config names none (the profiles' defaults). */
+export const DEFAULT_TEXT_COLUMNS = ['text', 'sentence', 'content', 'review', 'document', 'question', 'prompt'] as const;
+
+/** Cells longer than this many characters are cut (and reported): a 10 MB cell is a data bug. */
+export const MAX_TEXT_CHARS = 100_000;
+
+/** Generative (instruction / chat) data formats. */
+export type ChatFormatting = 'alpaca' | 'sharegpt' | 'messages';
+
+/** What the config says about the columns (all optional; defaults as in the module comment). */
+export interface TextColumnSpec {
+  /** Text columns joined into one text (run_classification `text_column_names`). */
+  readonly textColumns?: readonly string[];
+  /** Delimiter that joins several text columns (run_classification default ' '). */
+  readonly delimiter?: string;
+  /** Second sentence of a pair (`sentence2_key`). */
+  readonly pairColumn?: string;
+  /** Label column; undefined with `generative` = no label. */
+  readonly labelColumn?: string;
+  /** GLUE task name (run_glue `task_name`). */
+  readonly glueTask?: string;
+  /** Instruction / chat data (no label): how a record becomes text. */
+  readonly formatting?: ChatFormatting;
+  /** LLaMA-Factory `columns` mapping (prompt, query, response, system, history, messages) and `tags`. */
+  readonly columnMap?: Readonly<Record<string, string>>;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** How a record becomes text, once the header is known. */
+export interface TextColumns {
+  readonly kind: 'plain' | ChatFormatting;
+  readonly text: readonly string[];
+  readonly pair?: string;
+  readonly label?: string;
+  /** Why these columns (for the report). */
+  readonly reason: string;
+}
+
+/** One message of a chat sample (role normalised to system | user | assistant | other names). */
+export interface ChatMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+export interface TextRowProblem {
+  /** 1-based row (line for CSV/JSONL, element for JSON arrays, row for Parquet/Arrow). */
+  readonly row: number;
+  readonly kind: 'empty' | 'not-text' | 'too-long' | 'bad-chat';
+  readonly message: string;
+}
+
+export interface TextSample {
+  readonly texts: string[];
+  /** Second sentences, aligned with `texts`, for pair tasks. */
+  readonly pairs?: string[];
+  /** Chat samples as messages (generative chat formats), aligned with `texts`. */
+  readonly messages?: ChatMessage[][];
+  /** Labels (supervised), aligned; undefined for generative data. */
+  readonly labels?: TableLabels;
+  readonly classCounts?: number[];
+  /** 1-based row of each sampled text in its file. */
+  readonly rows: number[];
+  readonly rowsTotal: number;
+  readonly rowsUsed: number;
+  readonly columns: TextColumns;
+  readonly problems: TextRowProblem[];
+  /** Problems counted per kind (the list keeps the first few of each). */
+  readonly problemCounts: Readonly<Record<TextRowProblem['kind'], number>>;
+}
+
+const MAX_PROBLEMS_PER_KIND = 5;
+
+function has(header: readonly string[], name: string | undefined): name is string {
+  return name !== undefined && header.includes(name);
+}
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 12).map((n) => `'${n}'`).join(', ');
+  return names.length > 12 ? `${shown} and ${names.length - 12} more` : shown;
+}
+
+/**
+ * Chooses the text, pair and label columns for a header (see the module comment). Throws
+ * DatasetError naming the file and the columns when a named column is absent.
+ */
+export function chooseTextColumns(header: readonly string[], spec: TextColumnSpec, source: string): TextColumns {
+  const missing = (what: string, name: string, hint: string): DatasetError =>
+    new DatasetError(what === 'label' ? 'label-column-missing' : 'dataset-invalid', `${source}: there is no ${what} column '${name}'; the columns are ${listNames(header)}. ${hint}`, { line: 1 });
+  const label = spec.labelColumn;
+  if (label !== undefined && !spec.formatting && !has(header, label)) throw missing('label', label, 'Set the label column (label_column_name) to one of them');
+  if (spec.formatting) return chooseChatColumns(header, spec, source);
+  if (spec.textColumns && spec.textColumns.length > 0) {
+    for (const name of spec.textColumns) if (!has(header, name)) throw missing('text', name, 'Set text_column_names to existing columns (comma-separated)');
+    if (spec.pairColumn !== undefined && !has(header, spec.pairColumn)) throw missing('second sentence', spec.pairColumn, 'Set sentence2_key to an existing column, or remove it for single sentences');
+    return { kind: 'plain', text: [...spec.textColumns], pair: spec.pairColumn, label, reason: spec.pairColumn ? 'text and pair columns named in the config' : 'text columns named in the config' };
+  }
+  const task = spec.glueTask?.toLowerCase();
+  if (task && GLUE_TASK_KEYS[task]) {
+    const [first, second] = GLUE_TASK_KEYS[task]!;
+    if (!has(header, first)) throw missing('text', first, `run_glue's task '${task}' reads '${first}'${second ? ` and '${second}'` : ''}`);
+    if (second !== undefined && !has(header, second)) throw missing('second sentence', second, `run_glue's task '${task}' reads the pair '${first}', '${second}'`);
+    return { kind: 'plain', text: [first], pair: second, label, reason: `GLUE task '${task}' (run_glue's task_to_keys)` };
+  }
+  if (spec.pairColumn !== undefined) {
+    if (!has(header, spec.pairColumn)) throw missing('second sentence', spec.pairColumn, 'Set sentence2_key to an existing column, or remove it for single sentences');
+  }
+  if (has(header, 'sentence1') && has(header, 'sentence2')) {
+    return { kind: 'plain', text: ['sentence1'], pair: 'sentence2', label, reason: "columns 'sentence1' and 'sentence2' (run_glue's default for custom files)" };
+  }
+  const found = DEFAULT_TEXT_COLUMNS.find((name) => has(header, name) && name !== label);
+  if (found) return { kind: 'plain', text: [found], pair: spec.pairColumn, label, reason: `column '${found}' (default text column)` };
+  // run_glue: the first two non-label columns form a pair, one column is a single text.
+  const others = header.filter((name) => name !== label && !/^(idx|id|Unnamed: \d+|__index_level_\d+__|)$/.test(name));
+  if (others.length === 0) throw new DatasetError('dataset-invalid', `${source}: no text column besides the label '${label ?? ''}' (columns: ${listNames(header)}); name one with text_column_names`, { line: 1 });
+  return others.length >= 2
+    ? { kind: 'plain', text: [others[0]!], pair: others[1], label, reason: `the first two non-label columns '${others[0]}', '${others[1]}' as a pair (run_glue's rule for custom files; set text_column_names to choose)` }
+    : { kind: 'plain', text: [others[0]!], label, reason: `the only non-label column '${others[0]}'` };
+}
+
+function chooseChatColumns(header: readonly string[], spec: TextColumnSpec, source: string): TextColumns {
+  const map = spec.columnMap ?? {};
+  if (spec.formatting === 'alpaca') {
+    const prompt = map.prompt ?? 'instruction';
+    const query = map.query ?? 'input';
+    const response = map.response ?? 'output';
+    const system = map.system;
+    if (!has(header, prompt)) {
+      throw new DatasetError('dataset-invalid', `${source}: alpaca-format records need a '${prompt}' field (the instruction); the fields are ${listNames(header)}. Fix the file or the 'columns' mapping in dataset_info.json`, { line: 1 });
+    }
+    const text = [system, prompt, query, response].filter((c): c is string => has(header, c));
+    return { kind: 'alpaca', text, reason: `alpaca format (${text.map((c) => `'${c}'`).join(' + ')})` };
+  }
+  const messages = map.messages ?? (spec.formatting === 'sharegpt' ? 'conversations' : 'messages');
+  const column = has(header, messages) ? messages : ['messages', 'conversations'].find((c) => has(header, c));
+  if (!column) {
+    throw new DatasetError('dataset-invalid', `${source}: ${spec.formatting} records need a '${messages}' field (a list of messages); the fields are ${listNames(header)}. Fix the file or the 'columns' mapping`, { line: 1 });
+  }
+  return { kind: spec.formatting!, text: [column], reason: `${spec.formatting} format (field '${column}')` };
+}
+
+/** Role names of sharegpt (`from`) and OpenAI-style (`role`) messages → system | user | assistant. */
+const ROLE_ALIASES: Readonly<Record<string, string>> = {
+  human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', model: 'assistant', bot: 'assistant',
+  system: 'system', function_call: 'assistant', observation: 'tool', tool: 'tool', function: 'tool',
+};
+
+/** Reads a list of messages from a cell (array of {role, content} or {from, value}); undefined when it is not one. */
+export function parseMessages(value: unknown, tags: Readonly<Record<string, string>> = {}): ChatMessage[] | undefined {
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(value)) return undefined;
+  const roleKey = tags.role_tag;
+  const contentKey = tags.content_tag;
+  const out: ChatMessage[] = [];
+  for (const item of value) {
+    if (item === null || typeof item !== 'object') return undefined;
+    const record = item as Record<string, unknown>;
+    const role = record[roleKey ?? ''] ?? record.role ?? record.from;
+    const content = record[contentKey ?? ''] ?? record.content ?? record.value;
+    if (typeof role !== 'string' || (typeof content !== 'string' && content !== null && content !== undefined)) return undefined;
+    const mapped = tags.user_tag === role ? 'user' : tags.assistant_tag === role ? 'assistant' : tags.system_tag === role ? 'system' : ROLE_ALIASES[role.toLowerCase()] ?? role;
+    out.push({ role: mapped, content: typeof content === 'string' ? content : '' });
+  }
+  return out;
+}
+
+/** Messages → the plain text whose tokens the checks count (contents joined by newlines). */
+export function messagesText(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => m.content).join('\n');
+}
+
+function cellText(cell: unknown): { text: string; kind?: 'not-text' } | undefined {
+  if (cell === null || cell === undefined) return undefined;
+  if (typeof cell === 'string') return { text: cell };
+  if (typeof cell === 'number' || typeof cell === 'boolean' || typeof cell === 'bigint') return { text: String(cell), kind: 'not-text' };
+  return { text: JSON.stringify(cell) ?? '', kind: 'not-text' };
+}
+
+interface RowText {
+  readonly text: string;
+  readonly pair?: string;
+  readonly messages?: ChatMessage[];
+}
+
+/**
+ * Collects the sample. Call `addLabel` for every record in pass 1, then `finishLabels`, then
+ * `addText` for every record in pass 2 (same order), then `finish`.
+ */
+export class TextSampler {
+  private labelSampler: TableSampler | undefined;
+  private labelTable: Table | undefined;
+  private selected: Map<number, number> | undefined;
+  private readonly kept: (RowText | undefined)[] = [];
+  private readonly rowNumbers: number[] = [];
+  private rowsSeen = 0;
+  private textRowsSeen = 0;
+  private readonly problems: TextRowProblem[] = [];
+  private readonly counts: Record<TextRowProblem['kind'], number> = { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0 };
+
+  constructor(
+    readonly columns: TextColumns,
+    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly delimiter?: string },
+    private readonly source: string,
+  ) {
+    const label = columns.label;
+    this.labelSampler = new TableSampler(['__row', label ?? '__none'], { labelColumn: label ?? '__none', task: label ? options.task : 'classification', maxRows: options.maxRows, seed: options.seed, featureColumns: ['__row'], allowSingleClass: !label }, source);
+  }
+
+  /** Pass 1: one record (the label cell is read; `row` is the 1-based row for messages). */
+  addLabel(record: (name: string) => unknown, row: number): void {
+    const label = this.columns.label;
+    const cell = label ? record(label) : 'none';
+    const labelCell: Cell = cell === undefined || cell === null || typeof cell === 'string' || typeof cell === 'number' || typeof cell === 'boolean' ? cell : JSON.stringify(cell);
+    this.labelSampler!.addRow([this.rowsSeen, labelCell], row);
+    this.rowsSeen++;
+  }
+
+  get rowCount(): number {
+    return this.rowsSeen;
+  }
+
+  /** Ends pass 1: the sampled rows are known. */
+  finishLabels(format: Table['format']): void {
+    if (this.rowsSeen === 0) throw new DatasetError('dataset-invalid', `${this.source}: holds no data rows`, { line: 2 });
+    this.labelTable = this.labelSampler!.finish(format);
+    this.labelSampler = undefined;
+    const indices = this.labelTable.features.data;
+    this.selected = new Map();
+    for (let i = 0; i < this.labelTable.rowsUsed; i++) this.selected.set(indices[i]!, i);
+    this.kept.length = this.labelTable.rowsUsed;
+    this.rowNumbers.length = this.labelTable.rowsUsed;
+  }
+
+  /** Pass 2: the same records again, in the same order. */
+  addText(record: (name: string) => unknown, row: number): void {
+    const index = this.textRowsSeen++;
+    const slot = this.selected?.get(index);
+    if (slot === undefined) return;
+    this.rowNumbers[slot] = row;
+    this.kept[slot] = this.readText(record, row);
+  }
+
+  private problem(kind: TextRowProblem['kind'], row: number, message: string): void {
+    this.counts[kind]++;
+    if (this.problems.filter((p) => p.kind === kind).length < MAX_PROBLEMS_PER_KIND) this.problems.push({ row, kind, message });
+  }
+
+  private clean(cell: unknown, column: string, row: number): string {
+    const got = cellText(cell);
+    if (!got) {
+      this.problem('empty', row, `${this.source}: row ${row}: '${column}' is missing`);
+      return '';
+    }
+    if (got.kind === 'not-text') this.problem('not-text', row, `${this.source}: row ${row}: '${column}' holds ${typeof cell === 'object' ? 'a JSON value' : `a ${typeof cell}`} (${got.text.slice(0, 40)}), not text; it was read as text`);
+    let text = got.text;
+    if (text.length > MAX_TEXT_CHARS) {
+      this.problem('too-long', row, `${this.source}: row ${row}: '${column}' has ${text.length.toLocaleString('en-US')} characters; only the first ${MAX_TEXT_CHARS.toLocaleString('en-US')} were used (a cell this long is usually a parsing or export bug)`);
+      text = text.slice(0, MAX_TEXT_CHARS);
+    }
+    if (text.trim() === '') this.problem('empty', row, `${this.source}: row ${row}: '${column}' is empty`);
+    return text;
+  }
+
+  private readText(record: (name: string) => unknown, row: number): RowText {
+    const c = this.columns;
+    if (c.kind === 'sharegpt' || c.kind === 'messages') {
+      const column = c.text[0]!;
+      const messages = parseMessages(record(column), this.options.tags);
+      if (!messages) {
+        this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not a list of messages ({role, content} or {from, value})`);
+        return { text: '', messages: [] };
+      }
+      const bounded = messages.map((m) => ({ role: m.role, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
+      if (bounded.some((m, i) => m.content.length !== messages[i]!.content.length)) this.problem('too-long', row, `${this.source}: row ${row}: a message has more than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters; it was cut`);
+      if (bounded.length === 0 || bounded.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the conversation is empty`);
+      return { text: messagesText(bounded), messages: bounded };
+    }
+    if (c.kind === 'alpaca') {
+      const parts = c.text.map((name) => ({ name, value: record(name) })).filter((p) => p.value !== undefined && p.value !== null && p.value !== '');
+      const text = parts.map((p) => this.clean(p.value, p.name, row)).join('\n');
+      if (text.trim() === '') this.problem('empty', row, `${this.source}: row ${row}: the instruction and output are empty`);
+      return { text };
+    }
+    const delimiter = this.options.delimiter ?? ' ';
+    const text = c.text.map((name) => this.clean(record(name), name, row)).join(delimiter);
+    return c.pair !== undefined ? { text, pair: this.clean(record(c.pair), c.pair, row) } : { text };
+  }
+
+  finish(): TextSample {
+    const table = this.labelTable;
+    if (!table) throw new Error('TextSampler.finish before finishLabels');
+    if (this.textRowsSeen !== this.rowsSeen) {
+      throw new DatasetError('dataset-invalid', `${this.source}: changed while it was read (${this.rowsSeen} rows, then ${this.textRowsSeen}); analyse it again`);
+    }
+    const rows = this.kept.map((r) => r ?? { text: '' });
+    const supervised = this.columns.label !== undefined;
+    return {
+      texts: rows.map((r) => r.text),
+      ...(this.columns.pair !== undefined ? { pairs: rows.map((r) => r.pair ?? '') } : {}),
+      ...(this.columns.kind === 'sharegpt' || this.columns.kind === 'messages' ? { messages: rows.map((r) => r.messages ?? []) } : {}),
+      ...(supervised ? { labels: table.labels, ...(table.classCounts ? { classCounts: table.classCounts } : {}) } : {}),
+      rows: [...this.rowNumbers],
+      rowsTotal: table.rowsTotal,
+      rowsUsed: table.rowsUsed,
+      columns: this.columns,
+      problems: [...this.problems].sort((a, b) => a.row - b.row),
+      problemCounts: { ...this.counts },
+    };
+  }
+}
