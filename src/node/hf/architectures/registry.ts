@@ -8,6 +8,7 @@ import { llamaArchitecture } from './llama';
 import { mistralArchitecture } from './mistral';
 import { qwen2Architecture } from './qwen2';
 import { deitArchitecture, vitArchitecture } from './vit';
+import { clipArchitecture } from './clip';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
   gpt2Architecture,
@@ -16,6 +17,7 @@ export const ARCHITECTURES: readonly HfArchitecture[] = [
   mistralArchitecture,
   vitArchitecture,
   deitArchitecture,
+  clipArchitecture,
 ];
 
 /** Every model_type some architecture handles, sorted (for findings that list them). */
