@@ -9,6 +9,7 @@ import { mistralArchitecture } from './mistral';
 import { qwen2Architecture } from './qwen2';
 import { deitArchitecture, vitArchitecture } from './vit';
 import { clipArchitecture } from './clip';
+import { resnetArchitecture } from './resnet';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
   gpt2Architecture,
@@ -18,6 +19,7 @@ export const ARCHITECTURES: readonly HfArchitecture[] = [
   vitArchitecture,
   deitArchitecture,
   clipArchitecture,
+  resnetArchitecture,
 ];
 
 /** Every model_type some architecture handles, sorted (for findings that list them). */
