@@ -10,6 +10,7 @@ import { qwen2Architecture } from './qwen2';
 import { deitArchitecture, vitArchitecture } from './vit';
 import { clipArchitecture } from './clip';
 import { resnetArchitecture } from './resnet';
+import { convnextArchitecture } from './convnext';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
   gpt2Architecture,
@@ -20,6 +21,7 @@ export const ARCHITECTURES: readonly HfArchitecture[] = [
   deitArchitecture,
   clipArchitecture,
   resnetArchitecture,
+  convnextArchitecture,
 ];
 
 /** Every model_type some architecture handles, sorted (for findings that list them). */
