@@ -57,6 +57,10 @@ export interface HfDependencies {
   loadOnnx?(folder: string, config: HfConfig): Promise<HfModel | undefined>;
   /** Image processor description for the report (preprocessor_config.json), when there is one. */
   describeProcessor?(folder: string): Promise<string | undefined>;
+  /** Where config.json and the weights live (a sentence-transformers `0_Transformer/` subfolder) and whether weights are there. */
+  locate?(folder: string): Promise<{ modelFolder: string; hasWeights: boolean }>;
+  /** Which engine runs the folder (engine.ts chooseEngine); default: TF.js when it implements model_type, else ONNX. */
+  chooseEngine?(input: { folder: string; modelType?: string; hasWeights: boolean; tfjsSupported: boolean }, preference: HfEngine): { engine: 'onnx' | 'tfjs' | 'none'; note: string };
 }
 
 export interface LoadHfCheckpointOptions {
@@ -104,6 +108,8 @@ export interface HfCheckpointInfo {
   readonly imageSize?: number;
   readonly processor?: string;
   readonly engine: 'tfjs' | 'onnx';
+  /** Which engine runs and why (one sentence for the notes). */
+  readonly engineNote?: string;
   /** Weight, config and tokenizer files (absolute), for cache keys and messages. */
   readonly files: readonly string[];
 }
@@ -249,36 +255,48 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
   const injected = options.deps ?? {};
   const needsDefaults = !injected.openWeights || !injected.architectureFor;
   const deps: HfDependencies = { ...(needsDefaults ? defaultHfDependencies() : ({} as HfDependencies)), ...injected } as HfDependencies;
-  const configPath = join(folder, 'config.json');
+  const located = deps.locate ? await deps.locate(folder) : { modelFolder: folder, hasWeights: true };
+  const modelFolder = located.modelFolder;
+  const configPath = join(modelFolder, 'config.json');
   const config = await readJsonFile(configPath);
   const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
-  const engine = options.engine ?? 'auto';
+  const preference = options.engine ?? 'auto';
   const architecture = deps.architectureFor(modelType);
   const st = deps.sentenceTransformers ? await deps.sentenceTransformers(folder) : undefined;
+  const choice = deps.chooseEngine
+    ? deps.chooseEngine({ folder: modelFolder, ...(modelType ? { modelType } : {}), hasWeights: located.hasWeights, tfjsSupported: !!architecture }, preference)
+    : architecture && preference !== 'onnx'
+      ? { engine: 'tfjs' as const, note: 'engine: TF.js' }
+      : { engine: 'onnx' as const, note: 'engine: ONNX' };
+  const unsupported = (): CheckpointError => {
+    const supported = deps.supportedModelTypes();
+    return new CheckpointError('checkpoint-unsupported',
+      `${configPath}: model_type '${modelType ?? '(missing)'}' has no TypeScript implementation here (supported: ${supported.length > 0 ? supported.join(', ') : 'none yet'}). ` +
+      `Two ways out: export the features yourself and set features_file: path/to/features.npy (one row per sample, dataset order), or export the model to ONNX (\`optimum-cli export onnx --model ${modelFolder} ${modelFolder}/onnx\`) so the ONNX engine runs it.`);
+  };
 
   let model: HfModel | undefined;
   let weights: WeightSource | undefined;
-  if (engine === 'onnx' || (engine === 'auto' && !architecture)) {
-    model = deps.loadOnnx ? await deps.loadOnnx(folder, config) : undefined;
-    if (!model && engine === 'onnx') {
-      throw new CheckpointError('checkpoint-unsupported', `${folder} cannot run on the ONNX engine: it holds no ONNX export (onnx/model.onnx or model.onnx) or onnxruntime-node is not installed. Use --engine tfjs (TF.js runs ${deps.supportedModelTypes().join(', ') || 'no model types yet'}), or export the model with optimum (\`optimum-cli export onnx --model ${folder} ${folder}/onnx\`).`);
+  let engineNote = choice.note;
+  if (choice.engine === 'onnx') {
+    model = deps.loadOnnx ? await deps.loadOnnx(modelFolder, config) : undefined;
+    if (!model && preference === 'onnx' && !architecture) {
+      throw new CheckpointError('checkpoint-unsupported', `${modelFolder} cannot run on the ONNX engine: it holds no ONNX export (onnx/model.onnx or model.onnx) or onnxruntime-node is not installed, and TF.js does not implement model_type '${modelType ?? '(missing)'}'. Export the model with optimum (\`optimum-cli export onnx --model ${modelFolder} ${modelFolder}/onnx\`), or set features_file to precomputed features.`);
     }
+    if (!model) engineNote = 'engine: TF.js (the ONNX engine could not load this folder)';
+  } else if (choice.engine === 'none') {
+    if (!architecture) throw unsupported();
   }
   if (!model) {
-    if (!architecture) {
-      const supported = deps.supportedModelTypes();
-      throw new CheckpointError('checkpoint-unsupported',
-        `${configPath}: model_type '${modelType ?? '(missing)'}' has no TypeScript implementation here (supported: ${supported.length > 0 ? supported.join(', ') : 'none yet'}). ` +
-        `Two ways out: export the features yourself and set features_file: path/to/features.npy (one row per sample, dataset order), or export the model to ONNX (\`optimum-cli export onnx --model ${folder} ${folder}/onnx\`) for the ONNX engine.`);
-    }
+    if (!architecture) throw unsupported();
     if (options.signal?.aborted) throw new CancelledError();
-    weights = await deps.openWeights(folder);
+    weights = await deps.openWeights(modelFolder);
     model = await architecture.load(config, weights);
   }
   let tokenizer: HfTokenizer | undefined;
   try {
     if (model.modality === 'text') {
-      tokenizer = deps.loadTokenizer ? await deps.loadTokenizer(folder) : undefined;
+      tokenizer = deps.loadTokenizer ? ((await deps.loadTokenizer(modelFolder)) ?? (modelFolder !== folder ? await deps.loadTokenizer(folder) : undefined)) : undefined;
       if (!tokenizer) {
         throw new CheckpointError('checkpoint-invalid', `${folder} has no tokenizer.json, which a text model needs. Download it with the model (\`huggingface-cli download <repo> tokenizer.json tokenizer_config.json\`) or save the tokenizer beside the weights (tokenizer.save_pretrained).`);
       }
@@ -294,8 +312,8 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
     : `${model.defaultPooling}: ${HEAD_REASONS[model.defaultPooling] ?? 'the family default'} (${model.modelType})`;
   const defaultPooling = st?.pooling ?? model.defaultPooling;
   const weightFiles = weights ? [...new Set([...weights.entries.values()].map((e) => e.file))].sort() : [];
-  const otherFiles = await existingFiles(folder, ['config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json', 'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json']);
-  const processor = model.modality === 'image' && deps.describeProcessor ? await deps.describeProcessor(folder) : undefined;
+  const otherFiles = await existingFiles(modelFolder, ['config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json', 'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json']);
+  const processor = model.modality === 'image' && deps.describeProcessor ? await deps.describeProcessor(modelFolder) : undefined;
   const weightParameters = weights ? [...weights.entries.values()].reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1), 0) : 0;
   const info: HfCheckpointInfo = {
     folder,
@@ -315,6 +333,7 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
     ...(model.modality === 'image' && model.maxLength ? { imageSize: model.maxLength } : {}),
     ...(processor ? { processor } : {}),
     engine: model.engine ?? 'tfjs',
+    engineNote,
     files: [...new Set([...otherFiles, ...weightFiles])],
   };
   return makeCheckpoint(info, model, tokenizer);
@@ -399,7 +418,8 @@ export function makeCheckpoint(info: HfCheckpointInfo, model: HfModel, tokenizer
       if (model.forwardAsync) {
         const output = await model.forwardAsync(batch, { layers });
         try {
-          pooled = tf.tidy(() => poolIt(output.hidden, output.pooler));
+          // clone: the pooled tensor may be one of the outputs disposed below (pooler, no normalisation).
+          pooled = tf.tidy(() => tf.clone(poolIt(output.hidden, output.pooler)));
         } finally {
           for (const t of output.hidden.values()) t.dispose();
           output.pooler?.dispose();

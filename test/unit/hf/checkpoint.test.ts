@@ -200,3 +200,42 @@ test('loadHfCheckpoint: info from the model, tokenizer and snapshot path; a text
   await assert.rejects(loadHfCheckpoint(dir, { deps: { ...deps, loadTokenizer: async () => undefined } }), /no tokenizer\.json/);
   assert.deepEqual(snapshotIdentity('/x/y'), {});
 });
+
+// ── Real fixtures (test/fixtures/hf-models, saved by transformers) through the real dependencies. ──
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'hf-models');
+
+interface RefTensor { shape: number[]; data: number[] }
+
+function nchwToNhwc(ref: RefTensor): tf.Tensor4D {
+  return tf.tidy(() => tf.transpose(tf.tensor4d(ref.data, ref.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
+}
+
+function assertClose(actual: { rows: number; cols: number; data: Float64Array }, ref: RefTensor, what: string): void {
+  assert.deepEqual([actual.rows, actual.cols], ref.shape, what);
+  let worst = 0;
+  ref.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(actual.data[i]! - v) / (1e-4 + Math.abs(v)))));
+  assert.ok(worst <= 1e-4 * 50, `${what}: worst relative error ${worst}`);
+  ref.data.forEach((v, i) => assert.ok(Math.abs(actual.data[i]! - v) <= 1e-4 * Math.abs(v) + 1e-5, `${what}[${i}]: ${actual.data[i]} vs ${v}`));
+}
+
+for (const engine of ['tfjs', 'onnx'] as const) {
+  test(`vit fixture on ${engine}: the default pooling (cls), mean and pooler equal transformers' outputs`, async () => {
+    await ready;
+    const { readFileSync } = await import('node:fs');
+    const folder = join(FIXTURES, 'vit');
+    const ref = JSON.parse(readFileSync(join(folder, 'reference.json'), 'utf8')) as { pixel_values: RefTensor; pooled: Record<string, RefTensor>; default_pooling: string };
+    const ck = await loadHfCheckpoint(folder, { engine });
+    try {
+      if (engine === 'onnx' && ck.info.engine !== 'onnx') return; // onnxruntime-node absent on this platform: the TF.js run covers it
+      assert.equal(ck.info.modelType, 'vit');
+      assert.equal(ck.info.defaultPooling, ref.default_pooling);
+      const source = { count: ref.pixel_values.shape[0]!, async *batches() { yield nchwToNhwc(ref.pixel_values); } };
+      assertClose(await ck.extract({ images: source }), ref.pooled.cls!, 'cls');
+      assertClose(await ck.extract({ images: source }, { pooling: 'mean' }), ref.pooled.mean!, 'mean');
+      assertClose(await ck.extract({ images: source }, { pooling: 'pooler' }), ref.pooled.pooler!, 'pooler');
+    } finally {
+      ck.dispose();
+    }
+  });
+}
