@@ -7,20 +7,12 @@ import { gpt2Architecture } from './gpt2';
 import { llamaArchitecture } from './llama';
 import { mistralArchitecture } from './mistral';
 import { qwen2Architecture } from './qwen2';
-import { gpt2Architecture } from './gpt2';
-import { llamaArchitecture } from './llama';
-import { mistralArchitecture } from './mistral';
-import { qwen2Architecture } from './qwen2';
 import { deitArchitecture, vitArchitecture } from './vit';
 import { clipArchitecture } from './clip';
 import { resnetArchitecture } from './resnet';
 import { convnextArchitecture } from './convnext';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
-  gpt2Architecture,
-  llamaArchitecture,
-  qwen2Architecture,
-  mistralArchitecture,
   gpt2Architecture,
   llamaArchitecture,
   qwen2Architecture,
