@@ -121,6 +121,20 @@ def build(name, config, tokenizer, intermediate_layer):
     model.eval()
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
+    # transformers 5 writes a chat template to chat_template.jinja; most Hub repos keep it in
+    # tokenizer_config.json (the 4.x layout), which is the case this fixture covers.
+    jinja = os.path.join(out, "chat_template.jinja")
+    if os.path.exists(jinja):
+        with open(jinja) as f:
+            template = f.read()
+        os.remove(jinja)
+        config_path = os.path.join(out, "tokenizer_config.json")
+        with open(config_path) as f:
+            tokenizer_config = json.load(f)
+        tokenizer_config["chat_template"] = template
+        with open(config_path, "w") as f:
+            json.dump(tokenizer_config, f, indent=2, ensure_ascii=False)
+            f.write("\n")
 
     enc = tokenizer(TEXTS, padding=True, return_tensors="pt")
     with torch.no_grad():
