@@ -20,7 +20,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer as TokenizerClass } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
 import { CheckpointError } from '../../core/formats/errors';
 import type { EncodedBatch, EncodeOptions, Encoding, HfTokenizer, TextBatch, TokenizerInfo } from './types';
 
@@ -72,6 +72,14 @@ async function readJson(path: string, what: string): Promise<Json> {
   }
   return value as Json;
 }
+
+/**
+ * The package is ESM with a CommonJS build (`exports.node.require`); this project compiles to
+ * CommonJS, so it is required (bundlers resolve the same entry) and typed from its ESM typings.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Tokenizer } = require('@huggingface/tokenizers') as { Tokenizer: typeof TokenizerClass };
+type Tokenizer = TokenizerClass;
 
 /** A special token in tokenizer_config.json / special_tokens_map.json: a string or {content}. */
 function tokenContent(value: unknown): string | undefined {
