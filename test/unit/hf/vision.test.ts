@@ -105,3 +105,77 @@ for (const name of ['vit', 'deit', 'clip', 'clip_vision_model', 'resnet', 'resne
     }
   });
 }
+
+/** A WeightSource whose 4-D conv kernels come back with kh and kw swapped (shape unchanged). */
+function transposedKernels(inner: WeightSource): WeightSource {
+  const swap = (t: tf.Tensor): tf.Tensor => {
+    if (t.rank !== 4 || t.shape[2] === 1) return t;
+    const swapped = tf.transpose(t, [0, 1, 3, 2]);
+    t.dispose();
+    return swapped;
+  };
+  return {
+    entries: inner.entries,
+    resolve: (n) => inner.resolve(n),
+    has: (n) => inner.has(n),
+    tensor: async (n, shape) => swap(await inner.tensor(n, shape)),
+    optionalTensor: async (n, shape) => {
+      const t = await inner.optionalTensor(n, shape);
+      return t && swap(t);
+    },
+  };
+}
+
+/** Parity must fail: returns the assertion message. */
+function parityFailure(model: HfModel, ref: Reference): string {
+  try {
+    checkParity(model, ref);
+  } catch (e) {
+    assert.ok(e instanceof assert.AssertionError, `expected a parity failure, got ${String(e)}`);
+    return e.message;
+  } finally {
+    model.dispose();
+  }
+  assert.fail('parity held although the model was wrong');
+}
+
+for (const name of ['vit', 'resnet', 'convnext', 'mobilenet_v2']) {
+  test(`${name}: a conv kernel with kh/kw swapped breaks parity`, async () => {
+    const { model } = await loadFixture(name, transposedKernels);
+    assert.match(parityFailure(model, reference(name)), /hidden state|pooled/);
+  });
+}
+
+test('mobilenet_v2: a wrong BatchNorm epsilon (1e-5 instead of config 0.001) or symmetric padding breaks parity', async () => {
+  const ref = reference('mobilenet_v2');
+  assert.match(parityFailure((await loadFixture('mobilenet_v2', undefined, { layer_norm_eps: 1e-5 })).model, ref), /hidden state|pooled/);
+  assert.match(parityFailure((await loadFixture('mobilenet_v2', undefined, { tf_padding: false })).model, ref), /hidden state|pooled|shape/);
+});
+
+test('vit: a wrong LayerNorm epsilon breaks parity; images of another size are a shape-mismatch error', async () => {
+  const ref = reference('vit');
+  assert.match(parityFailure((await loadFixture('vit', undefined, { layer_norm_eps: 1e-3 })).model, ref), /hidden state|pooled/);
+  const { model } = await loadFixture('vit');
+  try {
+    assert.throws(() => tf.tidy(() => { model.forward({ kind: 'image', pixelValues: tf.zeros([1, 48, 48, 3]) as tf.Tensor4D }); }), (e: Error) => e.name === 'CheckpointError' && /image_size is 32×32/.test(e.message));
+  } finally {
+    model.dispose();
+  }
+});
+
+test('a config.json that disagrees with the weights is a CheckpointError naming the tensor', async () => {
+  await assert.rejects(loadFixture('resnet', undefined, { embedding_size: 16 }), (e: Error) => e.name === 'CheckpointError' && /embedder\.embedder\.convolution\.weight/.test(e.message));
+  await assert.rejects(loadFixture('convnext', undefined, { hidden_sizes: [8, 16, 32] }), (e: Error) => e.name === 'CheckpointError' && /encoder\.stages\.2/.test(e.message));
+  await assert.rejects(loadFixture('clip', undefined, { vision_config: { hidden_size: 32, intermediate_size: 40, image_size: 32, patch_size: 8, num_hidden_layers: 2, num_attention_heads: 4 } }), (e: Error) => e.name === 'CheckpointError' && /mlp\.fc1/.test(e.message));
+});
+
+test('estimateParameters from config.json equals the loaded count (what transformers counts)', async () => {
+  for (const name of ['vit', 'deit', 'clip_vision_model', 'resnet', 'resnet-basic', 'convnext', 'mobilenet_v2']) {
+    const { model, config } = await loadFixture(name);
+    try {
+      assert.equal(architectureFor(config.model_type as string)!.estimateParameters!(config), model.parameters, name);
+    } finally {
+      model.dispose();
+    }
+  }
+});

@@ -11,6 +11,7 @@ import { deitArchitecture, vitArchitecture } from './vit';
 import { clipArchitecture } from './clip';
 import { resnetArchitecture } from './resnet';
 import { convnextArchitecture } from './convnext';
+import { mobilenetV2Architecture } from './mobilenetV2';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
   gpt2Architecture,
@@ -22,6 +23,7 @@ export const ARCHITECTURES: readonly HfArchitecture[] = [
   clipArchitecture,
   resnetArchitecture,
   convnextArchitecture,
+  mobilenetV2Architecture,
 ];
 
 /** Every model_type some architecture handles, sorted (for findings that list them). */
