@@ -12,12 +12,15 @@ export class UsageError extends Error {
 export interface ParsedArgs {
   readonly positionals: string[];
   readonly options: Map<string, string>;
+  /** Every value of each option, in order (`--text a --text b`); `options` keeps the last. */
+  readonly lists: Map<string, string[]>;
   readonly flags: Set<string>;
 }
 
 export function parseArgs(argv: readonly string[], spec: { options: readonly string[]; flags: readonly string[] }): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -38,11 +41,12 @@ export function parseArgs(argv: readonly string[], spec: { options: readonly str
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
       options.set(name, value);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
     } else {
       throw new UsageError(`unknown option --${name}`);
     }
   }
-  return { positionals, options, flags };
+  return { positionals, options, lists, flags };
 }
 
 export function intOption(args: ParsedArgs, name: string, min: number): number | undefined {

@@ -8,6 +8,7 @@ import type { CliIo } from './io';
 import { runAnalyze } from './commands/analyze';
 import { runScore } from './commands/score';
 import { runRank } from './commands/rank';
+import { runFeatures } from './commands/features';
 
 declare const TRANSFERLENS_VERSION: string | undefined;
 const VERSION = typeof TRANSFERLENS_VERSION === 'string' ? TRANSFERLENS_VERSION : '0.1.0';
@@ -19,6 +20,9 @@ const USAGE = `Usage:
   transferlens score --features F.npy --labels Y.(npy|csv) [--source-probs P.npy]
                       [--task classification|regression] [--scores logme,leep,…] [--format json|text] [--exact]
   transferlens rank <config> --candidates <glob or comma list> [--format text|json]
+  transferlens features <model folder or Hub id> (--text T … | --image F … | --dataset D)
+                      [--out F.npy] [--format json|none] [--pooling mean|cls|last|pooler|gap] [--layer N|-k]
+                      [--batch-size N] [--max-length N] [--max-samples N] [--max-model-parameters N] [--engine auto|tfjs|onnx]
 Options: --debug (stack traces), --verbose, --quiet, --help, --version
 Exit codes: 0 ok · 1 findings at/above --fail-on · 2 usage or invalid input`;
 
@@ -33,6 +37,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runScore(rest.filter((a) => a !== '--debug'), io);
       case 'rank':
         return await runRank(rest, io);
+      case 'features':
+        return await runFeatures(rest, io);
       case '--version':
       case 'version':
         io.stdout(VERSION + '\n');
