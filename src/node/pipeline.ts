@@ -19,6 +19,7 @@ import type { Matrix } from '../core/linalg/matrix';
 import { DatasetError, CheckpointError } from '../core/formats/errors';
 import { computeScores } from '../core/metrics/registry';
 import { initBackend, type BackendPreference } from './backend';
+import type { EnginePreference } from './hf/engine';
 import { readTable } from './readers/table';
 import { readDatasetList, type DatasetPart } from './readDatasets';
 import { plannedTrainSize } from '../core/config/datasetList';
@@ -41,6 +42,8 @@ export interface AnalyzeOptions {
   /** Soft time budget in ms; when exceeded, remaining optional steps are skipped (partial-analysis finding). */
   readonly timeBudgetMs?: number;
   readonly backend?: BackendPreference;
+  /** Engine for Hugging Face checkpoints (issue #16): auto (onnxruntime-node when it loads and an ONNX export exists), onnx, tfjs. */
+  readonly engine?: EnginePreference;
   /** Folder that relative references may not escape without a warning. */
   readonly workspaceRoot?: string;
   /** Feature cache folder; no caching when absent. */
@@ -239,10 +242,18 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     const model = checkpoint.model as import('@tensorflow/tfjs-layers').LayersModel | undefined;
     const layersModel = model && typeof (model as { getWeights?: unknown }).getWeights === 'function' && checkpoint.info.format === 'tfjs-layers' ? model : undefined;
     let linearMaps;
+    let partialFreezeIs: { arm: 'linear-probe' | 'full'; trainable: number; layers: number } | undefined;
     if (layersModel && isLinearModel(layersModel)) {
       linearMaps = await linearCheckpointMaps(checkpoint, table.features.cols, layerName);
       scratchLearner = minNormScratchLearner(table.features, target);
       if (zeroShot) transferLearners.push(minNormFineTuneLearner(table.features, target, zeroShot));
+      // Partial freeze of a linear stack is exactly another arm at its extremes (issue #17): only
+      // the top layer trainable = a linear probe on the penultimate features; all trainable = full.
+      if (strategy === 'partial-freeze') {
+        const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : 1;
+        if (trainable >= weighted.length) partialFreezeIs = { arm: 'full' as const, trainable, layers: weighted.length };
+        else if (trainable <= 1 && layerName === undefined) partialFreezeIs = { arm: 'linear-probe' as const, trainable: 1, layers: weighted.length };
+      }
     } else if (layersModel) {
       const training = { learningRate: lr, epochs, batchSize: 32, seed, freezeLayers: typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : undefined };
       scratchLearner = networkLearner('scratch', layersModel, table.features, target, training);
@@ -289,6 +300,7 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
         layerFeatures,
         zeroShotPredictions: zeroShot,
         linearMaps,
+        partialFreezeIs,
         sourceInputs,
         scores,
         logmeVsRaw,

@@ -14,7 +14,7 @@ export function toText(report: AnalysisReport, cwd: string): string {
     const headline = a.verdict === 'positive' ? 'TRANSFER HELPS' : a.verdict === 'negative' ? 'NEGATIVE TRANSFER' : 'TOO CLOSE TO CALL';
     lines.push('');
     lines.push(`  Verdict at n=${n(a.n)} (${a.nSource}): ${headline}`);
-    lines.push(`  Gain (scratch − transfer ${a.curves.riskName}): ${f3(a.gain.mean)}  ${Math.round((a.gainLevel ?? 0.95) * 100)}% interval [${f3(a.gain.low)}, ${f3(a.gain.high)}]`);
+    lines.push(a.gain ? `  Gain (scratch − transfer ${a.curves.riskName}): ${f3(a.gain.mean)}  ${Math.round((a.gainLevel ?? 0.95) * 100)}% interval [${f3(a.gain.low)}, ${f3(a.gain.high)}]` : `  Gain (scratch − transfer ${a.curves.riskName}): not a finite number at this n (see the notes)`);
     lines.push(`  Crossover n*: ${a.crossoverN === null ? 'none in range' : '≈' + n(a.crossoverN)}`);
     lines.push(`  Feature overlap Ω: ${a.overlap.value.toFixed(2)} [${a.overlap.low.toFixed(2)}, ${a.overlap.high.toFixed(2)}] (${a.overlap.method}); ${a.spectrum.directionsFor90 ?? '–'} of ${a.featureDim} directions carry 90% of the target; effective rank ${a.spectrum.effectiveRank.toFixed(1)}`);
     lines.push(`  Recommendation: ${a.recommendation.strategy} — ${a.recommendation.reason}`);

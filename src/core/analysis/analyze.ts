@@ -29,7 +29,7 @@ import { crossValidate, repeatedHoldout, ridgeLearner, type CvResult, type Learn
 import { estimateOverlap, overlapSpectrum, pca } from './overlap';
 import { inputDistances } from './myth';
 import { stratifiedSample } from './sampling';
-import { isotropicEnough, linearClosedForm, type LinearCheckpointMaps, type LinearClosedForm } from './linearClosedForm';
+import { GAIN_NUMERIC_MARGIN, isotropicEnough, linearClosedForm, type ClosedFormGain, type LinearCheckpointMaps, type LinearClosedForm } from './linearClosedForm';
 import { evalPowerLaw, fitPowerLaw, mean, nadeauBengioSe, normalQuantile, tQuantileFromZ, variance, type PowerLawFit } from './stats';
 
 export interface LayerFeatures {
@@ -75,6 +75,12 @@ export interface AnalysisInput {
   readonly timings?: Readonly<Record<string, number>>;
   /** End-to-end maps of a linear checkpoint: enables the closed-form verdict (linearClosedForm.ts). */
   readonly linearMaps?: LinearCheckpointMaps;
+  /**
+   * What the configured partial freeze is on this checkpoint, when it is exactly another arm: a
+   * linear stack with only its top layer trainable is a linear probe on the hidden features; with
+   * every layer trainable it is a full fine-tune (set by the node layer for linear checkpoints).
+   */
+  readonly partialFreezeIs?: { readonly arm: 'linear-probe' | 'full'; readonly trainable: number; readonly layers: number };
 }
 
 /** Two-sided 90% intervals throughout (z ≈ 1.645) for display; the verdict uses `VERDICT_Z`. */
@@ -240,8 +246,14 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const scratch = input.scratchLearner ?? scratchRidge;
   if (!input.scratchLearner) notes.push('Scratch arm: tuned ridge on raw inputs (the checkpoint architecture could not be trained here); a real network trained from scratch may do better.');
   const transferLearners = [probe, ...(input.transferLearners ?? [])];
-  const wantedArm = transferArmFor(input.strategy);
+  const exactly = input.strategy === 'partial-freeze' ? input.partialFreezeIs : undefined;
+  const wantedArm = exactly ? `transfer:${exactly.arm}` : transferArmFor(input.strategy);
   let transfer = transferLearners.find((l) => l.id === wantedArm);
+  if (exactly && transfer) {
+    notes.push(exactly.arm === 'linear-probe'
+      ? `Partial freeze with the top ${exactly.trainable} of ${exactly.layers} layers trainable trains only the head of this linear checkpoint: that is a linear probe on its ${features.cols} hidden features, and the verdict uses the linear probe as the transfer arm.`
+      : `Partial freeze with ${exactly.trainable} of ${exactly.layers} layers trainable leaves nothing frozen in this linear checkpoint: that is a full fine-tune, and the verdict uses the full fine-tune as the transfer arm.`);
+  }
   if (!transfer) {
     transfer = probe;
     if (wantedArm !== 'transfer:linear-probe') notes.push(`The ${input.strategy} fine-tune could not be simulated; the verdict uses the frozen linear probe as the transfer arm.`);
@@ -297,7 +309,11 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
 
   // 4. The verdict at n.
   const atN = results.get(nEval)!;
-  let gainZ: Estimate = pairedGain(atN.get(scratch.id)!, atN.get(transfer.id)!, VERDICT_Z);
+  // The reported gain: absent (with a note) when it is not a finite number.
+  let gainZ: Estimate | undefined = pairedGain(atN.get(scratch.id)!, atN.get(transfer.id)!, VERDICT_Z);
+  let closedSupports: Verdict | undefined;
+  /** Closed-form gains of the arms the closed form covers, at the verdict's level: the alternatives use them too. */
+  const closedAlternatives = new Map<RecommendedStrategy, Estimate | undefined>();
   // Linear checkpoints on isotropic inputs: the closed forms on the user's X replace the CV gain,
   // which is heavy-tailed near n ≈ d (method.md §3.3).
   let closed: LinearClosedForm | undefined;
@@ -318,13 +334,36 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       const e0 = closed.estimates;
       const atBoundary = closed.method === 'reml' && Math.min(e0.noise, e0.signal) < REML_BOUNDARY_SHARE * (e0.signal + e0.noise);
       gainLevel = atBoundary ? REML_BOUNDARY_LEVEL : CLOSED_FORM_LEVEL;
-      gainZ = closed.gain(closedArm, nEval, gainLevel);
+      const cfGain = closed.gain(closedArm, nEval, gainLevel);
+      gainZ = cfGain.finite ? { mean: cfGain.mean, low: cfGain.low, high: cfGain.high } : undefined;
+      closedSupports = cfGain.supports;
+      const armWords = closedArm === 'full' ? 'the full fine-tune' : 'the linear probe';
+      if (!cfGain.finite) notes.push(infiniteGainNote(cfGain, armWords, nEval, inputs.cols, closed.featureRank));
+      if (cfGain.clamped > 0) {
+        notes.push(`${cfGain.clamped} of ${cfGain.draws} bootstrap draws put the signal at its floor (estimated ≤ 0): they count as no gain in the interval (its bounds reach zero when they are more than a tail), so the verdict never commits on them.`);
+      }
+      // The alternatives show the same closed forms for every arm they cover (the cross-validated
+      // ridge probe answers a different question: a regularised head), so the verdict's arm and
+      // its alternatives entry are one number.
+      const entry = (g: ClosedFormGain): Estimate | undefined => (g.finite ? { mean: g.mean, low: g.low, high: g.high } : undefined);
+      closedAlternatives.set(closedArm === 'full' ? 'full' : 'linear-probe', gainZ);
+      if (closedArm === 'full') closedAlternatives.set('linear-probe', entry(closed.gain('probe', nEval, gainLevel)));
+      else if (input.linearMaps.headMap && transferLearners.some((l) => l.id === 'transfer:full')) closedAlternatives.set('full', entry(closed.gain('full', nEval, gainLevel)));
       const e = closed.estimates;
       const v = e.signal + e.noise || 1;
       notes.push(`Linear checkpoint on isotropic inputs: the verdict uses the exact finite-n risks of the linear theory on your data (signal ${(e.signal / v).toFixed(2)}, noise ${(e.noise / v).toFixed(2)} of Var(y), ${((e.inside / (e.signal || 1)) * 100).toFixed(0)}% of the signal inside the feature span; estimated from ${estimationRows.length.toLocaleString('en-US')} rows), with ${closed.method === 'least-squares' ? 'least-squares estimates and a parametric' : closed.method === 'reml' ? 'REML estimates and a parametric' : 'moment estimates and a'} bootstrap interval over ${closed.draws} draws.`);
     }
   }
-  const verdict: Verdict = gainZ.low > 0 ? 'positive' : gainZ.high < 0 ? 'negative' : 'too-close';
+  // A committed verdict needs a finite interval clearing zero by more than numerical noise; the
+  // closed form also discounts its clamped draws (ClosedFormGain.supports).
+  const verdict: Verdict = closed && gainZ !== undefined
+    ? closedSupports ?? 'too-close'
+    : !gainZ || ![gainZ.mean, gainZ.low, gainZ.high].every(Number.isFinite) ? 'too-close'
+      : gainZ.low > GAIN_NUMERIC_MARGIN ? 'positive' : gainZ.high < -GAIN_NUMERIC_MARGIN ? 'negative' : 'too-close';
+  if (gainZ && ![gainZ.mean, gainZ.low, gainZ.high].every(Number.isFinite)) {
+    notes.push('The predicted gain is not a finite number at this n; no gain is reported and the verdict does not commit.');
+    gainZ = undefined;
+  }
 
   // 5. Learning curves and crossover.
   const curveOf = (l: Learner): LearningCurve => {
@@ -448,7 +487,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   }
 
   // 10. Recommendation.
-  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, partialFreeze, nEval, verdict });
+  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, closedAlternatives, partialFreeze, nEval, verdict });
 
   timings.analysis = now() - started;
   const riskName = target.task === 'classification' ? 'error rate' : 'MSE / Var(y)';
@@ -461,7 +500,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     verdict,
     n: nEval,
     nSource: input.nSource,
-    gain: { mean: gainZ.mean, low: gainZ.low, high: gainZ.high },
+    ...(gainZ ? { gain: { mean: gainZ.mean, low: gainZ.low, high: gainZ.high } } : {}),
     gainLevel,
     crossoverN,
     overlap,
@@ -489,6 +528,17 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     notes,
     seed: input.seed,
   };
+}
+
+/** Words for a closed-form gain that is not a finite number at n (an expected risk is infinite there). */
+function infiniteGainNote(g: ClosedFormGain, arm: string, n: number, d: number, k: number): string {
+  const nText = n.toLocaleString('en-US');
+  const scratchWhy = `the scratch model's expected risk is infinite: n is within one of its d = ${d} inputs, where min-norm least squares interpolates the noise`;
+  const armWhy = arm === 'the linear probe'
+    ? `the linear probe's expected risk is infinite: n is within one of its k = ${k} features, where the least-squares head interpolates the noise (the probe's own double descent)`
+    : `the full fine-tune's expected risk is infinite: n is within one of the d = ${d} inputs it fits`;
+  const why = g.infinite === 'both' ? `${scratchWhy}, and ${armWhy}` : g.infinite === 'scratch' ? scratchWhy : g.infinite === 'transfer' ? armWhy : `the bootstrap interval of the gain of ${arm} is unbounded (some draws have an infinite expected risk)`;
+  return `No gain is reported at n = ${nText}: ${why}. The verdict does not commit on a number it cannot print; a few samples more or fewer (or fewer features) give a finite answer.`;
 }
 
 /**
@@ -524,7 +574,9 @@ interface RecommendArgs {
   readonly scratch: Learner;
   readonly transfer: Learner;
   readonly transferLearners: readonly Learner[];
-  readonly gain: Estimate;
+  readonly gain: Estimate | undefined;
+  /** Closed-form gains replacing the cross-validated alternatives of these strategies (undefined: not finite, left out). */
+  readonly closedAlternatives: ReadonlyMap<RecommendedStrategy, Estimate | undefined>;
   readonly partialFreeze?: PartialFreezeCheck;
   readonly nEval: number;
   readonly verdict: Verdict;
@@ -558,15 +610,29 @@ function recommend(a: RecommendArgs): Recommendation {
   const scratchCv = a.atN.get(a.scratch.id)!;
   const alternatives = a.transferLearners
     .filter((l) => a.atN.has(l.id) && RECOMMENDED_OF[l.id])
-    .map((l) => ({ strategy: RECOMMENDED_OF[l.id]!, gain: pairedGain(scratchCv, a.atN.get(l.id)!, VERDICT_Z) }))
-    .map((x) => ({ strategy: x.strategy, gain: { mean: x.gain.mean, low: x.gain.low, high: x.gain.high } }));
+    .map((l) => {
+      const strategy = RECOMMENDED_OF[l.id]!;
+      if (a.closedAlternatives.has(strategy)) return { strategy, gain: a.closedAlternatives.get(strategy) };
+      const g = pairedGain(scratchCv, a.atN.get(l.id)!, VERDICT_Z);
+      return { strategy, gain: { mean: g.mean, low: g.low, high: g.high } };
+    })
+    .filter((x): x is { strategy: RecommendedStrategy; gain: Estimate } => x.gain !== undefined && [x.gain.mean, x.gain.low, x.gain.high].every(Number.isFinite));
   const fmt = (v: number) => (Math.abs(v) < 0.01 ? v.toExponential(1) : v.toFixed(3));
   const best = [...alternatives].sort((x, y) => y.gain.mean - x.gain.mean)[0];
   const n = a.nEval.toLocaleString('en-US');
+  if (!best && a.closedAlternatives.size > 0) {
+    // Every closed-form gain is infinite or undefined at n: nothing to compare, keep the configured strategy.
+    const configured: RecommendedStrategy = a.input.strategy === 'full' ? 'full' : a.input.strategy === 'partial-freeze' ? 'partial-freeze' : 'linear-probe';
+    return {
+      strategy: configured,
+      reason: `No strategy has a finite predicted gain at n = ${n} (an expected risk is infinite there, see the notes): nothing to compare until n moves away from the interpolation threshold.`,
+      alternatives,
+    };
+  }
   if (!best || best.gain.high < 0) {
     return {
       strategy: 'scratch',
-      reason: `Every simulated transfer strategy loses to training from scratch at n = ${n} (best: ${best?.strategy ?? 'linear-probe'}, gain ${fmt(best?.gain.mean ?? a.gain.mean)}).`,
+      reason: `Every simulated transfer strategy loses to training from scratch at n = ${n} (best: ${best?.strategy ?? 'linear-probe'}, gain ${fmt(best?.gain.mean ?? a.gain?.mean ?? 0)}).`,
       alternatives,
     };
   }

@@ -12,7 +12,7 @@ import { FILE_START, type Range } from '../model/range';
 import { DISTORTION_LR, DISTORTION_MAX_N } from './analyze';
 
 const fmtN = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtGain = (g: { mean: number; low: number; high: number }) => `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(3)} [${g.low.toFixed(3)}, ${g.high.toFixed(3)}]`;
+const fmtGain = (g: { mean: number; low: number; high: number } | undefined) => (g ? `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(3)} [${g.low.toFixed(3)}, ${g.high.toFixed(3)}]` : 'not a finite number (an expected risk is infinite at this n)');
 
 export function verdictFindings(a: TransferAnalysis, config: NormalizedConfig): Finding[] {
   const out: Finding[] = [];
@@ -35,7 +35,10 @@ export function verdictFindings(a: TransferAnalysis, config: NormalizedConfig): 
   if (a.verdict === 'negative') {
     add('negative-transfer', `Negative transfer likely at n=${fmtN(a.n)}: scratch is predicted to beat this checkpoint${crossover}.\n${details}\nRecommendation: ${rec.strategy} — ${rec.reason}`, ck, 'checkpoint', recData);
   } else if (a.verdict === 'positive') {
-    add('positive-transfer', `Transfer helps at n=${fmtN(a.n)} (gain ${a.gain.mean.toFixed(3)})${crossover}.\n${details}`, ck, 'checkpoint', recData);
+    add('positive-transfer', `Transfer helps at n=${fmtN(a.n)} (gain ${a.gain?.mean.toFixed(3)})${crossover}.\n${details}`, ck, 'checkpoint', recData);
+  } else if (!a.gain) {
+    const why = a.notes.find((note) => note.startsWith('No gain is reported')) ?? 'The predicted gain is not a finite number at this n.';
+    add('too-close-to-call', `No verdict at n=${fmtN(a.n)}: an expected risk is infinite there${crossover}.\n${why}\n${details}`, ck, 'checkpoint', recData);
   } else {
     add('too-close-to-call', `Too close to call at n=${fmtN(a.n)}: transfer and scratch are within noise${crossover}.\n${details}`, ck, 'checkpoint', recData);
   }

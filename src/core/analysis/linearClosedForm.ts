@@ -13,10 +13,18 @@
  *   C = ⟨f_s(x), y⟩/(n − 1)                      E C = β_sᵀβ_t The exact finite-n expected risks of the
  * three arms trained to convergence then follow (paper-test-vectors.md "finite-size exact"):
  *   scratch (min-norm):   (1 − n/d)‖β_t‖² + σ²n/(d − n − 1)  (n < d − 1);  σ²d/(n − d − 1)  (n > d + 1)
- *   probe (LS head, k):   ρ + (σ² + ρ)·k/(n − k − 1),  ρ = ‖β_t‖² − ‖Qᵀβ_t‖²
+ *   probe (LS head, k):   ρ + (σ² + ρ)·k/(n − k − 1)  (n > k + 1),  ρ = ‖β_t‖² − ‖Qᵀβ_t‖²;
+ *                         min-norm head below its own threshold (n < k − 1): the scratch form in the
+ *                         k whitened features with noise σ² + ρ: ρ + (1 − n/k)‖Qᵀβ_t‖² + (σ² + ρ)·n/(k − n − 1)
  *   full FT (min-norm from β_s): (1 − n/d)‖β_s − β_t‖² + σ²n/(d − n − 1) (n < d − 1); = scratch (n > d + 1)
  * The interval comes from a seeded bootstrap of the rows (re-estimating every moment), so the
  * noise/signal split — poorly identified when n < d — is propagated into the gain.
+ *
+ * Where an expectation is infinite (|n − d| ≤ 1 for scratch, |n − k| ≤ 1 for the probe, with noise)
+ * the risk is +∞ and `gain` says so (`finite: false`); it never turns ∞ − ∞ into a number.
+ * Bootstrap draws whose signal estimate hit its floor (an estimate ≤ 0 clamped to ≈ 0) make an
+ * atom of gains that reflects the clamp, not the data: they widen the interval to zero on both
+ * sides (see `gain`), so a committed sign never rests on them.
  */
 import { matrix, type Matrix } from '../linalg/matrix';
 import { columnVariances, identity } from '../linalg/products';
@@ -39,7 +47,32 @@ export interface LinearEstimates {
   readonly inside: number;
   /** β_sᵀβ_t. */
   readonly crossTerm: number;
+  /** True when the signal estimate was ≤ 0 and clamped to its floor (≈ 0): a boundary atom. */
+  readonly atFloor?: boolean;
 }
+
+/** The closed-form gain of one arm at n, with everything the verdict needs to decide honestly. */
+export interface ClosedFormGain {
+  /** Point estimate (scratch − arm, units of Var(y)); ±Infinity or NaN when an expectation is infinite. */
+  readonly mean: number;
+  readonly low: number;
+  readonly high: number;
+  /** False when the point gain or a bound is not a finite number (an expected risk is infinite at n). */
+  readonly finite: boolean;
+  /** Which expected risk is infinite at n (point estimates), if any. */
+  readonly infinite?: 'scratch' | 'transfer' | 'both';
+  /** Bootstrap draws (and REML profile points) whose signal estimate sat at its floor. */
+  readonly clamped: number;
+  readonly draws: number;
+  /** The sign the interval supports: it clears zero by more than GAIN_NUMERIC_MARGIN. */
+  readonly supports?: 'positive' | 'negative';
+}
+
+/**
+ * Gains closer to zero than this (units of Var(y)) are numerical noise — round-off of two equal
+ * risks (≈ 1e-15) or the signal floors (1e-9·Var(y), 1e-12): a verdict never commits on them.
+ */
+export const GAIN_NUMERIC_MARGIN = 1e-6;
 
 export type LinearArm = 'scratch' | 'probe' | 'full';
 
@@ -49,10 +82,12 @@ export interface LinearClosedForm {
   readonly method: 'least-squares' | 'reml' | 'moments';
   /** Relative bootstrap spread of the estimates, for notes. */
   readonly draws: number;
+  /** k: the rank of the feature map (the probe's feature count). */
+  readonly featureRank: number;
   /** Risk of an arm at n (excess risk, in units of Var(y) = S). */
   risk(arm: LinearArm, n: number, e?: LinearEstimates): number;
   /** Gain (scratch − arm) at n with a bootstrap percentile interval, in units of Var(y). */
-  gain(arm: Exclude<LinearArm, 'scratch'>, n: number, level?: number): { mean: number; low: number; high: number };
+  gain(arm: Exclude<LinearArm, 'scratch'>, n: number, level?: number): ClosedFormGain;
 }
 
 /** Inputs look like isotropic, centred Gaussians: per-column variances within 2× of each other. */
@@ -119,19 +154,31 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   const reml = auto && !ols ? remlEstimates(input) : undefined;
   const { point, boot } = ols ?? reml ?? momentEstimates(input);
   const scale = point.signal + point.noise || 1;
+  // Variances below this are zero up to round-off (REML's noise estimate on noiseless targets is
+  // ≈ 1e-31): they must not turn a finite risk into an infinite one at an interpolation threshold.
+  const negligible = 1e-12 * scale;
 
   const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => {
+    const noisy = e.noise > negligible;
     const spike = Math.abs(m - d) <= 1;
-    const scratchNoise = m < d - 1 ? (e.noise * m) / (d - m - 1) : m > d + 1 ? (e.noise * d) / (m - d - 1) : Infinity;
+    const scratchNoise = !noisy ? 0 : m < d - 1 ? (e.noise * m) / (d - m - 1) : m > d + 1 ? (e.noise * d) / (m - d - 1) : Infinity;
     const bias = Math.max(0, 1 - m / d);
     let r: number;
-    if (arm === 'scratch') r = spike && e.noise > 0 ? Infinity : bias * e.signal + (e.noise > 0 ? scratchNoise : 0);
+    if (arm === 'scratch') r = spike && noisy ? Infinity : bias * e.signal + scratchNoise;
     else if (arm === 'probe') {
+      // The head sees k whitened features; the signal outside their span (ρ) acts as extra noise.
       const rho = Math.max(0, e.signal - e.inside);
-      r = m <= k + 1 ? Infinity : rho + ((e.noise + rho) * k) / (m - k - 1);
+      const headNoise = e.noise + rho;
+      const inside = Math.max(0, e.inside);
+      if (m > k + 1) r = rho + (headNoise * k) / (m - k - 1);
+      // Below its own threshold the least-squares head is the min-norm interpolant in the k
+      // features: the scratch form in k dimensions (finite; the probe's double descent).
+      else if (m < k - 1) r = rho + (1 - m / k) * inside + (headNoise > negligible ? (headNoise * m) / (k - m - 1) : 0);
+      // |m − k| ≤ 1: E[1/χ²] diverges, so the risk is infinite unless the head sees no noise at all.
+      else r = headNoise > negligible ? Infinity : Math.max(0, 1 - m / k) * inside;
     } else {
       const dist2 = Math.max(0, headNorm2 + e.signal - 2 * e.crossTerm);
-      r = m >= d ? risk('scratch', m, e) * scale : bias * dist2 + (e.noise > 0 ? scratchNoise : 0);
+      r = m >= d ? risk('scratch', m, e) * scale : bias * dist2 + scratchNoise;
       return r / scale;
     }
     return r / scale;
@@ -141,32 +188,61 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
     estimates: point,
     method: ols ? 'least-squares' : reml ? 'reml' : 'moments',
     draws: boot.length,
+    featureRank: k,
     risk,
     gain(arm, m, level = 0.95) {
-      const g = (e: LinearEstimates) => {
-        const rs = risk('scratch', m, e);
-        const ra = risk(arm, m, e);
-        if (rs === Infinity && ra === Infinity) return 0;
-        return rs - ra;
+      // ∞ − ∞ is NaN on purpose: an undefined gain is never read as 0.
+      const g = (e: LinearEstimates) => risk('scratch', m, e) - risk(arm, m, e);
+      // A draw whose signal sat at its floor is evidence of nothing about the sign: it enters the
+      // lower bound as min(g, 0) and the upper bound as max(g, 0). So when at least a tail's worth
+      // of draws are clamped the interval reaches zero and the verdict cannot commit; with fewer,
+      // they only widen it. Undefined gains (∞ − ∞) count as clamped at 0 both ways.
+      const lows: number[] = [];
+      const highs: number[] = [];
+      let clamped = 0;
+      const add = (e: LinearEstimates) => {
+        const v = g(e);
+        if (Number.isNaN(v)) {
+          clamped++;
+          lows.push(0);
+          highs.push(0);
+        } else if (e.atFloor) {
+          clamped++;
+          lows.push(Math.min(v, 0));
+          highs.push(Math.max(v, 0));
+        } else {
+          lows.push(v);
+          highs.push(v);
+        }
       };
-      const values = boot.map(g).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-      const pick = (p: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor(p * values.length)))]!;
+      boot.forEach(add);
+      const pick = (values: number[], p: number) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * sorted.length)))]!;
+      };
       const tail = (1 - level) / 2;
-      let low = pick(tail);
-      let high = pick(1 - tail);
+      let low = pick(lows, tail);
+      let high = pick(highs, 1 - tail);
       // REML: the bootstrap around the fitted split under-covers when the likelihood in h is flat
       // (n ≪ d); the interval also spans the gains over the profile-likelihood set of h.
       if (reml?.profile) {
         const cut = normalQuantile(1 - tail) ** 2;
         for (const pt of reml.profile) {
           if (pt.deviance > cut) continue;
-          const v = g(pt.est);
-          if (Number.isNaN(v)) continue;
-          low = Math.min(low, v);
-          high = Math.max(high, v);
+          lows.length = 0;
+          highs.length = 0;
+          add(pt.est);
+          low = Math.min(low, lows[0]!);
+          high = Math.max(high, highs[0]!);
         }
       }
-      return { mean: g(point), low, high };
+      const mean = g(point);
+      const rs = risk('scratch', m);
+      const ra = risk(arm, m);
+      const infinite = rs === Infinity && ra === Infinity ? 'both' : rs === Infinity ? 'scratch' : ra === Infinity ? 'transfer' : undefined;
+      const finite = Number.isFinite(mean) && Number.isFinite(low) && Number.isFinite(high);
+      const supports = !finite ? undefined : low > GAIN_NUMERIC_MARGIN ? 'positive' : high < -GAIN_NUMERIC_MARGIN ? 'negative' : undefined;
+      return { mean, low, high, finite, infinite, clamped, draws: boot.length, supports };
     },
   };
 }
@@ -242,9 +318,10 @@ function momentEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInpu
     for (let j = 0; j < d; j++) a2 += sumZ[j]! ** 2;
     let q2 = 0;
     for (let a = 0; a < k; a++) q2 += sumQz[a]! ** 2;
-    const signal = Math.min(s, Math.max(1e-9 * s, (a2 - diag) / pairs));
+    const raw = (a2 - diag) / pairs;
+    const signal = Math.min(s, Math.max(1e-9 * s, raw));
     const inside = Math.min(signal, Math.max(0, (q2 - diagQ) / pairs));
-    return { signal, noise: Math.max(0, s - signal), inside, crossTerm: c };
+    return { signal, noise: Math.max(0, s - signal), inside, crossTerm: c, ...(raw <= 1e-9 * s ? { atFloor: true } : {}) };
   };
 
   const boot: LinearEstimates[] = [];
@@ -315,7 +392,7 @@ function olsEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput):
     const inside = Math.min(signal, Math.max(0, norm2(project(b)) - s2 * trInside));
     let cross = 0;
     if (headMap) for (let a = 0; a < d; a++) cross += headMap[a]! * b[a]!;
-    return { signal, noise: s2, inside, crossTerm: cross };
+    return { signal, noise: s2, inside, crossTerm: cross, ...(total <= 1e-12 ? { atFloor: true } : {}) };
   };
   const point = estimatesOf(beta, noise);
   // β̃: inside part (QQᵀβ̂) and outside part rescaled to the estimated energies.
@@ -518,7 +595,7 @@ function remlEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput)
     const rho = sb * (d - k);
     let cross = 0;
     if (qHead) for (let b = 0; b < k; b++) cross += qHead[b]! * a[b]!;
-    return { est: { signal: Math.max(1e-12, inside + rho), noise: s2, inside, crossTerm: cross }, a, sb, s2 };
+    return { est: { signal: Math.max(1e-12, inside + rho), noise: s2, inside, crossTerm: cross, ...(inside + rho <= 1e-12 ? { atFloor: true } : {}) }, a, sb, s2 };
   };
 
   const first = fit(yc, true);

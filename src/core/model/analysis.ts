@@ -122,7 +122,11 @@ export interface TransferAnalysis {
   readonly n: number;
   /** Where n came from: `config` (max_train_samples), `dataset` (rows available), ... */
   readonly nSource: string;
-  readonly gain: Estimate;
+  /**
+   * Predicted gain at n (scratch − transfer risk) with its interval. Absent, with a note, when it
+   * is not a finite number (an expected risk is infinite at n); the verdict is then `too-close`.
+   */
+  readonly gain?: Estimate;
   /** Coverage of the gain interval (0.95 for cross-validated arms, lower for the closed forms). */
   readonly gainLevel?: number;
   /** Sample size where transfer and scratch meet; null when they do not cross in range. */

@@ -145,7 +145,7 @@ export function hoverMarkdown(report: AnalysisReport, field: 'checkpoint' | 'dat
     lines.push('**TransferLens**', '');
   }
   lines.push(
-    `- Verdict: **${VERDICT_WORDS[analysis.verdict]}** at n=${formatCount(analysis.n)} (${analysis.nSource}); gain ${signed(analysis.gain.mean)} [${signed(analysis.gain.low)}, ${signed(analysis.gain.high)}]`,
+    `- Verdict: **${VERDICT_WORDS[analysis.verdict]}** at n=${formatCount(analysis.n)} (${analysis.nSource}); ` + (analysis.gain ? `gain ${signed(analysis.gain.mean)} [${signed(analysis.gain.low)}, ${signed(analysis.gain.high)}]` : 'gain not finite at this n (see the notes)'),
     `- Feature overlap Ω: ${interval(analysis.overlap)} (${analysis.overlap.method})`,
     `- Samples used: ${formatCount(analysis.samplesUsed)}` + (analysis.datasetRows !== undefined ? ` of ${formatCount(analysis.datasetRows)} rows` : ''),
   );

@@ -47,7 +47,7 @@ test('target inside the feature span with few samples: positive transfer, high o
   const t = task({ n: 120, d: 60, k: 8, inside: true, noise: 0.3, seed: 3 });
   const a = await verdictOf(t, 120);
   assert.equal(a.verdict, 'positive');
-  assert.ok(a.gain.low > 0);
+  assert.ok(a.gain!.low > 0);
   assert.ok(a.overlap.value > 0.8, `overlap ${a.overlap.value}`);
   assert.equal(a.spectrum.variance.length, 8);
   assert.ok(a.spectrum.directionsFor90 !== null && a.spectrum.directionsFor90 <= 8);
@@ -57,7 +57,7 @@ test('target orthogonal to the feature span with many samples: negative transfer
   const t = task({ n: 400, d: 20, k: 8, inside: false, noise: 0.3, seed: 4 });
   const a = await verdictOf(t, 400);
   assert.equal(a.verdict, 'negative');
-  assert.ok(a.gain.high < 0);
+  assert.ok(a.gain!.high < 0);
   assert.ok(a.overlap.value < 0.2, `overlap ${a.overlap.value}`);
   assert.equal(a.recommendation.strategy, 'scratch');
 });
@@ -188,7 +188,7 @@ test('with many more rows than n, the verdict uses repeated hold-out, its interv
   const first = { x: matrix(40, 60, t.x.data.subarray(0, 40 * 60)), phi: matrix(40, 8, t.phi.data.subarray(0, 40 * 8)), y: matrix(40, 1, t.y.data.subarray(0, 40)) };
   const alone = await verdictOf(first, 40);
   assert.ok(!alone.notes.some((n) => /repeated hold-out/.test(n)));
-  const width = (a: { gain: { low: number; high: number } }) => a.gain.high - a.gain.low;
+  const width = (a: { gain?: { low: number; high: number } }) => a.gain!.high - a.gain!.low;
   // The t interval over repeats alone is far narrower; the proxy floor keeps the CV width.
   assert.ok(width(pooled) > 0.6 * width(alone) && width(pooled) < 1.6 * width(alone), `hold-out width ${width(pooled).toFixed(3)} vs CV ${width(alone).toFixed(3)}`);
 });
