@@ -13,8 +13,9 @@ const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
 // Native or optional modules are never bundled: tfjs-node is loaded only if present,
-// sharp ships a native binary, vscode is provided by the editor.
-const nodeExternals = ['vscode', '@tensorflow/tfjs-node', 'sharp', 'fsevents'];
+// sharp ships a native binary, vscode is provided by the editor, onnxruntime-node (issue #16) is
+// an optional native engine required lazily by the worker / CLI (src/node/hf/engine.ts).
+const nodeExternals = ['vscode', '@tensorflow/tfjs-node', 'sharp', 'fsevents', 'onnxruntime-node'];
 
 const common = {
   bundle: true,

@@ -1,6 +1,7 @@
 /**
  * `transferlens analyze <config…> [--format text|json|sarif] [--fail-on error|warning|never]
- * [--max-samples N] [--seed N] [--time-budget S] [--backend auto|wasm|cpu|tensorflow]`
+ * [--max-samples N] [--seed N] [--time-budget S] [--backend auto|wasm|cpu|tensorflow]
+ * [--engine auto|onnx|tfjs]` (engine: for Hugging Face checkpoints, see src/node/hf/engine.ts)
  */
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { toText } from '../format/text';
 import type { CliIo } from '../io';
 
 export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { options: ['format', 'fail-on', 'max-samples', 'seed', 'time-budget', 'backend', 'workspace', 'cache-dir', 'max-bytes'], flags: ['debug', 'verbose', 'quiet'] });
+  const args = parseArgs(argv, { options: ['format', 'fail-on', 'max-samples', 'seed', 'time-budget', 'backend', 'engine', 'workspace', 'cache-dir', 'max-bytes'], flags: ['debug', 'verbose', 'quiet'] });
   if (args.positionals.length === 0) throw new UsageError('analyze needs a config file: transferlens analyze <config.yaml>');
   const format = choiceOption(args, 'format', ['text', 'json', 'sarif'] as const, 'text');
   const failOn = choiceOption(args, 'fail-on', ['error', 'warning', 'never'] as const, 'error');
@@ -21,6 +22,7 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
   const seed = intOption(args, 'seed', 0) ?? 0;
   const budget = intOption(args, 'time-budget', 1);
   const backend = choiceOption(args, 'backend', ['auto', 'wasm', 'cpu', 'tensorflow'] as const, 'auto');
+  const engine = choiceOption(args, 'engine', ['auto', 'onnx', 'tfjs'] as const, 'auto');
   const reports: AnalysisReport[] = [];
   for (const p of args.positionals) {
     const file = resolve(io.cwd, p);
@@ -34,7 +36,7 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
     }
     const report = await analyzeConfigFile(
       file,
-      { maxSamples, seed, timeBudgetMs: budget ? budget * 1000 : undefined, backend, cacheDir: args.options.get('cache-dir') ? resolve(io.cwd, args.options.get('cache-dir')!) : undefined, maxBytes: intOption(args, 'max-bytes', 1), workspaceRoot: args.options.get('workspace') ? resolve(io.cwd, args.options.get('workspace')!) : io.cwd },
+      { maxSamples, seed, timeBudgetMs: budget ? budget * 1000 : undefined, backend, engine, cacheDir: args.options.get('cache-dir') ? resolve(io.cwd, args.options.get('cache-dir')!) : undefined, maxBytes: intOption(args, 'max-bytes', 1), workspaceRoot: args.options.get('workspace') ? resolve(io.cwd, args.options.get('workspace')!) : io.cwd },
       { signal: io.signal, onProgress: io.isTTY && !args.flags.has('quiet') ? (e) => io.progress(`${e.fraction !== undefined ? Math.round(e.fraction * 100) + '% ' : ''}${e.message}`) : undefined },
     );
     io.progress('');

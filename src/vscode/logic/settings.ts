@@ -5,6 +5,7 @@
  */
 import type { AnalyzeOptions } from '../../node/pipeline';
 import type { BackendPreference } from '../../node/backend';
+import type { EnginePreference } from '../../node/hf/engine';
 import type { Severity } from '../../core/model/finding';
 
 export type SeverityOverride = Severity | 'off';
@@ -13,6 +14,8 @@ export interface ExtensionSettings {
   readonly maxSamples: number;
   readonly timeBudgetSeconds: number;
   readonly backend: BackendPreference;
+  /** Engine for Hugging Face checkpoints: auto | onnx | tfjs (issue #16). */
+  readonly engine: EnginePreference;
   /** Per finding code: a new severity, or `off` to hide it. */
   readonly severityOverrides: Readonly<Record<string, SeverityOverride>>;
   /** User key maps, passed through to the config engine untouched. */
@@ -28,6 +31,7 @@ export const DEFAULT_SETTINGS: ExtensionSettings = {
   maxSamples: 2000,
   timeBudgetSeconds: 60,
   backend: 'auto',
+  engine: 'auto',
   severityOverrides: {},
   configProfiles: [],
   analyzeOnSave: true,
@@ -37,6 +41,8 @@ export const DEFAULT_SETTINGS: ExtensionSettings = {
 };
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/** Kept here (not imported from node/hf/engine) so the extension host bundle stays free of engine code. */
+const ENGINES: readonly EnginePreference[] = ['auto', 'onnx', 'tfjs'];
 const OVERRIDES: readonly SeverityOverride[] = ['error', 'warning', 'info', 'hint', 'off'];
 
 function clampedInteger(value: unknown, fallback: number, min: number, max: number): number {
@@ -46,6 +52,7 @@ function clampedInteger(value: unknown, fallback: number, min: number, max: numb
 /** Reads every setting; wrong types fall back to the default (settings are user input). */
 export function readSettings(get: (key: string) => unknown): ExtensionSettings {
   const backend = get('backend');
+  const engine = get('engine');
   const overrides = get('severityOverrides');
   const severityOverrides: Record<string, SeverityOverride> = {};
   if (overrides && typeof overrides === 'object') {
@@ -61,6 +68,7 @@ export function readSettings(get: (key: string) => unknown): ExtensionSettings {
     maxSamples: clampedInteger(get('maxSamples'), DEFAULT_SETTINGS.maxSamples, 50, 1_000_000),
     timeBudgetSeconds: clampedInteger(get('timeBudgetSeconds'), DEFAULT_SETTINGS.timeBudgetSeconds, 5, 3600),
     backend: BACKENDS.includes(backend as BackendPreference) ? (backend as BackendPreference) : 'auto',
+    engine: ENGINES.includes(engine as EnginePreference) ? (engine as EnginePreference) : 'auto',
     severityOverrides,
     configProfiles: Array.isArray(profiles) ? profiles : [],
     analyzeOnSave: typeof onSave === 'boolean' ? onSave : DEFAULT_SETTINGS.analyzeOnSave,
@@ -76,6 +84,7 @@ export function analyzeOptionsFrom(settings: ExtensionSettings, workspaceRoot: s
     maxSamples: settings.maxSamples,
     timeBudgetMs: settings.timeBudgetSeconds * 1000,
     backend: settings.backend,
+    engine: settings.engine,
     workspaceRoot,
     cacheDir,
     profiles: settings.configProfiles,
