@@ -12,10 +12,15 @@ import { parseJsonlLine, flattenJsonRecord } from '../../core/formats/jsonl';
 import { parquetFooterLength, parseParquetFooter, summariseModelJson, type FeatureWidth } from './headers';
 import { readArrowHeader } from './arrowHeader';
 import { datasetShards } from './datasetFolder';
+import { inspectHfModelFolder } from './hfModel';
+import type { HfSnapshotInfo } from '../hf/snapshot';
 
 export type ResolvedFormat =
   | 'tfjs-layers' | 'tfjs-graph' | 'csv' | 'jsonl' | 'npy' | 'npz' | 'safetensors' | 'parquet' | 'arrow'
-  | 'image-folder' | 'pytorch' | 'onnx' | 'keras' | 'unknown';
+  | 'image-folder' | 'pytorch' | 'onnx' | 'keras' | 'unknown'
+  /** Hugging Face model folders (issue #14, src/node/resolve/hfModel.ts): config.json + safetensors
+   *  (single or all shards) / + pytorch_model.bin only / + ONNX exports only / weights never downloaded. */
+  | 'hf-safetensors' | 'hf-pytorch' | 'hf-onnx' | 'hf-no-weights';
 
 /** A reference resolved to something on disk. */
 export interface Resolved {
@@ -48,6 +53,8 @@ export interface Resolved {
   readonly files?: string[];
   /** The split those files belong to, when the folder holds several. */
   readonly split?: string;
+  /** Hugging Face model folder description (config, weight files, parameters, tokenizer …), headers only. */
+  readonly hf?: HfSnapshotInfo;
 }
 
 /** Text files up to this size get an exact row count (a fast newline scan). */
@@ -281,6 +288,8 @@ export async function inspectFolder(path: string): Promise<Resolved> {
     const inner = await inspectFile(join(path, 'model.json'), (await stat(join(path, 'model.json'))).size);
     return { ...inner };
   }
+  const hf = await inspectHfModelFolder(path, names);
+  if (hf) return hf;
   const byExtension = (extension: string) => names.filter((name) => name.toLowerCase().endsWith(extension));
   if (byExtension('.safetensors').length > 0 || has('model.safetensors.index.json')) return { path, kind: 'folder', format: 'safetensors' };
   if (has('pytorch_model.bin') || byExtension('.pt').length + byExtension('.pth').length + byExtension('.ckpt').length > 0) return { path, kind: 'folder', format: 'pytorch' };

@@ -13,6 +13,7 @@ import { datasetEntries } from '../../core/config/datasetList';
 import { expandReference, stripFileScheme } from './expand';
 import { findHubSnapshot, hubCacheRoots, looksLikeHubId, type HubRepoType } from './hub';
 import { inspectFolder, inspectPath, type Resolved, type ResolvedFormat } from './inspect';
+import { hfCheckpointFindings, withRepo } from './hfModel';
 
 export interface ResolveOptions {
   /** Workspace folder: base for workspace-relative profiles and the `path-outside-workspace` check. */
@@ -47,7 +48,9 @@ export interface ResolvedReferences {
 }
 
 /** Formats the analysis can run or read today (the readers in src/node/readers). */
-export const RUNNABLE_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['tfjs-layers', 'tfjs-graph'];
+/** Hugging Face model folders the pipeline runs through src/node/hf (loadHfCheckpoint: openWeights + an architecture, or the ONNX engine). */
+export const HF_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['hf-safetensors', 'hf-onnx'];
+export const RUNNABLE_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['tfjs-layers', 'tfjs-graph', ...HF_CHECKPOINT_FORMATS];
 export const READABLE_DATASET_FORMATS: readonly ResolvedFormat[] = ['csv', 'jsonl', 'npy', 'parquet', 'arrow', 'image-folder'];
 export const READABLE_FEATURE_FORMATS: readonly ResolvedFormat[] = ['npy', 'npz', 'safetensors'];
 
@@ -183,8 +186,15 @@ function reportFormat(context: Context, value: SourceValue<string>, resolved: Re
   const { findings, config } = context;
   const name = resolved.kind === 'hub-cache' ? resolved.hubId! : basename(resolved.path);
   if (resolved.problem) {
-    findings.push(finding(role === 'checkpoint' ? 'checkpoint-invalid' : 'dataset-invalid', 'error', value, resolved.problem, role));
+    findings.push(finding(role === 'checkpoint' ? 'checkpoint-invalid' : 'dataset-invalid', 'error', value, withRepo(resolved.problem, resolved), role));
     return;
+  }
+  if (role === 'checkpoint' && resolved.hf) {
+    // Hugging Face folders: weights missing, unsupported model_type, damaged tokenizer.json (hfModel.ts).
+    for (const f of hfCheckpointFindings(resolved, value.keyPath, !!config.featuresFile, HF_CHECKPOINT_FORMATS.includes('hf-pytorch'))) {
+      findings.push(finding(f.code, f.severity, value, f.message, role, { ...(f.data ?? {}), format: resolved.format }));
+    }
+    if (resolved.format.startsWith('hf-') || resolved.format === 'onnx') return;
   }
   if (role === 'checkpoint') {
     if (RUNNABLE_CHECKPOINT_FORMATS.includes(resolved.format)) return;
@@ -193,7 +203,7 @@ function reportFormat(context: Context, value: SourceValue<string>, resolved: Re
       'or export the penultimate-layer features of your training inputs (one row per sample, same order as the dataset) to a .npy and set features_file: path/to/features.npy.';
     const how: Partial<Record<ResolvedFormat, string>> = {
       pytorch: `${name} is a PyTorch checkpoint, which cannot run here. Convert it (PyTorch → ONNX → TF.js with tensorflowjs_converter) and point ${value.keyPath} at model.json, ${featuresHint}`,
-      safetensors: `${name} holds safetensors weights without a TF.js graph, which cannot run here. Export the model to TF.js (model.json) ${featuresHint}`,
+      safetensors: `${name} holds safetensors weights but no config.json, so nothing says which architecture they belong to. Put the config.json saved with them beside them (save_pretrained writes it; \`huggingface-cli download ORG/NAME config.json\` fetches it) and point ${value.keyPath} at that folder, ${featuresHint}`,
       onnx: `${name} is an ONNX model, which cannot run here yet. Convert it to TF.js (onnx-tf, then tensorflowjs_converter) ${featuresHint}`,
       keras: `${name} is a Keras model file. Convert it with \`tensorflowjs_converter --input_format keras ${name} out/\` and point ${value.keyPath} at out/model.json, ${featuresHint}`,
       unknown: `${name} is not a model TransferLens recognises (expected a TF.js model.json or a folder containing one). Point ${value.keyPath} at model.json, ${featuresHint}`,

@@ -174,11 +174,13 @@ test('hub cache without refs/main falls back to the snapshot present', async () 
   try {
     const snapshot = join(home, 'hub', 'models--acme--tiny', 'snapshots', 'abc123');
     mkdirSync(snapshot, { recursive: true });
-    writeFileSync(join(snapshot, 'model.safetensors'), new Uint8Array(0));
+    // Only config.json was fetched: found, and told apart from a snapshot with weights.
+    writeFileSync(join(snapshot, 'config.json'), '{"model_type": "bert", "architectures": ["BertModel"]}');
     const { resolved, findings } = await check('huggingface/run.yaml', { ...base, hfHome: home }, 'model_name_or_path: acme/tiny\nlearning_rate: 1e-5\n');
     assert.equal(resolved.checkpoint?.kind, 'hub-cache');
-    assert.equal(resolved.checkpoint?.format, 'safetensors');
-    assert.deepEqual(findings.map((f) => f.code), ['checkpoint-unsupported']);
+    assert.equal(resolved.checkpoint?.format, 'hf-no-weights');
+    assert.deepEqual(findings.map((f) => f.code), ['checkpoint-missing']);
+    assert.match(findings[0]!.message, /acme\/tiny holds only config\.json .*never downloaded.*huggingface-cli download acme\/tiny --include "\*\.safetensors"/);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
