@@ -21,6 +21,9 @@ import { loadOnnxModel, planGraph, type OnnxModel } from '../../../src/node/hf/o
 import { pool } from '../../../src/node/hf/pooling';
 import type { ModelBatch, Pooling } from '../../../src/node/hf/types';
 import { CheckpointError } from '../../../src/core/formats/errors';
+import { architectureFor } from '../../../src/node/hf/architectures/registry';
+import { openWeights } from '../../../src/node/hf/weights';
+import type { HfConfig } from '../../../src/node/hf/types';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'hf-models');
 const runtime = loadOnnxRuntime();
@@ -140,6 +143,45 @@ for (const name of NAMES) {
       }
     } finally {
       model.dispose();
+    }
+  });
+}
+
+/** Fixtures that exist in both forms (safetensors for a TF.js architecture, and onnx/model.onnx). */
+const BOTH = NAMES.filter((n) => existsSync(join(FIXTURES, n, 'model.safetensors'))).filter((n) => {
+  const config = JSON.parse(readFileSync(join(FIXTURES, n, 'config.json'), 'utf8')) as HfConfig;
+  return !!architectureFor(config.model_type as string);
+});
+
+for (const name of BOTH) {
+  test(`${name}: ONNX and TF.js engines give the same hidden states and pooler at rtol 1e-4`, { skip }, async () => {
+    const folder = join(FIXTURES, name);
+    const ref = reference(name);
+    const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as HfConfig;
+    const tfjs = await architectureFor(config.model_type as string)!.load(config, await openWeights(folder));
+    const onnx = await loadOnnxModel(folder, { threads: 1 });
+    const batch = batchOf(ref);
+    try {
+      assert.equal(onnx.numLayers, tfjs.numLayers, 'numLayers');
+      assert.equal(onnx.hiddenSize, tfjs.hiddenSize, 'hiddenSize');
+      assert.equal(onnx.defaultPooling, tfjs.defaultPooling, 'defaultPooling');
+      const layers = Object.keys(ref.hidden_states ?? {}).map(Number).filter((i) => i !== tfjs.numLayers);
+      const fromOnnx = await onnx.forwardAsync(batch, { layers });
+      const mask = ref.modality === 'text' ? ref.attention_mask : undefined;
+      tf.tidy(() => {
+        const fromTfjs = tfjs.forward(batch, { layers });
+        for (const i of [tfjs.numLayers, ...layers]) {
+          const t = fromTfjs.hidden.get(i)!;
+          assertClose(fromOnnx.hidden.get(i)!, { shape: t.shape, data: Array.from(t.dataSync()) }, `${name} hidden state ${i}, ONNX vs TF.js`, mask);
+        }
+        if (fromTfjs.pooler) assertClose(fromOnnx.pooler!, { shape: fromTfjs.pooler.shape, data: Array.from(fromTfjs.pooler.dataSync()) }, `${name} pooler, ONNX vs TF.js`);
+      });
+      for (const t of fromOnnx.hidden.values()) t.dispose();
+      fromOnnx.pooler?.dispose();
+    } finally {
+      disposeBatch(batch);
+      tfjs.dispose();
+      onnx.dispose();
     }
   });
 }
