@@ -135,6 +135,17 @@ export interface ExtractOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Clock for samples/s (tests); default performance.now. */
   readonly now?: () => number;
+  /**
+   * More hidden states pooled in the same forward pass (per-layer overlap, freeze depth): their
+   * columns follow the main features' (see `extractLayers`). `pooler` there becomes cls / gap.
+   */
+  readonly extraLayers?: readonly (number | string)[];
+}
+
+/** Features at the main layer plus the extra layers, each N × D. */
+export interface LayeredFeatures {
+  readonly features: Matrix;
+  readonly layers: ReadonlyMap<number, Matrix>;
 }
 
 export interface ResolvedExtraction {
@@ -152,7 +163,10 @@ export interface HfCheckpoint {
   resolve(options?: Pick<ExtractOptions, 'pooling' | 'layer'>): ResolvedExtraction;
   /** Token ids after special tokens are added and truncation, per text. */
   tokenize(texts: readonly string[], pairs?: readonly string[], maxLength?: number): Encoding[];
+  /** N × D features (with `extraLayers`: their columns appended, in order). */
   extract(inputs: HfInputs, options?: ExtractOptions): Promise<Matrix>;
+  /** `extract` with `extraLayers` split into one matrix per layer. */
+  extractLayers(inputs: HfInputs, options: ExtractOptions & { readonly extraLayers: readonly (number | string)[] }): Promise<LayeredFeatures>;
   dispose(): void;
 }
 
@@ -366,6 +380,8 @@ export function makeCheckpoint(info: HfCheckpointInfo, model: HfModel, tokenizer
     return texts.map((text, i) => tokenizer.encode(text, pairs?.[i], { maxLength: limit, addSpecialTokens: true }));
   };
 
+  /** Widths of the main and extra-layer parts of the last extraction (CNN stages differ in width). */
+  let partWidths: number[] = [];
   const extract = async (inputs: HfInputs, options: ExtractOptions = {}): Promise<Matrix> => {
     const { pooling, layer } = resolve(options);
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? (info.modality === 'image' ? 8 : 16)));
@@ -373,7 +389,9 @@ export function makeCheckpoint(info: HfCheckpointInfo, model: HfModel, tokenizer
     const started = now();
     const signal = options.signal;
     if (signal?.aborted) throw new CancelledError();
-    const layers = layer === model.numLayers ? [] : [layer];
+    const extra = (options.extraLayers ?? []).map((l) => resolveLayerIndex(l, model.numLayers, 'layer'));
+    const extraPooling: Exclude<Pooling, 'pooler'> = pooling !== 'pooler' ? pooling : model.poolings.includes('cls') ? 'cls' : model.poolings.includes('gap') ? 'gap' : 'mean';
+    const layers = [...new Set([layer, ...extra])].filter((l) => l !== model.numLayers);
     const total = 'texts' in inputs ? inputs.texts.length : inputs.images.count;
     let done = 0;
     let data: Float64Array | undefined;
@@ -401,18 +419,24 @@ export function makeCheckpoint(info: HfCheckpointInfo, model: HfModel, tokenizer
     };
 
     const runBatch = async (batch: ModelBatch, mask: tf.Tensor2D | undefined): Promise<{ values: Float32Array; width: number }> => {
+      const normalise = (out: tf.Tensor2D): tf.Tensor2D => (info.normalize ? (tf.div(out, tf.maximum(tf.norm(out, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D) : out);
+      const hiddenAt = (hidden: ReadonlyMap<number, tf.Tensor>, index: number): tf.Tensor => {
+        const h = hidden.get(index);
+        if (!h) throw new Error(`the ${info.modelType} forward pass returned no hidden state ${index}`);
+        return h;
+      };
       const poolIt = (hidden: ReadonlyMap<number, tf.Tensor>, pooler: tf.Tensor2D | undefined): tf.Tensor2D => {
         let out: tf.Tensor2D;
         if (pooling === 'pooler') {
           if (!pooler) throw new CheckpointError('checkpoint-invalid', `${info.modelType} at ${info.folder} has no pooler weights; use --pooling ${model.poolings.filter((p) => p !== 'pooler').join(' or ')}.`);
           out = pooler;
         } else {
-          const h = hidden.get(layer);
-          if (!h) throw new Error(`the ${info.modelType} forward pass returned no hidden state ${layer}`);
-          out = pool(pooling, h, mask);
+          out = pool(pooling, hiddenAt(hidden, layer), mask);
         }
-        if (info.normalize) out = tf.div(out, tf.maximum(tf.norm(out, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-        return out;
+        out = normalise(out);
+        const parts = [out, ...extra.map((l) => normalise(pool(extraPooling, hiddenAt(hidden, l), mask)))];
+        partWidths = parts.map((t) => t.shape[1]);
+        return parts.length === 1 ? out : (tf.concat(parts, 1) as tf.Tensor2D);
       };
       let pooled: tf.Tensor2D;
       if (model.forwardAsync) {
@@ -485,6 +509,21 @@ export function makeCheckpoint(info: HfCheckpointInfo, model: HfModel, tokenizer
     return { rows: total, cols, data: data ?? new Float64Array(0) };
   };
 
+  const extractLayers = async (inputs: HfInputs, options: ExtractOptions & { readonly extraLayers: readonly (number | string)[] }): Promise<LayeredFeatures> => {
+    const all = await extract(inputs, options);
+    const extra = options.extraLayers.map((l) => resolveLayerIndex(l, model.numLayers, 'layer'));
+    const widths = all.rows > 0 ? partWidths : [];
+    if (all.rows > 0 && (widths.length !== 1 + extra.length || widths.reduce((a, b) => a + b, 0) !== all.cols)) throw new Error(`extractLayers: ${all.cols} columns do not match the parts ${widths.join('+')}`);
+    const offsets = widths.map((_, k) => widths.slice(0, k).reduce((a, b) => a + b, 0));
+    const part = (k: number): Matrix => {
+      const width = widths[k] ?? 0;
+      const data = new Float64Array(all.rows * width);
+      for (let i = 0; i < all.rows; i++) data.set(all.data.subarray(i * all.cols + offsets[k]!, i * all.cols + offsets[k]! + width), i * width);
+      return { rows: all.rows, cols: width, data };
+    };
+    return { features: part(0), layers: new Map(extra.map((l, k) => [l, part(k + 1)])) };
+  };
+
   return {
     info,
     model,
@@ -492,6 +531,7 @@ export function makeCheckpoint(info: HfCheckpointInfo, model: HfModel, tokenizer
     resolve,
     tokenize,
     extract,
+    extractLayers,
     dispose: () => model.dispose(),
   };
 }

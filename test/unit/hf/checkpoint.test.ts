@@ -201,6 +201,18 @@ test('loadHfCheckpoint: info from the model, tokenizer and snapshot path; a text
   assert.deepEqual(snapshotIdentity('/x/y'), {});
 });
 
+test('extractLayers: several hidden states from one forward pass, split per layer; pooler at extra layers becomes cls', async () => {
+  await ready;
+  const calls = { n: 0, batchSizes: [] as number[] };
+  const model = fakeTextModel({ defaultPooling: 'pooler', calls });
+  const ck = makeCheckpoint(info(model), model, fakeTokenizer());
+  const out = await ck.extractLayers({ texts }, { batchSize: 8, extraLayers: [0, -2] });
+  assert.equal(calls.n, 1, 'one forward pass');
+  close(rowsOf(out.features), texts.map(() => embed(CLS).map((v) => Math.tanh(v * 4))));
+  close(rowsOf(out.layers.get(0)!), texts.map(() => embed(CLS)));
+  close(rowsOf(out.layers.get(2)!), texts.map(() => embed(CLS).map((v) => v * 3)));
+});
+
 // ── Real fixtures (test/fixtures/hf-models, saved by transformers) through the real dependencies. ──
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'hf-models');
