@@ -7,7 +7,7 @@
  * inference only, call inside tf.tidy.
  *
  * Conventions: weights keep PyTorch's layout — a Linear weight is [out, in] and `linear`
- * multiplies with transposeB (a fused matMul + bias on WASM), so no tensor is transposed at load.
+ * multiplies with transposeB, so no tensor is transposed at load.
  * Attention masks become an additive bias of MASK_BIAS (a large negative number) on masked keys,
  * as `transformers` adds torch.finfo(dtype).min.
  */
@@ -73,7 +73,10 @@ export function linear(x: tf.Tensor, layer: Linear): tf.Tensor {
   const rows = x.size / inFeatures;
   const outFeatures = layer.weight.shape[0];
   const x2 = tf.reshape(x, [rows, inFeatures]) as tf.Tensor2D;
-  const y = tf.fused.matMul({ a: x2, b: layer.weight, transposeB: true, bias: layer.bias });
+  // Not tf.fused.matMul with transposeB + bias: tfjs-backend-wasm 4.22 returns wrong values for
+  // that combination (errors of order 1 against the CPU kernel; test/unit/hf/textEncoders.test.ts).
+  const product = tf.matMul(x2, layer.weight, false, true);
+  const y = layer.bias ? tf.add(product, layer.bias) : product;
   return tf.reshape(y, [...shape.slice(0, -1), outFeatures]);
 }
 

@@ -12,6 +12,10 @@ import { clipArchitecture } from './clip';
 import { resnetArchitecture } from './resnet';
 import { convnextArchitecture } from './convnext';
 import { mobilenetV2Architecture } from './mobilenetV2';
+import { bert } from './bert';
+import { roberta } from './roberta';
+import { distilbert } from './distilbert';
+import { electra } from './electra';
 
 export const ARCHITECTURES: readonly HfArchitecture[] = [
   gpt2Architecture,
@@ -24,6 +28,10 @@ export const ARCHITECTURES: readonly HfArchitecture[] = [
   resnetArchitecture,
   convnextArchitecture,
   mobilenetV2Architecture,
+  bert,
+  roberta,
+  distilbert,
+  electra,
 ];
 
 /** Every model_type some architecture handles, sorted (for findings that list them). */

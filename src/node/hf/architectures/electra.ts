@@ -1,0 +1,61 @@
+/**
+ * ELECTRA discriminators/encoders (`model_type: electra`) in tfjs-core ops, matching
+ * transformers' ElectraModel (inference). Embeddings as BERT's (word + absolute position + token
+ * type, LayerNorm) but of width `embedding_size`; when that differs from hidden_size the
+ * `embeddings_project` Linear(embedding_size → hidden_size) follows, and hidden state 0 is the
+ * projected embedding (what transformers' output_hidden_states returns). Then BERT's post-LN
+ * encoder (bert.ts). ELECTRA has no pooler.
+ *
+ * Poolings: `cls` (default: ElectraForSequenceClassification's ElectraClassificationHead reads
+ * features[:, 0, :], the [CLS] token's last hidden state, then dense + gelu + out_proj), `mean`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { HfArchitecture, HfConfig, HfModel, WeightSource } from '../types';
+import { configInt, layerNorm, linear, loadEmbedding, loadLayerNorm, loadLinear } from './layers';
+import { bertDims, bertLikeModel, checkIds, encoderParameters, loadBertEncoder, tokenTypes } from './bert';
+
+export const electra: HfArchitecture = {
+  modelTypes: ['electra'],
+  modality: 'text',
+  estimateParameters(config: HfConfig): number | undefined {
+    try {
+      const h = configInt(config, 'hidden_size');
+      const e = configInt(config, 'embedding_size', h);
+      const m = configInt(config, 'intermediate_size');
+      const embeddings = (configInt(config, 'vocab_size') + configInt(config, 'max_position_embeddings', 512) + configInt(config, 'type_vocab_size', 2)) * e + 2 * e;
+      return embeddings + (e !== h ? e * h + h : 0) + encoderParameters(h, m, configInt(config, 'num_hidden_layers'), false);
+    } catch {
+      return undefined;
+    }
+  },
+  async load(config: HfConfig, weights: WeightSource): Promise<HfModel> {
+    const dims = bertDims(config);
+    const h = dims.hidden;
+    const e = configInt(config, 'embedding_size', h);
+    const vocab = configInt(config, 'vocab_size');
+    const positions = configInt(config, 'max_position_embeddings', 512);
+    const typeVocab = configInt(config, 'type_vocab_size', 2);
+    const word = await loadEmbedding(weights, 'embeddings.word_embeddings.weight', vocab, e);
+    const position = await loadEmbedding(weights, 'embeddings.position_embeddings.weight', positions, e);
+    const tokenType = await loadEmbedding(weights, 'embeddings.token_type_embeddings.weight', typeVocab, e);
+    const norm = await loadLayerNorm(weights, 'embeddings.LayerNorm', e, dims.eps);
+    // transformers creates embeddings_project only when embedding_size != hidden_size.
+    const project = e !== h ? await loadLinear(weights, 'embeddings_project', e, h) : undefined;
+    const encoder = await loadBertEncoder(weights, dims, false);
+    return bertLikeModel({
+      modelType: 'electra',
+      encoder,
+      embeddingTensors: [word, position, tokenType, norm.weight, norm.bias, project?.weight, project?.bias],
+      maxLength: positions,
+      defaultPooling: 'cls',
+      embed(batch) {
+        checkIds(batch, vocab, 'electra');
+        const t = batch.inputIds.shape[1];
+        const ids = tf.cast(batch.inputIds, 'int32');
+        const sum = tf.add(tf.add(tf.gather(word, ids), tf.gather(tokenType, tokenTypes(batch, typeVocab))), tf.expandDims(tf.slice(position, [0, 0], [t, e]), 0));
+        const embedded = layerNorm(sum, norm);
+        return project ? linear(embedded, project) : embedded;
+      },
+    });
+  },
+};
