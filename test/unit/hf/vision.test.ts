@@ -17,8 +17,17 @@ import { openWeights } from '../../../src/node/hf/weights';
 import type { HfConfig, HfModel, Pooling, WeightSource } from '../../../src/node/hf/types';
 import { architectureFor } from '../../../src/node/hf/architectures/registry';
 import { pool } from '../../../src/node/hf/pooling';
+import { imageBatchFromFiles, loadImageProcessor } from '../../../src/node/hf/imageProcessor';
+import { jpegDecoderName } from '../../../src/node/readers/images/decode';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'hf-models');
+/**
+ * Largest |Δ| allowed on the JPEG fixture image (normalised units; one grey level is 1/255/std ≈
+ * 0.008–0.015): sharp's libjpeg-turbo decodes exactly as Pillow does (measured ≤ 5e-7 overall);
+ * the pure-JS fallback jpeg-js differs by a few grey levels (measured up to 0.38 after CLIP's
+ * normalisation).
+ */
+const JPEG_TOLERANCE = jpegDecoderName() === 'sharp' ? 1e-5 : 0.5;
 
 interface Values { shape: number[]; data: number[] }
 interface Reference {
@@ -179,3 +188,37 @@ test('estimateParameters from config.json equals the loaded count (what transfor
     }
   }
 });
+
+/** Max |ours − HF| per image row of the batch. */
+function maxDiffPerImage(actual: tf.Tensor4D, ref: Reference): number[] {
+  const expected = pixelsNhwc(ref);
+  try {
+    assert.deepEqual(actual.shape, expected.shape, `${ref.model_type}: processed shape`);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected)), [1, 2, 3]));
+    const out = Array.from(diff.dataSync());
+    diff.dispose();
+    return out;
+  } finally {
+    expected.dispose();
+  }
+}
+
+for (const name of ['vit', 'deit', 'clip', 'resnet', 'resnet-basic', 'convnext', 'mobilenet_v2']) {
+  test(`${name}: imageProcessor on the fixture images reproduces transformers' pixel_values`, async () => {
+    const folder = join(FIXTURES, name);
+    const ref = reference(name);
+    const config = readJson<HfConfig>(join(folder, 'config.json'));
+    const loaded = await loadImageProcessor(folder, config);
+    assert.deepEqual(loaded.problems, [], 'no problems with the saved processor');
+    const files = ref.images.map((f) => join(folder, f));
+    const result = await imageBatchFromFiles(files, loaded);
+    assert.deepEqual(result.failures, []);
+    const diffs = maxDiffPerImage(result.batch!.pixelValues, ref);
+    result.batch!.pixelValues.dispose();
+    // PNGs: Pillow-exact resize → equal up to float32 rounding (measured ≤ 5e-7). JPEG: see JPEG_TOLERANCE.
+    ref.images.forEach((f, i) => {
+      const limit = f.endsWith('.png') ? 1e-5 : JPEG_TOLERANCE;
+      assert.ok(diffs[i]! <= limit, `${name} ${f}: max |Δ| ${diffs[i]} > ${limit}`);
+    });
+  });
+}
