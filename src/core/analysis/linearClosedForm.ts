@@ -90,6 +90,48 @@ export interface LinearClosedForm {
   gain(arm: Exclude<LinearArm, 'scratch'>, n: number, level?: number): ClosedFormGain;
 }
 
+/** Sizes of the linear model for `expectedRisk`. */
+export interface LinearDims {
+  /** Input dimension (scratch's parameter count). */
+  readonly d: number;
+  /** Rank of the feature map (the probe's feature count). */
+  readonly k: number;
+  /** ‖β_s‖²: squared norm of the pretrained head's end-to-end map (full fine-tune only). */
+  readonly headNorm2: number;
+  /** Variances at or below this count as zero (round-off); default 0. */
+  readonly negligible?: number;
+}
+
+/**
+ * Exact expected excess risk E‖β̂ − β_t‖² of an arm trained to convergence on m Gaussian rows
+ * (file comment; paper-test-vectors.md "finite-size exact"), in the units of the estimates.
+ * +∞ where the expectation diverges: scratch (and full below d) with |m − d| ≤ 1 and noise; the
+ * probe with |m − k| ≤ 1 and any noise the head sees (label noise or signal outside the span).
+ */
+export function expectedRisk(arm: LinearArm, m: number, dims: LinearDims, e: LinearEstimates): number {
+  const { d, k, headNorm2 } = dims;
+  const negligible = dims.negligible ?? 0;
+  const noisy = e.noise > negligible;
+  const scratchNoise = !noisy ? 0 : m < d - 1 ? (e.noise * m) / (d - m - 1) : m > d + 1 ? (e.noise * d) / (m - d - 1) : Infinity;
+  const bias = Math.max(0, 1 - m / d);
+  if (arm === 'scratch') return bias * e.signal + scratchNoise;
+  if (arm === 'probe') {
+    // The head sees k whitened features; the signal outside their span (ρ) acts as extra noise.
+    const rho = Math.max(0, e.signal - e.inside);
+    const headNoise = e.noise + rho;
+    const inside = Math.max(0, e.inside);
+    if (m > k + 1) return rho + (headNoise * k) / (m - k - 1);
+    // Below its own threshold the least-squares head is the min-norm interpolant in the k
+    // features: the scratch form in k dimensions (finite; the probe's double descent).
+    if (m < k - 1) return rho + (1 - m / k) * inside + (headNoise > negligible ? (headNoise * m) / (k - m - 1) : 0);
+    // |m − k| ≤ 1: E[1/χ²] diverges, so the risk is infinite unless the head sees no noise at all.
+    return headNoise > negligible ? Infinity : Math.max(0, 1 - m / k) * inside;
+  }
+  // Full fine-tune: the min-norm fit from β_s; at and above d it is the least-squares fit, as scratch.
+  if (m >= d) return expectedRisk('scratch', m, dims, e);
+  return bias * Math.max(0, headNorm2 + e.signal - 2 * e.crossTerm) + scratchNoise;
+}
+
 /** Inputs look like isotropic, centred Gaussians: per-column variances within 2× of each other. */
 export function isotropicEnough(x: Matrix): boolean {
   const { rows, cols } = x;
@@ -158,31 +200,7 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   // ≈ 1e-31): they must not turn a finite risk into an infinite one at an interpolation threshold.
   const negligible = 1e-12 * scale;
 
-  const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => {
-    const noisy = e.noise > negligible;
-    const spike = Math.abs(m - d) <= 1;
-    const scratchNoise = !noisy ? 0 : m < d - 1 ? (e.noise * m) / (d - m - 1) : m > d + 1 ? (e.noise * d) / (m - d - 1) : Infinity;
-    const bias = Math.max(0, 1 - m / d);
-    let r: number;
-    if (arm === 'scratch') r = spike && noisy ? Infinity : bias * e.signal + scratchNoise;
-    else if (arm === 'probe') {
-      // The head sees k whitened features; the signal outside their span (ρ) acts as extra noise.
-      const rho = Math.max(0, e.signal - e.inside);
-      const headNoise = e.noise + rho;
-      const inside = Math.max(0, e.inside);
-      if (m > k + 1) r = rho + (headNoise * k) / (m - k - 1);
-      // Below its own threshold the least-squares head is the min-norm interpolant in the k
-      // features: the scratch form in k dimensions (finite; the probe's double descent).
-      else if (m < k - 1) r = rho + (1 - m / k) * inside + (headNoise > negligible ? (headNoise * m) / (k - m - 1) : 0);
-      // |m − k| ≤ 1: E[1/χ²] diverges, so the risk is infinite unless the head sees no noise at all.
-      else r = headNoise > negligible ? Infinity : Math.max(0, 1 - m / k) * inside;
-    } else {
-      const dist2 = Math.max(0, headNorm2 + e.signal - 2 * e.crossTerm);
-      r = m >= d ? risk('scratch', m, e) * scale : bias * dist2 + scratchNoise;
-      return r / scale;
-    }
-    return r / scale;
-  };
+  const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => expectedRisk(arm, m, { d, k, headNorm2, negligible }, e) / scale;
 
   return {
     estimates: point,
