@@ -1,6 +1,7 @@
 /** Human-readable text output of `transferlens analyze`. */
 import { relative } from 'node:path';
 import type { AnalysisReport } from '../../core/model/analysis';
+import { hfModelRows } from '../../core/report/hfModel';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 const f3 = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
@@ -30,6 +31,7 @@ export function toText(report: AnalysisReport, cwd: string): string {
       lines.push(`  Datasets mixed (${a.datasets.length}):`);
       for (const d of a.datasets) lines.push(`    ${relative(cwd, d.path) || d.path} (${d.format}): ${n(d.rowsUsed)} of ${n(d.rows)} rows used · ${d.keyPath}`);
     }
+    for (const row of hfModelRows(a.hfModel)) lines.push(`  ${row.label}: ${row.value}`);
     lines.push(`  Samples used: ${n(a.samplesUsed)} of ${a.datasetRows !== undefined ? n(a.datasetRows) : '?'} · backend ${a.backend} · ${n(a.timings.total ?? a.timings.analysis ?? 0)} ms`);
     for (const note of a.notes) lines.push(`  note: ${note}`);
   }

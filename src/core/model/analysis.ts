@@ -116,6 +116,34 @@ export interface DatasetUsed {
   readonly keyPath: string;
 }
 
+/** How a Hugging Face checkpoint produced the features (issue #14); every field plain data. */
+export interface HfModelUsed {
+  /** config.json `model_type`, e.g. bert, vit, llama. */
+  readonly modelType: string;
+  readonly modality: 'text' | 'image';
+  /** `tfjs` or `onnx`, and why (one sentence). */
+  readonly engine: string;
+  readonly engineNote?: string;
+  readonly hubId?: string;
+  /** Snapshot commit (the folder under snapshots/) when resolved through the cache. */
+  readonly revision?: string;
+  /** Stored dtype of the weights (F32, BF16, …). */
+  readonly dtype?: string;
+  readonly parameters: number;
+  /** Pooling used and why (family head, sentence-transformers config, or asked for). */
+  readonly pooling: string;
+  readonly poolingReason: string;
+  /** Hidden-state index the features come from (0 = embeddings … numLayers = last). */
+  readonly layer: number;
+  readonly numLayers: number;
+  /** Text: tokenizer model and vocabulary, e.g. "WordPiece, 30,522 tokens", and the truncation length. */
+  readonly tokenizer?: string;
+  readonly maxLength?: number;
+  readonly maxLengthSource?: string;
+  /** Images: what the processor does to every image, in words. */
+  readonly processor?: string;
+}
+
 export interface TransferAnalysis {
   readonly verdict: Verdict;
   /** Configured training size the verdict is for. */
@@ -161,6 +189,8 @@ export interface TransferAnalysis {
   /** Every dataset the analysis mixed, in list order, when the config lists several (`index`/`keyPath`: where it is listed). */
   readonly datasets?: readonly DatasetUsed[];
   readonly preprocessing?: Readonly<Record<string, unknown>>;
+  /** A Hugging Face checkpoint as the analysis ran it (issue #14): model type, engine, pooling, layer, tokenizer or processor. */
+  readonly hfModel?: HfModelUsed;
   /** Milliseconds per step. */
   readonly timings: Readonly<Record<string, number>>;
   /** Honest caveats, e.g. "probe under-determined", "partial analysis: row limit". */

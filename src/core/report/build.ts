@@ -41,6 +41,7 @@ import type {
 import { REPORT_SCHEMA_VERSION } from './model';
 import { linearTransferGain, negativeRegions } from './phase';
 import { scoreInfo } from './scores';
+import { hfModelRows } from './hfModel';
 import { fixesForFinding } from '../fixes/fixes';
 
 export interface ReportExtras {
@@ -493,6 +494,8 @@ function buildDetails(report: AnalysisReport, findings: readonly Finding[]): Det
     if (analysis.recommendation?.reason) rows.push({ label: 'Why this recommendation', value: analysis.recommendation.reason });
     rows.push({ label: 'Backend', value: analysis.backend });
     rows.push({ label: 'Seed', value: String(analysis.seed) });
+    // A Hugging Face checkpoint: model type, engine, pooling, layer, tokenizer / processor (issue #14).
+    for (const row of hfModelRows(analysis.hfModel)) rows.push({ label: `Hugging Face: ${row.label}`, value: row.value });
     for (const [key, value] of Object.entries(analysis.preprocessing ?? {})) {
       rows.push({ label: `Preprocessing: ${key}`, value: typeof value === 'string' ? value : JSON.stringify(value) });
     }

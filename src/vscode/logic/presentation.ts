@@ -10,6 +10,7 @@ import type { Finding, RelatedLocation, Severity } from '../../core/model/findin
 import type { Range } from '../../core/model/range';
 import { CODES } from '../../core/model/codes';
 import { pathFromConfig } from '../../core/report/format';
+import { hfModelRows } from '../../core/report/hfModel';
 import type { SeverityOverride } from './settings';
 
 /** Where each code is documented: README section "Diagnostic codes", anchor = the code. */
@@ -127,7 +128,9 @@ export function hoverMarkdown(report: AnalysisReport, field: 'checkpoint' | 'dat
     const c = analysis.checkpoint;
     lines.push(`**TransferLens** · checkpoint \`${c.path}\``, '',
       `- Loaded: ${c.format}, features from layer \`${c.layer}\` (${formatCount(analysis.featureDim)} dims)` +
-      (c.parameters !== undefined ? `, ${formatCount(c.parameters)} parameters` : ''));
+      (c.parameters !== undefined ? `, ${formatCount(c.parameters)} parameters` : ''),
+      // Hugging Face checkpoints: model type, engine, pooling, tokenizer / processor (issue #14).
+      ...hfModelRows(analysis.hfModel).map((row) => `- ${row.label}: ${row.value}`));
   } else if (field === 'dataset' && listed) {
     // Several listed datasets: one line each (analysis.dataset is the first file with the rows of all).
     const columns = analysis.dataset?.columns;
