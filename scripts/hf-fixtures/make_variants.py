@@ -5,6 +5,7 @@ features as float32"): the same randomly initialised weights saved by `transform
   test/fixtures/hf-models/variants/bf16/     model.safetensors, bfloat16 (model.to(torch.bfloat16))
   test/fixtures/hf-models/variants/sharded/  model-0000k-of-0000n.safetensors + index, float32,
                                              max_shard_size small enough for >= 3 shards
+  test/fixtures/hf-models/variants/pytorch/  pytorch_model.bin (torch.save zip), float32
 
 plus reference.json with, for a few tensors, the float32 values torch gives after the bf16 round
 trip (bf16 -> float32 is exact, so the TypeScript reader must reproduce them bit for bit) and the
@@ -55,6 +56,13 @@ def main() -> None:
     bf16.load_state_dict(model.state_dict())
     bf16 = bf16.to(torch.bfloat16)
     bf16.save_pretrained(os.path.join(ROOT, "bf16"), safe_serialization=True)
+
+    # pytorch_model.bin as transformers 4 wrote it (torch.save of the state dict, zip format), for
+    # the restricted reader in src/node/hf/torchZip.ts. (torch.save stores a random
+    # .data/serialization_id, so this one file differs between runs; its tensors do not.)
+    os.makedirs(os.path.join(ROOT, "pytorch"))
+    shutil.copy(os.path.join(ROOT, "f32", "config.json"), os.path.join(ROOT, "pytorch", "config.json"))
+    torch.save(model.state_dict(), os.path.join(ROOT, "pytorch", "pytorch_model.bin"))
 
     shards = [f for f in os.listdir(os.path.join(ROOT, "sharded")) if f.endswith(".safetensors")]
     assert len(shards) >= 3, shards

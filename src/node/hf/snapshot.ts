@@ -9,7 +9,8 @@
  *
  *   runnable                 config.json + complete safetensors (single or all shards)
  *   weights-not-downloaded   only *.json (config/tokenizer), or an index whose shards are absent
- *   pytorch-bin-only         pytorch_model.bin without safetensors (torchZip.ts may still read it)
+ *   pytorch-bin-only         pytorch_model.bin without safetensors (read by the restricted reader,
+ *                            torchZip.ts: zip directory and data.pkl only, nothing executed)
  *   onnx-only                ONNX exports without PyTorch/safetensors weights
  *   no-config                no config.json (nothing says which architecture to build)
  *
@@ -30,6 +31,7 @@ import {
   readSafetensorsFileHeader,
   type WeightIndex,
 } from './weights';
+import { openTorchWeights } from './torchZip';
 
 export type SnapshotStatus = 'runnable' | 'weights-not-downloaded' | 'pytorch-bin-only' | 'onnx-only' | 'no-config';
 
@@ -327,6 +329,20 @@ export async function inspectHfSnapshot(folder: string): Promise<HfSnapshotInfo>
       if (index) {
         shards = [...index.shards];
         missing = await missingShards(modelFolder, index);
+      }
+    }
+    if (missing.length === 0 && !problem) {
+      // The restricted reader (torchZip.ts) reads the zip directory and data.pkl only: a pickle
+      // that is not a plain state dict of tensors is reported here, before anything runs.
+      try {
+        const source = await openTorchWeights(files[0]!, layout === 'pytorch' ? 'file' : 'index');
+        count(source.stats.headerBytes);
+        parameters = source.parameters;
+        Object.assign(dtypes, source.dtypes);
+        storedBytes = Object.entries(source.dtypes).reduce((sum, [dtype, n]) => sum + n * (safetensorsDtypeSize(dtype) ?? 4), 0);
+      } catch (error) {
+        problem = message(error);
+        problemCode = error instanceof CheckpointError ? error.code : 'checkpoint-invalid';
       }
     }
   }

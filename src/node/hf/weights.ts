@@ -7,8 +7,9 @@
  * integers narrowed), handed to tf.tensor and dropped: peak memory is the float32 model on the
  * backend plus one tensor's bytes, never a whole file.
  *
- * `pytorch_model.bin` (a zip of pickles) goes through the restricted reader in torchZip.ts, which
- * interprets only the pickle opcodes and globals torch uses for tensors and executes nothing.
+ * `pytorch_model.bin` (a zip of pickles, or sharded with pytorch_model.bin.index.json) goes through
+ * the restricted reader in torchZip.ts, which interprets only the pickle opcodes and globals torch
+ * uses for tensors and executes nothing.
  *
  * Every problem is a CheckpointError whose message names the file (and tensor) and says what to
  * do: truncated file, offsets outside the file, unknown dtype, missing shard, a tensor whose shape
@@ -26,6 +27,7 @@ import {
   type SafetensorsEntry,
 } from '../../core/formats/safetensors';
 import type { WeightEntry, WeightSource } from './types';
+import { openTorchWeights } from './torchZip';
 
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const SAFETENSORS_INDEX_FILE = 'model.safetensors.index.json';
@@ -225,7 +227,7 @@ export async function openWeights(path: string): Promise<OpenedWeights> {
         : { kind: 'safetensors', file: path };
   }
   if (found.kind === 'pytorch' || found.kind === 'pytorch-index') {
-    throw new CheckpointError('checkpoint-unsupported', `${found.file}: is a PyTorch pickle checkpoint, which TransferLens does not unpickle. Convert it to safetensors: ${CONVERT_COMMAND(folder)}`);
+    return openTorchWeights(found.file, found.kind === 'pytorch-index' ? 'index' : 'file');
   }
   const stored = new Map<string, StoredTensorLocation>();
   const files: string[] = [];
@@ -276,7 +278,7 @@ export async function openWeights(path: string): Promise<OpenedWeights> {
 }
 
 /** Reads [start, end) of a file into a fresh, exactly sized buffer (so F32 needs no second copy). */
-async function readRange(file: string, start: number, end: number): Promise<Uint8Array> {
+export async function readRange(file: string, start: number, end: number): Promise<Uint8Array> {
   const length = end - start;
   const bytes = new Uint8Array(length);
   const handle = await open(file, 'r');

@@ -1,7 +1,8 @@
 /**
  * Hugging Face model folders and cache snapshots in the static tier (issue #14 §1): a folder with
  * config.json and safetensors (single or sharded) resolves to the runnable format
- * 'hf-safetensors'; pytorch_model.bin alone to 'hf-pytorch'; ONNX exports without weights to
+ * 'hf-safetensors'; pytorch_model.bin alone to 'hf-pytorch' (runnable through the restricted
+ * reader, torchZip.ts; a pickle it refuses is a checkpoint-invalid problem); ONNX exports without weights to
  * 'hf-onnx' (the ONNX engine runs them); a folder whose weights were never downloaded (only
  * *.json, or an index whose shards are absent) to 'hf-no-weights'. The findings
  * say which: weights missing (which files, and the `huggingface-cli download` command), a
@@ -34,7 +35,7 @@ export async function inspectHfModelFolder(path: string, names: readonly string[
     case 'runnable':
       return { ...base, format: 'hf-safetensors', ...(problem ? { problem } : {}) };
     case 'pytorch-bin-only':
-      return { ...base, format: 'hf-pytorch', ...(info.configProblem ? { problem: info.configProblem } : {}) };
+      return { ...base, format: 'hf-pytorch', ...(problem ? { problem } : {}) };
     case 'weights-not-downloaded':
     case 'onnx-only':
       // The ONNX engine (src/node/hf/engine.ts) runs an export when onnxruntime-node loads; the runner says when it does not.

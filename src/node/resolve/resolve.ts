@@ -49,7 +49,7 @@ export interface ResolvedReferences {
 
 /** Formats the analysis can run or read today (the readers in src/node/readers). */
 /** Hugging Face model folders the pipeline runs through src/node/hf (loadHfCheckpoint: openWeights + an architecture, or the ONNX engine). */
-export const HF_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['hf-safetensors', 'hf-onnx'];
+export const HF_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['hf-safetensors', 'hf-pytorch', 'hf-onnx'];
 export const RUNNABLE_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['tfjs-layers', 'tfjs-graph', ...HF_CHECKPOINT_FORMATS];
 export const READABLE_DATASET_FORMATS: readonly ResolvedFormat[] = ['csv', 'jsonl', 'npy', 'parquet', 'arrow', 'image-folder'];
 export const READABLE_FEATURE_FORMATS: readonly ResolvedFormat[] = ['npy', 'npz', 'safetensors'];

@@ -84,9 +84,14 @@ test('weights not downloaded: an index whose shards are absent vs. only JSON fil
 });
 
 test('pytorch_model.bin only, ONNX only, no config.json', async () => {
-  const pt = await inspectHfSnapshot(copyOf(join(VARIANTS, 'f32'), 'pt-only', ['model.safetensors'], { 'pytorch_model.bin': 'PK' }));
+  const pt = await inspectHfSnapshot(join(VARIANTS, 'pytorch'));
   assert.equal(pt.status, 'pytorch-bin-only');
   assert.equal(pt.weights.layout, 'pytorch');
+  assert.equal(pt.parameters, (await openWeights(join(VARIANTS, 'f32'))).parameters);
+  assert.equal(pt.weights.problem, undefined);
+  const fake = await inspectHfSnapshot(copyOf(join(VARIANTS, 'f32'), 'pt-fake', ['model.safetensors'], { 'pytorch_model.bin': 'PK' }));
+  assert.equal(fake.status, 'pytorch-bin-only');
+  assert.match(fake.weights.problem!, /pt-fake\/pytorch_model\.bin: /);
   const onnx = await inspectHfSnapshot(join(MODELS, 'onnx-only-bert'));
   assert.equal(onnx.status, 'onnx-only');
   assert.deepEqual(onnx.onnx, ['onnx/model.onnx', 'onnx/model_quantized.onnx']);

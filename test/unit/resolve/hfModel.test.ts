@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { staticCheck } from '../../../src/node/resolve/index';
-import { supportedModelTypes } from '../../../src/node/hf/architectures/registry';
+import { architectureFor, supportedModelTypes } from '../../../src/node/hf/architectures/registry';
 
 const MODELS = join(__dirname, '..', '..', 'fixtures', 'hf-models');
 const VARIANTS = join(MODELS, 'variants');
@@ -82,12 +82,16 @@ test('Hub cache: shards absent → checkpoint-missing listing them with the down
   assert.match(message, /huggingface-cli download acme\/sharded --include "\*\.safetensors"/);
 });
 
-test('pytorch_model.bin only: the conversion command, never unpickling', async () => {
-  const folder = copyOf(join(VARIANTS, 'f32'), 'pt-only', ['model.safetensors'], { 'pytorch_model.bin': "cos\nsystem\n(S'echo pwned'\ntR." });
-  const { resolved, checkpointFindings } = await checkModel(folder);
+test('pytorch_model.bin only: runnable through the restricted reader; a pickle with code is refused, never run', async () => {
+  const { resolved, codes } = await checkModel(join(VARIANTS, 'pytorch'));
   assert.equal(resolved.checkpoint?.format, 'hf-pytorch');
-  assert.equal(checkpointFindings.length, 1);
-  assert.match(checkpointFindings[0]!.message, /pytorch_model\.bin \(pickled PyTorch\), which TransferLens never unpickles.*save_pretrained\('.*pt-only-safetensors', safe_serialization=True\)/);
+  assert.equal(resolved.checkpoint?.hf?.parameters, resolved.checkpoint?.hf?.dtypes?.F32);
+  assert.deepEqual(codes, architectureFor('bert') ? [] : ['checkpoint-unsupported']);
+  const folder = copyOf(join(VARIANTS, 'f32'), 'pt-evil', ['model.safetensors'], { 'pytorch_model.bin': "cos\nsystem\n(S'echo pwned'\ntR." });
+  const evil = await checkModel(folder);
+  assert.equal(evil.resolved.checkpoint?.format, 'hf-pytorch');
+  assert.deepEqual(evil.codes, ['checkpoint-invalid']);
+  assert.match(evil.checkpointFindings[0]!.message, /pt-evil\/pytorch_model\.bin: is not a zip archive .*never unpickles.*save_pretrained\('.*pt-evil-safetensors', safe_serialization=True\)/);
 });
 
 test('damage names the file: truncated safetensors, config.json without weights’ architecture, bad tokenizer.json', async () => {
