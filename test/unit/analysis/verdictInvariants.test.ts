@@ -13,7 +13,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matrix, type Matrix } from '../../../src/core/linalg/matrix';
+import { matrix } from '../../../src/core/linalg/matrix';
 import { analyzeTransfer, type AnalysisInput } from '../../../src/core/analysis/analyze';
 import { makeTarget } from '../../../src/core/analysis/learners';
 import { minNormFineTuneLearner, minNormScratchLearner } from '../../../src/core/analysis/linearArms';
