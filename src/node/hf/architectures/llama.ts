@@ -367,31 +367,45 @@ export function ropeFor(config: HfConfig, modelType: string, headDim: number): R
   }
 }
 
-/** cos and sin [1, 1, T, dim] for positions 0 … T−1 (emb = [freqs, freqs], times attentionScaling). */
-export function ropeTables(rope: Rope, t: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+/**
+ * RoPE tables for positions 0 … T−1 in the [B, T, heads, dim] layout the projections come out in:
+ * cos and sin [1, T, 1, dim] (emb = [freqs, freqs], times attentionScaling) and the signed
+ * permutation R [dim, dim] with x·R = rotate_half(x) = [−x₂, x₁].
+ */
+export function ropeTables(rope: Rope, t: number): { cos: tf.Tensor4D; sin: tf.Tensor4D; rotate: tf.Tensor2D } {
   const inv = rope.invFreq(t);
-  const half = rope.dim / 2;
-  const cos = new Float32Array(t * rope.dim);
-  const sin = new Float32Array(t * rope.dim);
+  const dim = rope.dim;
+  const half = dim / 2;
+  const cos = new Float32Array(t * dim);
+  const sin = new Float32Array(t * dim);
   for (let p = 0; p < t; p++) {
     for (let j = 0; j < half; j++) {
       const angle = Math.fround(p * inv[j]!);
       const c = Math.cos(angle) * rope.attentionScaling;
       const s = Math.sin(angle) * rope.attentionScaling;
-      cos[p * rope.dim + j] = c;
-      cos[p * rope.dim + j + half] = c;
-      sin[p * rope.dim + j] = s;
-      sin[p * rope.dim + j + half] = s;
+      cos[p * dim + j] = c;
+      cos[p * dim + j + half] = c;
+      sin[p * dim + j] = s;
+      sin[p * dim + j + half] = s;
     }
   }
-  return { cos: tf.tensor4d(cos, [1, 1, t, rope.dim]), sin: tf.tensor4d(sin, [1, 1, t, rope.dim]) };
+  const r = new Float32Array(dim * dim);
+  for (let j = 0; j < half; j++) {
+    r[(j + half) * dim + j] = -1; // output j (< half) = −x[j + half]
+    r[j * dim + j + half] = 1; // output j + half = x[j]
+  }
+  return { cos: tf.tensor4d(cos, [1, t, 1, dim]), sin: tf.tensor4d(sin, [1, t, 1, dim]), rotate: tf.tensor2d(r, [dim, dim]) };
 }
 
-/** x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁] over the last axis. */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
-  const [x1, x2] = tf.split(x, 2, -1) as [tf.Tensor4D, tf.Tensor4D];
-  const rotated = tf.concat([tf.neg(x2), x1], -1);
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+/**
+ * x·cos + rotate_half(x)·sin for x [B, T, heads, dim]. rotate_half is a product with a signed
+ * permutation matrix: tf.split / slicing the last axis is a slow strided copy on WASM, a [·, dim]
+ * × [dim, dim] product is not.
+ */
+export function applyRope(x: tf.Tensor4D, tables: { cos: tf.Tensor4D; sin: tf.Tensor4D; rotate: tf.Tensor2D }): tf.Tensor4D {
+  const dim = x.shape[3];
+  const rotated = tf.reshape(tf.fused.matMul({ a: tf.reshape(x, [x.size / dim, dim]) as tf.Tensor2D, b: tables.rotate }), x.shape);
+  return tf.add(tf.mul(x, tables.cos), tf.mul(rotated, tables.sin)) as tf.Tensor4D;
 }
 
 // ───────────────────────────── the Llama-family core ─────────────────────────────
@@ -464,21 +478,22 @@ export function estimateLlamaParameters(config: HfConfig, variant: LlamaVariant)
   }
 }
 
+/** A Linear layer with its weight transposed to [in, out] at load (see dense()). */
+interface Proj {
+  readonly w: tf.Tensor2D;
+  readonly b?: tf.Tensor1D;
+}
+
 interface LlamaLayer {
   readonly inputNorm: tf.Tensor1D;
   readonly postNorm: tf.Tensor1D;
-  /** q, k, v projections concatenated and transposed: [hidden, (H + 2·Hkv)·d]. */
-  readonly qkv: tf.Tensor2D;
-  readonly qkvBias?: tf.Tensor1D;
-  /** [H·d, hidden] (transposed). */
-  readonly o: tf.Tensor2D;
-  readonly oBias?: tf.Tensor1D;
-  /** gate and up concatenated and transposed: [hidden, 2·intermediate]. */
-  readonly gateUp: tf.Tensor2D;
-  readonly gateUpBias?: tf.Tensor1D;
-  /** [intermediate, hidden] (transposed). */
-  readonly down: tf.Tensor2D;
-  readonly downBias?: tf.Tensor1D;
+  readonly q: Proj;
+  readonly k: Proj;
+  readonly v: Proj;
+  readonly o: Proj;
+  readonly gate: Proj;
+  readonly up: Proj;
+  readonly down: Proj;
   readonly window?: number;
 }
 
@@ -498,21 +513,17 @@ class Loaded {
     if (counted) this.parameters += t.size;
   }
   /**
-   * Concatenates [out, in] weights (or biases) along the output axis, transposes weights to
-   * [in, out] (see dense()) and releases the parts.
+   * `${prefix}.weight` [out, in] (+ `${prefix}.bias` [out] when `bias`), the weight transposed to
+   * [in, out] once here: on WASM a product with transposeB is ~10× slower than a plain one.
    */
-  join(parts: tf.Tensor[]): tf.Tensor {
-    const joined = tf.tidy(() => {
-      const c = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-      return c.rank === 2 ? tf.transpose(c) : tf.clone(c);
-    });
-    for (const p of parts) {
-      const i = this.tensors.indexOf(p);
-      if (i >= 0) this.tensors.splice(i, 1);
-      p.dispose();
-    }
-    this.tensors.push(joined);
-    return joined;
+  async linear(prefix: string, inFeatures: number, outFeatures: number, bias: boolean): Promise<Proj> {
+    const stored = await this.get(`${prefix}.weight`, [outFeatures, inFeatures]);
+    const w = tf.transpose(stored) as tf.Tensor2D;
+    this.tensors.splice(this.tensors.indexOf(stored), 1);
+    stored.dispose();
+    this.tensors.push(w);
+    const b = bias ? ((await this.get(`${prefix}.bias`, [outFeatures])) as tf.Tensor1D) : undefined;
+    return { w, b };
   }
 }
 
@@ -547,7 +558,7 @@ class LlamaModel implements HfModel {
     const text = textBatchOf(batch, this.modelType, this.dims.vocab);
     const wanted = wantedLayers(options, this.numLayers, this.modelType);
     const t = text.inputIds.shape[1];
-    const { heads, kvHeads, headDim, intermediate } = this.dims;
+    const { heads, kvHeads, headDim } = this.dims;
     const hiddenOut = new Map<number, tf.Tensor>();
     // Masks (one per distinct window) and RoPE tables, shared by all layers.
     const masks = new Map<number | undefined, DecoderMask>();
@@ -557,26 +568,30 @@ class LlamaModel implements HfModel {
       if (!mask) { mask = decoderMask(text.attentionMask, w); masks.set(w, mask); }
       return mask;
     };
-    const { cos, sin } = ropeTables(this.rope, t);
+    const tables = ropeTables(this.rope, t);
     const scale = 1 / Math.sqrt(headDim);
     let h: tf.Tensor = tf.gather(this.embed, tf.cast(text.inputIds, 'int32'));
     if (wanted.has(0)) hiddenOut.set(0, h);
+    const b = text.inputIds.shape[0];
+    const project = (x: tf.Tensor, p: Proj): tf.Tensor => dense(x, p.w, p.b, 'in-out');
+    /** [B, T, n·d] → RoPE → [B, n, T, d]. */
+    const heads4 = (x: tf.Tensor, n: number, rope: boolean): tf.Tensor4D => {
+      const split = tf.reshape(x, [b, t, n, headDim]) as tf.Tensor4D;
+      return tf.transpose(rope ? applyRope(split, tables) : split, [0, 2, 1, 3]) as tf.Tensor4D;
+    };
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i]!;
       const mask = maskFor(layer.window);
       const prev = h;
       h = tf.tidy(() => {
         const x = rmsNorm(prev, layer.inputNorm, this.eps);
-        const qkv = dense(x, layer.qkv, layer.qkvBias, 'in-out');
-        const [qf, kf, vf] = tf.split(qkv, [heads * headDim, kvHeads * headDim, kvHeads * headDim], -1);
-        const q = applyRope(splitHeads(qf!, heads, headDim), cos, sin);
-        const k = applyRope(splitHeads(kf!, kvHeads, headDim), cos, sin);
-        const v = splitHeads(vf!, kvHeads, headDim);
+        const q = heads4(project(x, layer.q), heads, true);
+        const k = heads4(project(x, layer.k), kvHeads, true);
+        const v = heads4(project(x, layer.v), kvHeads, false);
         const attn = groupedAttention(q, k, v, mask, scale);
-        const h1 = tf.add(prev, dense(attn, layer.o, layer.oBias, 'in-out'));
+        const h1 = tf.add(prev, project(attn, layer.o));
         const y = rmsNorm(h1, layer.postNorm, this.eps);
-        const [gate, up] = tf.split(dense(y, layer.gateUp, layer.gateUpBias, 'in-out'), [intermediate, intermediate], -1);
-        return tf.add(h1, dense(tf.mul(this.act(gate!), up!), layer.down, layer.downBias, 'in-out'));
+        return tf.add(h1, project(tf.mul(this.act(project(y, layer.gate)), project(y, layer.up)), layer.down));
       });
       // Release the previous hidden state early unless it is an output (the caller's tidy would too).
       if (![...hiddenOut.values()].includes(prev)) prev.dispose();
@@ -585,7 +600,7 @@ class LlamaModel implements HfModel {
     const last = rmsNorm(h, this.finalNorm, this.eps);
     if (![...hiddenOut.values()].includes(h)) h.dispose();
     hiddenOut.set(this.numLayers, last);
-    tf.dispose([cos, sin, ...[...masks.values()].flatMap((m) => [m.bias, m.rows])]);
+    tf.dispose([tables.cos, tables.sin, tables.rotate, ...[...masks.values()].flatMap((m) => [m.bias, m.rows])]);
     return { hidden: hiddenOut };
   }
 
@@ -611,33 +626,15 @@ export async function loadLlamaFamily(config: HfConfig, weights: WeightSource, v
       const p = `layers.${i}`;
       const inputNorm = (await loaded.get(`${p}.input_layernorm.weight`, [hidden])) as tf.Tensor1D;
       const postNorm = (await loaded.get(`${p}.post_attention_layernorm.weight`, [hidden])) as tf.Tensor1D;
-      const q = await loaded.get(`${p}.self_attn.q_proj.weight`, [heads * headDim, hidden]);
-      const k = await loaded.get(`${p}.self_attn.k_proj.weight`, [kvHeads * headDim, hidden]);
-      const v = await loaded.get(`${p}.self_attn.v_proj.weight`, [kvHeads * headDim, hidden]);
-      const qkv = loaded.join([q, k, v]) as tf.Tensor2D;
-      let qkvBias: tf.Tensor1D | undefined;
-      if (bias.qkv) {
-        const qb = await loaded.get(`${p}.self_attn.q_proj.bias`, [heads * headDim]);
-        const kb = await loaded.get(`${p}.self_attn.k_proj.bias`, [kvHeads * headDim]);
-        const vb = await loaded.get(`${p}.self_attn.v_proj.bias`, [kvHeads * headDim]);
-        qkvBias = loaded.join([qb, kb, vb]) as tf.Tensor1D;
-      }
-      const o = loaded.join([await loaded.get(`${p}.self_attn.o_proj.weight`, [hidden, heads * headDim])]) as tf.Tensor2D;
-      const oBias = bias.o ? ((await loaded.get(`${p}.self_attn.o_proj.bias`, [hidden])) as tf.Tensor1D) : undefined;
-      const gate = await loaded.get(`${p}.mlp.gate_proj.weight`, [intermediate, hidden]);
-      const up = await loaded.get(`${p}.mlp.up_proj.weight`, [intermediate, hidden]);
-      const gateUp = loaded.join([gate, up]) as tf.Tensor2D;
-      let gateUpBias: tf.Tensor1D | undefined;
-      let downBias: tf.Tensor1D | undefined;
-      if (mlpBias) {
-        const gb = await loaded.get(`${p}.mlp.gate_proj.bias`, [intermediate]);
-        const ub = await loaded.get(`${p}.mlp.up_proj.bias`, [intermediate]);
-        gateUpBias = loaded.join([gb, ub]) as tf.Tensor1D;
-        downBias = (await loaded.get(`${p}.mlp.down_proj.bias`, [hidden])) as tf.Tensor1D;
-      }
-      const down = loaded.join([await loaded.get(`${p}.mlp.down_proj.weight`, [hidden, intermediate])]) as tf.Tensor2D;
+      const q = await loaded.linear(`${p}.self_attn.q_proj`, hidden, heads * headDim, bias.qkv);
+      const k = await loaded.linear(`${p}.self_attn.k_proj`, hidden, kvHeads * headDim, bias.qkv);
+      const v = await loaded.linear(`${p}.self_attn.v_proj`, hidden, kvHeads * headDim, bias.qkv);
+      const o = await loaded.linear(`${p}.self_attn.o_proj`, heads * headDim, hidden, bias.o);
+      const gate = await loaded.linear(`${p}.mlp.gate_proj`, hidden, intermediate, mlpBias);
+      const up = await loaded.linear(`${p}.mlp.up_proj`, hidden, intermediate, mlpBias);
+      const down = await loaded.linear(`${p}.mlp.down_proj`, intermediate, hidden, mlpBias);
       const window = variant.slidingWindow(config, i, dims.layers);
-      layers.push({ inputNorm, postNorm, qkv, qkvBias, o, oBias, gateUp, gateUpBias, down, downBias, window });
+      layers.push({ inputNorm, postNorm, q, k, v, o, gate, up, down, window });
     }
     const finalNorm = (await loaded.get('norm.weight', [hidden])) as tf.Tensor1D;
     const maxPositions = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : undefined;
