@@ -5,11 +5,13 @@
  * at the start and end is printed: the machine is shared). N = 10,000, C = 10, D = 512 and 2048 by default.
  *
  *   npx tsx bench/logme-bench.ts [--dims 512,2048] [--runs 5] [--backend wasm|cpu] [--exact-max-d 1024]
- *                                [--numpy-threads 1] [--gram-workers 2]
+ *                                [--numpy-threads 1] [--gram-workers 2] [--native yes|no]
  *
  * "ours" = float32 TF.js XᵀX on the chosen backend — in --gram-workers worker threads (default:
  * all cores; 0 = on the main thread only), as `transferlens score` does — + float64 eigensolver
- * and fixed point; "ours-f64" = the exact float64 path (reported once, slower).
+ * and fixed point; "ours-f64" = the exact float64 path (reported once, slower); "ours-onnx" = the
+ * same with XᵀX on onnxruntime-node (src/node/onnxGram.ts, 2 intra-op threads by default,
+ * TRANSFERLENS_ONNX_THREADS), measured in the same rounds when --native yes (default) and it loads.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { logme } from '../src/core/metrics/logme';
 import { lastGramRun, parallelGram, precomputedGram, shutdownGramPool } from '../src/node/parallelGram';
 import { oneHot } from '../src/core/metrics/input';
 import { median, option } from './common';
+import { lastOnnxGram, onnxGram, releaseOnnxGram } from '../src/node/onnxGram';
 
 /** Features with class structure and a decaying spectrum, like penultimate-layer activations. */
 function syntheticFeatures(n: number, d: number, classes: number, seed: number) {
@@ -63,6 +66,12 @@ async function main(): Promise<void> {
     const featureGram = workers === 0 ? tensorGram(features) : await parallelGram(features, { workers });
     return logme(features, targets, { gram: precomputedGram(features, featureGram, tensorGram) }).score;
   };
+  // The same with the Gram on onnxruntime-node; undefined when it does not load.
+  const native = option('native', 'yes') === 'yes';
+  const oursOnnx = async (features: Matrix, targets: Matrix) => {
+    const featureGram = await onnxGram(features, { threads: Number(process.env.TRANSFERLENS_ONNX_THREADS) || 2 });
+    return featureGram ? logme(features, targets, { gram: precomputedGram(features, featureGram, tensorGram) }).score : undefined;
+  };
   console.log(`backend ${backend.name}; N=${n}, C=${classes}, runs=${runs}, NumPy threads ${numpyThreads || 'default'}, Gram workers ${gramWorkers || 'default'}`);
   try {
     for (const d of dims) {
@@ -81,8 +90,11 @@ async function main(): Promise<void> {
       const numpyEigh: number[] = [];
       let numpy: { reference: { score: number }; eigh: { score: number }; numpy: string } | undefined;
       const times: number[] = [];
+      const onnxTimes: number[] = [];
       let score = NaN;
+      let onnxScore: number | undefined;
       await ours(features, targets); // warm-up (WASM compilation, worker start-up, first allocation)
+      const withOnnx = native && (await oursOnnx(features, targets)) !== undefined; // warm-up (runtime load, session)
       const gramRun = workers === 0 ? { parallel: false, workers: 0 } : lastGramRun();
       for (let r = 0; r < runs; r++) {
         numpy = JSON.parse(execFileSync('python3', [join(__dirname, 'logme_numpy.py'), featuresPath, labelsPath, '1'], { encoding: 'utf8', env: numpyEnvironment }));
@@ -91,6 +103,11 @@ async function main(): Promise<void> {
         const start = performance.now();
         score = await ours(features, targets);
         times.push(performance.now() - start);
+        if (withOnnx) {
+          const startOnnx = performance.now();
+          onnxScore = await oursOnnx(features, targets);
+          onnxTimes.push(performance.now() - startOnnx);
+        }
       }
       // The exact float64 path is slow at large D (JS Gram); run it once, and only up to --exact-max-d.
       let exact = NaN;
@@ -110,6 +127,14 @@ async function main(): Promise<void> {
         numpyEighMs: Math.round(median(numpyEigh)),
         ratioVsReference: +(oursMs / median(numpyReference)).toFixed(2),
         ratioVsEigh: +(oursMs / median(numpyEigh)).toFixed(2),
+        ...(withOnnx ? {
+          oursOnnxMs: Math.round(median(onnxTimes)),
+          onnxGram: lastOnnxGram(),
+          onnxRatioVsReference: +(median(onnxTimes) / median(numpyReference)).toFixed(2),
+          onnxRatioVsEigh: +(median(onnxTimes) / median(numpyEigh)).toFixed(2),
+          oursOnnxRunsMs: onnxTimes.map(Math.round),
+          oursOnnxScore: onnxScore,
+        } : { onnx: native ? `not run: ${lastOnnxGram().reason}` : 'not run (--native no)' }),
         runsMs: { ours: times.map(Math.round), numpyEigh: numpyEigh.map(Math.round), numpyReference: numpyReference.map(Math.round) },
         loadAverage: { start: +loadStart.toFixed(2), end: +loadavg()[0]!.toFixed(2) },
         scores: { ours: score, oursFloat64: exact, numpyReference: numpy!.reference.score, numpyEigh: numpy!.eigh.score },
@@ -119,6 +144,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await shutdownGramPool();
+    await releaseOnnxGram();
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -30,6 +30,7 @@ import { gram } from '../../core/linalg/products';
 import { adaptiveGram, LARGE_GRAM_WORK } from '../../core/linalg/tensorGram';
 import { initBackend } from '../../node/backend';
 import { oneShotParallelGram, parallelGram, precomputedGram, shutdownGramPool, startGramPool } from '../../node/parallelGram';
+import { nativeGramWanted, onnxGram } from '../../node/onnxGram';
 
 /** Streams accepted: the CLI's full io or just the two writers (tests, other callers). */
 export type ScoreIo = Pick<CliIo, 'stdout' | 'stderr'> & Partial<Pick<CliIo, 'cwd'>>;
@@ -155,12 +156,20 @@ export async function runScore(argv: readonly string[], io: ScoreIo): Promise<nu
     // LogME's Gram (N > D) on all cores when that beats starting the worker threads: computed
     // before the synchronous computeScores, which then gets it back for these features. Only for
     // WASM: native TensorFlow is multi-threaded itself.
-    const parallel = large && oneShotParallelGram(work) && features.rows > features.cols && (!scores || scores.includes('logme'));
+    const logmeGram = large && features.rows > features.cols && (!scores || scores.includes('logme'));
+    // onnxruntime-node's native SGEMM when it loads (issue #16; bench/logme-bench.ts --gram onnx).
+    const native = logmeGram && nativeGramWanted(work);
+    const parallel = logmeGram && !native && oneShotParallelGram(work);
     if (parallel) void startGramPool(); // the workers start while this thread loads its backend
     let gramMs = 0;
     try {
       const backend = large ? await initBackend('auto') : undefined;
-      if (parallel && backend?.name === 'wasm') {
+      if (native) {
+        const start = performance.now();
+        const nativeGram = await onnxGram(features);
+        if (nativeGram) gramOption = precomputedGram(features, nativeGram, gramOption!);
+        gramMs = performance.now() - start;
+      } else if (parallel && backend?.name === 'wasm') {
         const start = performance.now();
         gramOption = precomputedGram(features, await parallelGram(features), gramOption!);
         gramMs = performance.now() - start;
