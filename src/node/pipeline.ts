@@ -27,6 +27,7 @@ import { loadCheckpoint } from './readers/checkpoint';
 import { staticCheck } from './resolve';
 import { isLinearModel, networkLearner } from './training';
 import { analyzeImageFolder } from './imageDataset';
+import { analyzeTextDataset, isTextAnalysis } from './textDataset';
 import { linearCheckpointMaps } from './linearMaps';
 import { readSourceSample } from './readers/sourceSample';
 import { adaptiveGram } from '../core/linalg/tensorGram';
@@ -110,6 +111,18 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     else if (!config.dataset) findings.push(finding('config-invalid-value', 'info', 'No training dataset is referenced: add train_file (or the profile\'s dataset key) to get a verdict.', config.checkpoint, config, file, 'dataset'));
     return { file, findings };
   }
+  // ── Text datasets (issue #15): their own branch, in src/node/textDataset.ts. ──
+  if (dsRef.format !== 'image-folder' && !config.featuresFile && !options.checkpointOverride && (await isTextAnalysis(config, dsRef, ckRef.path))) {
+    if (usable && usable.length > 1) {
+      findings.push({ ...finding('partial-analysis', 'info', `Only the first listed dataset (${dsRef.path}) is analysed as text; lists of text datasets are not mixed yet.`, undefined, config, file, 'dataset'), range: usable[1]!.reference.range, data: { datasetIndex: usable[1]!.index } });
+    }
+    const textBackend = await initBackend(options.backend ?? 'auto');
+    return analyzeTextDataset(
+      { file, config, findings, datasetPath: dsRef.path, datasetInfo: dsRef.datasetInfo, checkpointPath: ckRef.path, sourcePath: checked.resolved?.source?.path, backend: textBackend.name, seed: options.seed ?? 0, maxSamples: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
+      control,
+    );
+  }
+  // ── End of the text branch. ──
   if (ckRef.format !== 'tfjs-layers' && ckRef.format !== 'tfjs-graph' && !config.featuresFile) {
     // staticCheck has already explained the unsupported format.
     return { file, findings };

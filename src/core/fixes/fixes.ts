@@ -29,6 +29,8 @@ import {
   type ParsedConfigText, type TextEdit,
 } from './textEdits';
 
+import { maxLengthFix } from './maxLength';
+
 export type { TextEdit } from './textEdits';
 
 export interface ProposedFix {
@@ -287,6 +289,8 @@ export function fixesForFinding(finding: Finding, text: string): ProposedFix[] {
       : STRATEGY_TITLES[strategy];
     offer(title, edits);
   };
+  const maxLength = maxLengthFix(finding, text);
+  if (maxLength) fixes.push(maxLength);
   if (lrFirst) {
     lrFix();
     strategyFix();

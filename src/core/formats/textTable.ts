@@ -64,6 +64,20 @@ export interface TextColumnSpec {
   /** LLaMA-Factory `columns` mapping (prompt, query, response, system, history, messages) and `tags`. */
   readonly columnMap?: Readonly<Record<string, string>>;
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Instruction / chat / completion data without a label: when `formatting` is not given it is
+   * detected from the fields (`messages` → messages, `conversations` → sharegpt, `instruction` →
+   * alpaca, else a plain text column).
+   */
+  readonly generative?: boolean;
+}
+
+/** The chat format a generative dataset's fields imply, if any. */
+export function detectFormatting(header: readonly string[]): ChatFormatting | undefined {
+  if (header.includes('messages')) return 'messages';
+  if (header.includes('conversations')) return 'sharegpt';
+  if (header.includes('instruction')) return 'alpaca';
+  return undefined;
 }
 
 /** How a record becomes text, once the header is known. */
@@ -126,6 +140,11 @@ function listNames(names: readonly string[]): string {
 export function chooseTextColumns(header: readonly string[], spec: TextColumnSpec, source: string): TextColumns {
   const missing = (what: string, name: string, hint: string): DatasetError =>
     new DatasetError(what === 'label' ? 'label-column-missing' : 'dataset-invalid', `${source}: there is no ${what} column '${name}'; the columns are ${listNames(header)}. ${hint}`, { line: 1 });
+  if (spec.generative && !spec.formatting && !(spec.textColumns && spec.textColumns.length > 0)) {
+    const formatting = detectFormatting(header);
+    if (formatting) spec = { ...spec, formatting };
+  }
+  if (spec.generative) spec = { ...spec, labelColumn: undefined };
   const label = spec.labelColumn;
   if (label !== undefined && !spec.formatting && !has(header, label)) throw missing('label', label, 'Set the label column (label_column_name) to one of them');
   if (spec.formatting) return chooseChatColumns(header, spec, source);

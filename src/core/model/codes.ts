@@ -32,6 +32,12 @@ const list: CodeInfo[] = [
   { code: 'non-finite-values', severity: 'error', kind: 'input', title: 'Features or labels contain NaN or infinity' },
   { code: 'single-class', severity: 'error', kind: 'input', title: 'The label column has only one class' },
   { code: 'suspicious-learning-rate', severity: 'warning', kind: 'config', title: 'The learning rate is unusual for this strategy' },
+  // text configs (issue #15): tokenizer checks and generative configs
+  { code: 'token-lengths', severity: 'info', kind: 'input', title: 'Token-length distribution of the text against the maximum length' },
+  { code: 'sequence-truncated', severity: 'warning', kind: 'input', title: 'Samples are longer than the configured maximum length and get cut' },
+  { code: 'tokenizer-fragmentation', severity: 'warning', kind: 'advice', title: "The checkpoint's tokenizer shreds this text (unknown / byte-fallback tokens, many tokens per word)" },
+  { code: 'chat-template-missing', severity: 'warning', kind: 'config', title: 'Chat data without a chat template' },
+  { code: 'generative-no-verdict', severity: 'info', kind: 'limit', title: 'Generative fine-tuning: the transfer-versus-scratch verdict is for supervised heads' },
   // the verdict
   { code: 'negative-transfer', severity: 'warning', kind: 'verdict', title: 'Transfer is predicted to lose to training from scratch at this n' },
   { code: 'positive-transfer', severity: 'info', kind: 'verdict', title: 'Transfer is predicted to beat training from scratch at this n' },

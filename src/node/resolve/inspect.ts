@@ -17,6 +17,8 @@ import type { HfSnapshotInfo } from '../hf/snapshot';
 
 export type ResolvedFormat =
   | 'tfjs-layers' | 'tfjs-graph' | 'csv' | 'jsonl' | 'npy' | 'npz' | 'safetensors' | 'parquet' | 'arrow'
+  /** A JSON array of records (LLaMA-Factory's default dataset file, `load_dataset("json")`). */
+  | 'json'
   | 'image-folder' | 'pytorch' | 'onnx' | 'keras' | 'unknown'
   /** Hugging Face model folders (issue #14, src/node/resolve/hfModel.ts): config.json + safetensors
    *  (single or all shards) / + pytorch_model.bin only / + ONNX exports only / weights never downloaded. */
@@ -55,6 +57,23 @@ export interface Resolved {
   readonly split?: string;
   /** Hugging Face model folder description (config, weight files, parameters, tokenizer …), headers only. */
   readonly hf?: HfSnapshotInfo;
+  /** LLaMA-Factory: the dataset_info.json entry the file came from (formatting, columns mapping, tags). */
+  readonly datasetInfo?: DatasetInfoEntry;
+}
+
+/** One entry of LLaMA-Factory's dataset_info.json, as far as reading the data needs it. */
+export interface DatasetInfoEntry {
+  readonly name: string;
+  /** Absolute path of dataset_info.json. */
+  readonly infoPath: string;
+  /** `formatting`: alpaca (default) or sharegpt. */
+  readonly formatting: 'alpaca' | 'sharegpt';
+  /** `columns`: prompt, query, response, history, messages, system, tools, … → field names. */
+  readonly columns: Readonly<Record<string, string>>;
+  /** `tags` (sharegpt): role_tag, content_tag, user_tag, assistant_tag, … */
+  readonly tags: Readonly<Record<string, string>>;
+  /** `ranking` (preference data). */
+  readonly ranking?: boolean;
 }
 
 /** Text files up to this size get an exact row count (a fast newline scan). */
@@ -182,6 +201,7 @@ export async function inspectFile(path: string, bytes: number): Promise<Resolved
       // HF `datasets` reads .json as JSON Lines when each line is an object.
       const firstLine = firstLineOf(head).trim();
       if (firstLine.startsWith('{') && firstLine.endsWith('}')) format = 'jsonl';
+      else if (start.startsWith('[')) return inspectJsonRecords(path, bytes);
       else return { ...base, format: 'unknown' };
     }
     if (format === 'csv' || format === 'jsonl') {
@@ -351,4 +371,25 @@ export function specialKind(info: import('node:fs').Stats): string {
   if (info.isBlockDevice()) return 'a block device';
   if (info.isSocket()) return 'a socket';
   return 'a special file';
+}
+
+/** Largest JSON-array dataset whose rows and columns the static tier counts (it is parsed whole). */
+export const JSON_RECORDS_INSPECT_LIMIT = 64 * 1024 * 1024;
+
+/** A `.json` file holding a list of records: rows and the first records' keys (text columns). */
+async function inspectJsonRecords(path: string, bytes: number): Promise<Resolved> {
+  const base = { path, kind: 'file' as const, bytes, format: 'json' as const };
+  if (bytes > JSON_RECORDS_INSPECT_LIMIT) return base;
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    return { ...base, problem: `${basename(path)} is not valid JSON (${(e as Error).message}); a JSON dataset is a list of records [{...}, ...].` };
+  }
+  if (!Array.isArray(value)) return { ...base, problem: `${basename(path)} is not a list of records.` };
+  const columns = new Set<string>();
+  for (const record of value.slice(0, 50)) if (record && typeof record === 'object' && !Array.isArray(record)) for (const key of Object.keys(record as object)) columns.add(key);
+  const first = value[0] as Record<string, unknown> | undefined;
+  const numericColumns = first && typeof first === 'object' ? [...columns].filter((c) => typeof first[c] === 'number') : [];
+  return { ...base, rows: value.length, rowsExact: true, columns: [...columns], numericColumns };
 }

@@ -5,6 +5,7 @@
  */
 import { EXTENSION_FIELDS } from './common';
 import { firstOf, sourceValue } from '../keymap';
+import { AXOLOTL_TEXT_EXTRAS } from './text';
 import type { BuiltinProfile } from './types';
 
 export const axolotlProfile: BuiltinProfile = {
@@ -29,6 +30,7 @@ export const axolotlProfile: BuiltinProfile = {
     },
     pathBase: 'workspace',
   },
+  extras: AXOLOTL_TEXT_EXTRAS,
   refine: ({ root, fields }) => {
     // `unfrozen_parameters` without an adapter means only the listed modules train.
     if (fields.frozenLayers && (!fields.strategy || fields.strategy.value === 'full')) {

@@ -4,6 +4,7 @@
  * from LLaMA-Factory's vocabulary). Paths are relative to the config file.
  */
 import { EXTENSION_FIELDS, FINETUNING_TYPE_RULE, PROBLEM_TYPE_RULE, refineFreezeAndQuantisation } from './common';
+import { HF_TEXT_EXTRAS } from './text';
 import type { BuiltinProfile } from './types';
 
 export const huggingfaceProfile: BuiltinProfile = {
@@ -15,13 +16,13 @@ export const huggingfaceProfile: BuiltinProfile = {
         'model_name_or_path', 'learning_rate', 'num_train_epochs', 'output_dir', 'per_device_train_batch_size',
         'finetuning_type', 'dataset_name', 'use_peft', 'max_eval_samples',
       ],
-      strongKey: ['train_file', 'validation_file', 'max_train_samples', 'label_column_name', 'problem_type', 'train_dir', 'features_file'],
+      strongKey: ['train_file', 'validation_file', 'max_train_samples', 'label_column_name', 'problem_type', 'train_dir', 'features_file', 'text_column_names', 'task_name', 'max_seq_length'],
     },
     fields: {
       checkpoint: ['model_name_or_path'],
       dataset: ['train_file', 'train_dir', 'dataset_name'],
       validationDataset: ['validation_file', 'validation_dir'],
-      labelColumn: ['label_column_name'],
+      labelColumn: ['label_column_name', 'label_column'],
       task: [PROBLEM_TYPE_RULE as never],
       trainSize: ['max_train_samples'],
       strategy: [FINETUNING_TYPE_RULE as never, { from: 'use_peft', map: { true: 'lora', false: 'full' } }],
@@ -32,5 +33,6 @@ export const huggingfaceProfile: BuiltinProfile = {
     },
     pathBase: 'file',
   },
+  extras: HF_TEXT_EXTRAS,
   refine: (context) => refineFreezeAndQuantisation(context),
 };

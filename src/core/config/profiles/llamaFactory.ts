@@ -7,6 +7,7 @@
 import { EXTENSION_FIELDS, FINETUNING_TYPE_RULE, refineFreezeAndQuantisation } from './common';
 import { splitNameList } from '../datasetList';
 import { selectAll } from '../tree';
+import { LLAMA_FACTORY_TEXT_EXTRAS } from './text';
 import type { BuiltinProfile } from './types';
 
 export const llamaFactoryProfile: BuiltinProfile = {
@@ -31,7 +32,7 @@ export const llamaFactoryProfile: BuiltinProfile = {
     },
     pathBase: 'workspace',
   },
-  extras: { datasetDir: ['dataset_dir'], adapter: ['adapter_name_or_path'] },
+  extras: { datasetDir: ['dataset_dir'], adapter: ['adapter_name_or_path'], ...LLAMA_FACTORY_TEXT_EXTRAS },
   refine: (context) => {
     // LLaMA-Factory's default finetuning_type is lora.
     refineFreezeAndQuantisation(context);

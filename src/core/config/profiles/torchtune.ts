@@ -4,6 +4,7 @@
  * from the model builder's name (`lora_llama3_2_1b`, `qlora_…`). `${…}` interpolation applies.
  */
 import { EXTENSION_FIELDS } from './common';
+import { TORCHTUNE_TEXT_EXTRAS } from './text';
 import type { BuiltinProfile } from './types';
 
 export const torchtuneProfile: BuiltinProfile = {
@@ -27,5 +28,5 @@ export const torchtuneProfile: BuiltinProfile = {
     pathBase: 'workspace',
   },
   interpolation: true,
-  extras: { checkpointFiles: ['checkpointer.checkpoint_files'], modelType: ['checkpointer.model_type'] },
+  extras: { checkpointFiles: ['checkpointer.checkpoint_files'], modelType: ['checkpointer.model_type'], ...TORCHTUNE_TEXT_EXTRAS },
 };

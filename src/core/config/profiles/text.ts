@@ -1,0 +1,50 @@
+/**
+ * Text keys (issue #15) each profile captures as `extras`: which columns hold the text, the
+ * sentence pair and the label; the maximum sequence length and where it is set; the chat
+ * template settings. Names of the extras are shared by every profile so the text branch
+ * (src/node/textDataset.ts) reads one vocabulary:
+ *
+ *   textColumns   run_classification `text_column_names` (comma list), `text_column`, run_glue-style
+ *                 `sentence1_key`, TRL `dataset_text_field`, Axolotl `datasets[0].field`
+ *   textDelimiter run_classification `text_column_delimiter` (default ' ')
+ *   pairColumn    `sentence2_key`, `text_pair_column`
+ *   taskName      run_glue `task_name` (GLUE column defaults)
+ *   doRegression  run_classification `do_regression`
+ *   maxLength     `max_seq_length` (HF scripts, TRL ≤ 0.19), `max_length` (TRL SFTConfig), Axolotl
+ *                 `sequence_len`, LLaMA-Factory `cutoff_len`, torchtune `tokenizer.max_seq_len`
+ *   datasetType   Axolotl `datasets[0].type` (alpaca, chat_template, completion, …), torchtune
+ *                 `dataset._component_`
+ *   chatTemplate  Axolotl `chat_template`, LLaMA-Factory `template`, TRL `chat_template_path`
+ *   messagesField Axolotl `datasets[0].field_messages`, torchtune `dataset.conversation_column`
+ *   stage         LLaMA-Factory `stage` (sft, pt, rm, dpo, …)
+ */
+export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
+  textColumns: ['text_column_names', 'text_column', 'sentence1_key', 'dataset_text_field'],
+  textDelimiter: ['text_column_delimiter'],
+  pairColumn: ['sentence2_key', 'text_pair_column'],
+  taskName: ['task_name'],
+  doRegression: ['do_regression'],
+  maxLength: ['max_seq_length', 'max_length'],
+  chatTemplate: ['chat_template_path', 'chat_template'],
+};
+
+export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
+  maxLength: ['sequence_len'],
+  datasetType: ['datasets[0].type', 'datasets[0].type.field_instruction'],
+  chatTemplate: ['chat_template', 'datasets[0].chat_template'],
+  messagesField: ['datasets[0].field_messages'],
+  textColumns: ['datasets[0].field'],
+};
+
+export const LLAMA_FACTORY_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
+  maxLength: ['cutoff_len'],
+  chatTemplate: ['template'],
+  stage: ['stage'],
+};
+
+export const TORCHTUNE_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
+  maxLength: ['tokenizer.max_seq_len'],
+  datasetType: ['dataset._component_'],
+  messagesField: ['dataset.conversation_column'],
+  conversationStyle: ['dataset.conversation_style'],
+};

@@ -1,0 +1,136 @@
+/**
+ * Runs the tokenizer checks of src/core/analysis/tokenizerChecks.ts on a text sample: loads the
+ * checkpoint's tokenizer only (tokenizer.json + tokenizer_config.json — no weights, so a 70B
+ * checkpoint whose weights were never downloaded still gets them), encodes every sampled text
+ * without truncation, and works out the maximum length in force from the config (or the
+ * trainer's default, said so) and the model's own limit (config.json `max_position_embeddings`,
+ * tokenizer `model_max_length`).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NormalizedConfig, SourceValue } from '../../core/model/config';
+import type { Finding } from '../../core/model/finding';
+import { tokenStats, tokenizerFindings, type EncodedSample, type MaxLengthSetting, type TokenizerFacts, type TokenStats } from '../../core/analysis/tokenizerChecks';
+import type { TextSample } from '../../core/formats/textTable';
+import type { HfTokenizer } from './types';
+import { loadTokenizer } from './tokenizer';
+
+/** Samples encoded for the checks at most (the sample is already bounded; this caps time). */
+export const MAX_CHECKED_SAMPLES = 5000;
+
+export interface TokenizerCheckResult {
+  readonly findings: Finding[];
+  readonly stats: TokenStats;
+  readonly maxLength?: MaxLengthSetting;
+  readonly facts: TokenizerFacts;
+  readonly tokenizer: HfTokenizer;
+  /** ms spent encoding. */
+  readonly encodeMs: number;
+}
+
+function extra(config: NormalizedConfig, name: string): SourceValue<unknown> | undefined {
+  return config.extras?.[name];
+}
+
+function numberValue(value: SourceValue<unknown> | undefined): number | undefined {
+  const v = value?.value;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+async function modelPositionLimit(folder: string): Promise<number | undefined> {
+  try {
+    const config = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const text = (config.text_config ?? config) as Record<string, unknown>;
+    const n = text.max_position_embeddings ?? text.n_positions;
+    if (typeof n !== 'number' || !(n > 0)) return undefined;
+    // RoBERTa-likes reserve padding_idx + 1 positions (514 → 512 usable).
+    const offset = config.model_type === 'roberta' || config.model_type === 'xlm-roberta' ? 2 : 0;
+    return n - offset;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The maximum length in force: the config's key, else the trainer's documented default.
+ * Hugging Face scripts cap `max_seq_length` at the tokenizer's `model_max_length`.
+ */
+export function maxLengthSetting(config: NormalizedConfig, chat: boolean, tokenizerMax: number | undefined, modelLimit: number | undefined): MaxLengthSetting | undefined {
+  const at = extra(config, 'maxLength');
+  const value = numberValue(at);
+  const limit = modelLimit ?? tokenizerMax;
+  if (at && value !== undefined) {
+    const key = at.keyPath.split('.').pop()!.replace(/\[\d+\]$/, '');
+    const keyPath = at.keyPath;
+    if (config.profile === 'huggingface' && key === 'max_seq_length' && tokenizerMax !== undefined && value > tokenizerMax) {
+      return { value: tokenizerMax, at, key: keyPath, source: `${keyPath}: ${value}, capped by the script at the tokenizer's model_max_length ${tokenizerMax}`, modelLimit: limit };
+    }
+    return { value, at, key: keyPath, source: `${keyPath}: ${value}`, modelLimit: limit };
+  }
+  switch (config.profile) {
+    case 'huggingface':
+      if (chat || extra(config, 'textColumns')?.keyPath === 'dataset_text_field') return { value: 1024, key: 'max_length', source: "TRL SFTConfig's default max_length 1024 (not set in the config)", modelLimit: limit };
+      return { value: Math.min(128, tokenizerMax ?? 128), key: 'max_seq_length', source: `run_classification / run_glue default max_seq_length 128${tokenizerMax !== undefined && tokenizerMax < 128 ? `, capped at model_max_length ${tokenizerMax}` : ''} (not set in the config)`, modelLimit: limit };
+    case 'llama-factory':
+      return { value: 2048, key: 'cutoff_len', source: "LLaMA-Factory's default cutoff_len 2048 (not set in the config)", modelLimit: limit };
+    default:
+      // Axolotl's and torchtune's defaults depend on the version (torchtune: no truncation): no share is claimed.
+      return undefined;
+  }
+}
+
+/** Which chat format the data and config use, if any. */
+export function chatFormatOf(config: NormalizedConfig, sample: TextSample): string | undefined {
+  const type = extra(config, 'datasetType')?.value;
+  if (typeof type === 'string' && /chat_template|sharegpt|chat_dataset|conversation/i.test(type)) return `${extra(config, 'datasetType')!.keyPath}: ${type}`;
+  if (sample.columns.kind === 'sharegpt') return 'sharegpt';
+  if (sample.columns.kind === 'messages') return `'${sample.columns.text[0]}' messages`;
+  return undefined;
+}
+
+export async function runTokenizerChecks(
+  folder: string,
+  config: NormalizedConfig,
+  sample: TextSample,
+  context: { readonly datasetName: string; readonly tokenizer?: HfTokenizer; readonly now?: () => number },
+): Promise<TokenizerCheckResult> {
+  const tokenizer = context.tokenizer ?? (await loadTokenizer(folder));
+  const info = tokenizer.info;
+  const now = context.now ?? (() => performance.now());
+  const count = Math.min(sample.texts.length, MAX_CHECKED_SAMPLES);
+  const t0 = now();
+  const encodings: EncodedSample[] = [];
+  for (let i = 0; i < count; i++) {
+    const pair = sample.pairs?.[i];
+    encodings.push(tokenizer.encode(sample.texts[i]!, pair, { addSpecialTokens: true }));
+  }
+  const encodeMs = now() - t0;
+  const specialIds = [info.clsTokenId, info.sepTokenId, info.bosTokenId, info.eosTokenId, info.padTokenId].filter((x): x is number => x !== undefined);
+  const facts: TokenizerFacts = {
+    model: info.model,
+    byteLevel: info.byteLevel,
+    byteFallback: info.byteFallback,
+    vocabSize: info.vocabSize,
+    ...(info.modelMaxLength !== undefined ? { modelMaxLength: info.modelMaxLength } : {}),
+    ...(info.unkTokenId !== undefined ? { unkTokenId: info.unkTokenId } : {}),
+    specialIds,
+    hasChatTemplate: info.chatTemplate !== undefined,
+  };
+  const chatFormat = chatFormatOf(config, sample);
+  const modelLimit = await modelPositionLimit(folder);
+  const maxLength = maxLengthSetting(config, chatFormat !== undefined || sample.columns.kind !== 'plain', info.modelMaxLength, modelLimit ?? info.modelMaxLength);
+  const texts = sample.pairs ? sample.texts.slice(0, count).map((t, i) => `${t} ${sample.pairs![i]}`) : sample.texts.slice(0, count);
+  const stats = tokenStats(encodings, texts, facts, maxLength?.value);
+  const chatTemplateAt = extra(config, 'chatTemplate');
+  const findings = tokenizerFindings(stats, facts, maxLength, {
+    file: config.file,
+    datasetAt: config.dataset,
+    checkpointAt: config.checkpoint,
+    datasetName: context.datasetName,
+    chatFormat,
+    chatTemplateAt: chatTemplateAt && chatTemplateAt.value !== null && chatTemplateAt.value !== '' && chatTemplateAt.value !== 'tokenizer_default' ? chatTemplateAt : undefined,
+    chatFormatAt: extra(config, 'datasetType'),
+  });
+  return { findings, stats, maxLength, facts, tokenizer, encodeMs };
+}

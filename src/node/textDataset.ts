@@ -1,0 +1,421 @@
+/**
+ * The text branch of the analysis pipeline (issue #15): when a config's data is text (text-column
+ * keys, a Hugging Face text checkpoint, an instruction/chat format), this runs instead of the table
+ * path of src/node/pipeline.ts, as src/node/imageDataset.ts does for image folders.
+ *
+ * Steps: read a seeded sample of the texts (src/node/readers/textDataset.ts: the columns the
+ * user's training script would read) → tokenizer checks from the tokenizer alone (lengths against
+ * the configured maximum, unknown / byte-fallback tokens, chat template) → for generative configs
+ * (instruction / chat data, no label) stop there and say why there is no verdict → otherwise the
+ * checkpoint's features (loadHfCheckpoint, pooled as the family's head reads them, truncated at the
+ * configured maximum, through the feature cache) → the core verdict with the TF-IDF ridge as the
+ * scratch arm (src/core/analysis/tfidf.ts) → findings.
+ *
+ * Arms, plainly: the transfer arm is the linear probe on the checkpoint's features; partial freeze
+ * adds per-layer features (a probe on a lower block); full fine-tuning of a transformer is not
+ * simulated (TransferLens runs checkpoints for inference only), so the probe stands in, as the
+ * image path does. The scratch arm is the tuned TF-IDF linear model; the checkpoint's own
+ * architecture from random initialisation is NOT trained (that would need backpropagation through
+ * the transformer, which the inference engine does not have) — the report says so.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { AnalysisReport } from '../core/model/analysis';
+import type { NormalizedConfig, SourceValue, Strategy } from '../core/model/config';
+import type { Finding } from '../core/model/finding';
+import { CancelledError, throwIfAborted, type RunControl } from '../core/model/progress';
+import { FILE_START } from '../core/model/range';
+import { analyzeTransfer, MIN_ROWS, type LayerFeatures } from '../core/analysis/analyze';
+import { verdictFindings } from '../core/analysis/findings';
+import { plannedTrainSize } from '../core/config/datasetList';
+import { makeTarget, oneHot } from '../core/analysis/learners';
+import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '../core/analysis/tfidf';
+import type { Matrix } from '../core/linalg/matrix';
+import { CheckpointError, DatasetError } from '../core/formats/errors';
+import type { TextColumnSpec, TextSample } from '../core/formats/textTable';
+import { computeScores } from '../core/metrics/registry';
+import { adaptiveGram } from '../core/linalg/tensorGram';
+import { gram as exactGram } from '../core/linalg/products';
+import { FeatureCache, featureCacheKey, hashFiles } from './cache/featureCache';
+import { readTextDataset } from './readers/textDataset';
+import { runTokenizerChecks, type TokenizerCheckResult } from './hf/tokenizerChecks';
+import { loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoint';
+import { findTokenizer } from './hf/tokenizer';
+import type { DatasetInfoEntry } from './resolve/inspect';
+
+const fastGram = adaptiveGram(exactGram);
+
+/** Texts analysed by default (a forward pass of a BERT-base costs ~0.1–0.4 s per text on WASM). */
+export const DEFAULT_MAX_TEXTS = 2000;
+/** Columns of the hashed TF-IDF view used by the ridge baselines, LogME of the inputs and the myth check. */
+export const HASHED_DIMS = 256;
+
+export interface TextBranchContext {
+  readonly file: string;
+  readonly config: NormalizedConfig;
+  readonly findings: readonly Finding[];
+  readonly datasetPath: string;
+  /** LLaMA-Factory dataset_info.json entry of the dataset, when it came from one. */
+  readonly datasetInfo?: DatasetInfoEntry;
+  readonly checkpointPath: string;
+  /** Path of `source_train_file` (a sample of the pretraining text), for the myth check. */
+  readonly sourcePath?: string;
+  readonly backend: string;
+  readonly seed: number;
+  readonly maxSamples?: number;
+  readonly cacheDir?: string;
+  readonly maxBytes?: number;
+  readonly timeBudgetMs?: number;
+  readonly startedAt: number;
+  readonly timings: Readonly<Record<string, number>>;
+  /** Tests: load the checkpoint another way (e.g. injected dependencies). */
+  readonly loadCheckpoint?: (folder: string, signal?: AbortSignal) => Promise<HfCheckpoint>;
+}
+
+function findingAt(context: TextBranchContext, code: string, severity: Finding['severity'], message: string, at: SourceValue<unknown> | undefined, field?: string, data?: Finding['data']): Finding {
+  return { code, severity, message, file: at?.file ?? context.config.file ?? context.file, range: at?.keyRange ?? FILE_START, field, ...(data ? { data } : {}) };
+}
+
+function extraString(config: NormalizedConfig, name: string): string | undefined {
+  const v = config.extras?.[name]?.value;
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/** True when the config's training is generative (instruction / chat / completion data, no label head). */
+export function isGenerativeConfig(config: NormalizedConfig): boolean {
+  if (config.profile === 'axolotl' || config.profile === 'llama-factory' || config.profile === 'torchtune') return true;
+  const field = config.extras?.textColumns;
+  return field?.keyPath === 'dataset_text_field';
+}
+
+/** True when the config names text columns or a GLUE task (the table path cannot read it). */
+export function hasTextKeys(config: NormalizedConfig): boolean {
+  return Boolean(config.extras?.textColumns || config.extras?.taskName || config.extras?.pairColumn);
+}
+
+/** What the config says about the columns, as the text reader takes it. */
+export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetInfoEntry): TextColumnSpec {
+  const generative = isGenerativeConfig(config);
+  const textColumns = extraString(config, 'textColumns')?.split(',').map((c) => c.trim()).filter(Boolean);
+  const axolotlType = extraString(config, 'datasetType');
+  let formatting: TextColumnSpec['formatting'];
+  if (datasetInfo) formatting = datasetInfo.formatting;
+  else if (axolotlType && /^alpaca/.test(axolotlType)) formatting = 'alpaca';
+  else if (axolotlType && /sharegpt/.test(axolotlType)) formatting = 'sharegpt';
+  else if (axolotlType && /chat_template|chat_dataset/.test(axolotlType)) formatting = 'messages';
+  const messagesField = extraString(config, 'messagesField');
+  const columnMap = { ...(datasetInfo?.columns ?? {}), ...(messagesField ? { messages: messagesField } : {}) };
+  const delimiter = config.extras?.textDelimiter?.value;
+  return {
+    ...(textColumns && textColumns.length > 0 && !formatting ? { textColumns } : {}),
+    ...(typeof delimiter === 'string' ? { delimiter } : {}),
+    ...(extraString(config, 'pairColumn') ? { pairColumn: extraString(config, 'pairColumn') } : {}),
+    ...(generative ? {} : { labelColumn: config.labelColumn?.value ?? 'label' }),
+    ...(extraString(config, 'taskName') ? { glueTask: extraString(config, 'taskName') } : {}),
+    ...(formatting ? { formatting } : {}),
+    ...(Object.keys(columnMap).length > 0 ? { columnMap } : {}),
+    ...(datasetInfo?.tags && Object.keys(datasetInfo.tags).length > 0 ? { tags: datasetInfo.tags } : {}),
+    ...(generative ? { generative: true } : {}),
+  };
+}
+
+function taskOf(config: NormalizedConfig): 'classification' | 'regression' | undefined {
+  if (config.extras?.doRegression?.value === true) return 'regression';
+  const glue = extraString(config, 'taskName')?.toLowerCase();
+  if (glue === 'stsb') return 'regression';
+  return config.task?.value === 'regression' ? 'regression' : config.task?.value === 'classification' ? 'classification' : undefined;
+}
+
+/** Row problems (empty texts, numbers in a text column, over-long cells) → warnings naming file and row. */
+function rowProblemFindings(context: TextBranchContext, sample: TextSample): Finding[] {
+  const out: Finding[] = [];
+  for (const kind of ['empty', 'not-text', 'too-long', 'bad-chat'] as const) {
+    const n = sample.problemCounts[kind];
+    if (n === 0) continue;
+    const listed = sample.problems.filter((p) => p.kind === kind);
+    const more = n > listed.length ? `\n…and ${n - listed.length} more sampled rows like these.` : '';
+    const what = { empty: 'empty texts', 'not-text': 'values that are not text', 'too-long': 'over-long cells', 'bad-chat': 'rows that are not conversations' }[kind];
+    out.push(findingAt(context, 'dataset-invalid', 'warning', `${n} of the ${sample.rowsUsed.toLocaleString('en-US')} sampled rows of ${context.datasetPath} have ${what}.\n${listed.map((p) => p.message).join('\n')}${more}`, context.config.dataset, 'dataset', { rows: listed.map((p) => p.row), kind }));
+  }
+  return out;
+}
+
+function sampleHash(sample: TextSample): string {
+  const h = createHash('sha256');
+  sample.texts.forEach((t, i) => h.update(`${t}\u0000${sample.pairs?.[i] ?? ''}\u0001`));
+  return h.digest('hex');
+}
+
+/** Runs the text analysis (see the module comment). */
+export async function analyzeTextDataset(context: TextBranchContext, control: RunControl = {}): Promise<AnalysisReport> {
+  const { file, config, seed } = context;
+  const findings: Finding[] = [...context.findings];
+  const timings: Record<string, number> = { ...context.timings };
+  const notes: string[] = [];
+  const progress = (step: string, message: string, fraction?: number) => control.onProgress?.({ step, message, fraction });
+  const datasetAt = config.dataset;
+  const checkpointAt = config.checkpoint;
+  const generative = isGenerativeConfig(config);
+  const spec = textColumnSpec(config, context.datasetInfo);
+
+  // 1. The sample.
+  let t = performance.now();
+  progress('dataset', `reading ${context.datasetPath}`, 0.05);
+  let sample: TextSample;
+  try {
+    sample = await readTextDataset(context.datasetPath, { spec, task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal });
+  } catch (e) {
+    if (e instanceof DatasetError) {
+      findings.push(findingAt(context, e.code, 'error', e.message, e.code === 'label-column-missing' ? (config.labelColumn ?? datasetAt) : datasetAt, 'dataset'));
+      return { file, findings };
+    }
+    throw e;
+  }
+  timings.dataset = performance.now() - t;
+  findings.push(...rowProblemFindings(context, sample));
+  throwIfAborted(control.signal);
+
+  // 2. Tokenizer checks (tokenizer only).
+  t = performance.now();
+  progress('tokenize', `tokenizing ${sample.rowsUsed} texts`, 0.1);
+  let checks: TokenizerCheckResult | undefined;
+  try {
+    checks = await runTokenizerChecks(context.checkpointPath, config, sample, { datasetName: context.datasetPath });
+    findings.push(...checks.findings);
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) throw e;
+    findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', `Tokenizer checks skipped: ${e.message}`, checkpointAt, 'checkpoint'));
+  }
+  timings.tokenize = performance.now() - t;
+  throwIfAborted(control.signal);
+
+  // 3. Generative configs: no verdict.
+  if (generative || !sample.labels) {
+    findings.push(findingAt(context, 'generative-no-verdict', 'info',
+      `No transfer-versus-scratch verdict: this is generative fine-tuning (${sample.columns.reason}, no label column).` +
+      `\nThe verdict compares a supervised head on the checkpoint's features with a model trained from scratch on the same labels; instruction and chat tuning has no such head and no fixed label, and nobody trains a language model from scratch on a fine-tuning set, so a verdict here would mean nothing. The tokenizer checks above apply.`,
+      checkpointAt ?? datasetAt, 'checkpoint', { sampled: sample.rowsUsed, format: sample.columns.kind }));
+    progress('done', 'tokenizer checks done (generative config: no verdict)', 1);
+    return { file, findings, finishedAt: new Date().toISOString() };
+  }
+  const labels = sample.labels;
+  if (sample.rowsUsed < MIN_ROWS) {
+    findings.push(findingAt(context, 'dataset-too-small', 'warning', `${sample.rowsUsed} usable rows in ${context.datasetPath}: at least ${MIN_ROWS} are needed for a cross-validated verdict.\nLabel more samples.`, config.trainSize ?? datasetAt, 'dataset'));
+    return { file, findings };
+  }
+  const target = labels.kind === 'classes'
+    ? makeTarget('classification', oneHot(labels.values, labels.classNames.length), labels.values, labels.classNames.length)
+    : makeTarget('regression', labels.values);
+
+  // 4. The checkpoint's features.
+  t = performance.now();
+  progress('checkpoint', `loading ${context.checkpointPath}`, 0.15);
+  let checkpoint: HfCheckpoint;
+  try {
+    checkpoint = context.loadCheckpoint ? await context.loadCheckpoint(context.checkpointPath, control.signal) : await loadHfCheckpoint(context.checkpointPath, { signal: control.signal, deps: { loadTokenizer: findTokenizer } });
+  } catch (e) {
+    if (e instanceof CheckpointError) {
+      findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', e.message, checkpointAt, 'checkpoint'));
+      return { file, findings };
+    }
+    throw e;
+  }
+  // The static tier flags Hugging Face folders it cannot judge; the checkpoint loaded, so that warning is moot.
+  for (let i = findings.length - 1; i >= 0; i--) if (findings[i]!.code === 'checkpoint-unsupported' && findings[i]!.field === 'checkpoint') findings.splice(i, 1);
+  try {
+    timings.checkpoint = performance.now() - t;
+    if (checkpoint.info.modality !== 'text') {
+      findings.push(findingAt(context, 'shape-mismatch', 'error', `${context.datasetPath} holds text, but ${context.checkpointPath} is a ${checkpoint.info.modality} model (${checkpoint.info.modelType}).\nPoint the checkpoint key at a text model.`, checkpointAt, 'checkpoint'));
+      return { file, findings };
+    }
+    const strategy: Strategy = config.strategy?.value ?? 'full';
+    const maxLength = checks?.maxLength?.value ?? checkpoint.info.tokenizer?.maxLength;
+    const layerSetting = config.featureLayer?.value;
+    const resolved = checkpoint.resolve({ layer: layerSetting });
+    const cache = context.cacheDir ? new FeatureCache(context.cacheDir) : undefined;
+    let checkpointHash: string | undefined;
+    const keyFor = async (layer: number): Promise<string | undefined> => {
+      if (!cache) return undefined;
+      checkpointHash ??= await hashFiles(checkpoint.info.files);
+      const info = await stat(context.datasetPath).catch(() => undefined);
+      return featureCacheKey({
+        checkpointHash,
+        files: [{ relativePath: context.datasetPath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0 }],
+        preprocessing: { pooling: resolved.pooling, maxLength, engine: checkpoint.info.engine, columns: sample.columns, rows: sample.rows.length },
+        layer: String(layer),
+        extra: { texts: sampleHash(sample), version: 'text-features-v1' },
+      });
+    };
+    const extract = async (layer: number, share: [number, number]): Promise<{ features: Matrix; cached: boolean; perSecond: number }> => {
+      const key = await keyFor(layer);
+      if (cache && key) {
+        const hit = await cache.get(key);
+        if (hit && hit.features.rows === sample.texts.length) return { features: hit.features, cached: true, perSecond: Number(hit.meta?.perSecond ?? 0) };
+      }
+      const t0 = performance.now();
+      const features = await checkpoint.extract(sample.pairs ? { texts: sample.texts, pairs: sample.pairs } : { texts: sample.texts }, {
+        layer,
+        maxLength,
+        batchSize: 16,
+        signal: control.signal,
+        onProgress: (event) => control.onProgress?.({ ...event, step: 'features', fraction: event.fraction !== undefined ? share[0] + (share[1] - share[0]) * event.fraction : undefined }),
+      });
+      const perSecond = sample.texts.length / Math.max(1e-3, (performance.now() - t0) / 1000);
+      if (cache && key) await cache.set(key, { features, meta: { perSecond } });
+      return { features, cached: false, perSecond };
+    };
+    t = performance.now();
+    progress('features', `extracting features of ${sample.rowsUsed} texts`, 0.2);
+    let top;
+    try {
+      top = await extract(resolved.layer, [0.2, 0.5]);
+    } catch (e) {
+      if (e instanceof CheckpointError) {
+        findings.push(findingAt(context, e.code, 'error', e.message, config.featureLayer ?? checkpointAt, config.featureLayer ? 'featureLayer' : 'checkpoint'));
+        return { file, findings };
+      }
+      throw e;
+    }
+    const features = top.features;
+    timings.features = performance.now() - t;
+    throwIfAborted(control.signal);
+
+    // Per-layer features for partial freeze (one more pass per block; only when the config freezes).
+    let layerFeatures: LayerFeatures[] | undefined;
+    if (strategy === 'partial-freeze' && checkpoint.info.numLayers >= 2) {
+      t = performance.now();
+      const depths = [...new Set([Math.max(1, Math.round(checkpoint.info.numLayers / 2)), checkpoint.info.numLayers - 1])].filter((d) => d !== resolved.layer && d >= 1);
+      layerFeatures = [];
+      for (const depth of depths) {
+        const lf = await extract(depth, [0.5, 0.6]);
+        layerFeatures.push({ layer: `hidden_states[${depth}]`, depth, features: lf.features });
+      }
+      layerFeatures.push({ layer: `hidden_states[${resolved.layer}]`, depth: resolved.layer, features });
+      timings.layerFeatures = performance.now() - t;
+    }
+
+    // 5. The scratch arm: TF-IDF (word 1–2-grams + char 2–4-grams), ridge tuned by CV.
+    t = performance.now();
+    const x = tfidfMatrix(sample.texts, sample.pairs);
+    const scratchLearner = tfidfLearner(x, target, { seed });
+    const inputs = hashedDense(x, HASHED_DIMS);
+    timings.tfidf = performance.now() - t;
+
+    // Myth check: a sample of the pretraining text (source_train_file), vectorised with the target.
+    let sourceInputs: { file: string; inputs: Matrix } | undefined;
+    let vocabularyJs: number | undefined;
+    if (context.sourcePath) {
+      try {
+        const source = await readTextDataset(context.sourcePath, { spec: { generative: true }, maxRows: Math.min(1000, context.maxSamples ?? DEFAULT_MAX_TEXTS), seed, maxBytes: context.maxBytes, signal: control.signal });
+        const joint = hashedDense(tfidfMatrix([...sample.texts, ...source.texts]), HASHED_DIMS);
+        sourceInputs = { file: context.sourcePath, inputs: { rows: source.texts.length, cols: HASHED_DIMS, data: joint.data.slice(sample.texts.length * HASHED_DIMS) } };
+        vocabularyJs = unigramJensenShannon(source.texts, sample.texts);
+        notes.push(`Myth check (text): the Jensen–Shannon divergence between the word-unigram distributions of ${context.sourcePath} and the training texts is ${vocabularyJs.toFixed(3)} (0 = same vocabulary use, 1 = disjoint); the input-space distances are computed on ${HASHED_DIMS} hashed TF-IDF columns. Vocabulary distance is shown because people reach for it; the verdict and the feature overlap above are what predict the gain.`);
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        if (!(e instanceof DatasetError)) throw e;
+        findings.push(findingAt(context, 'dataset-invalid', 'warning', `The source sample cannot be used for the myth check: ${e.message}`, config.sourceTrainFile, 'dataset'));
+      }
+    }
+
+    // Classic scores on the features, and LogME of the features against LogME of the hashed TF-IDF.
+    t = performance.now();
+    progress('scores', 'classic transferability scores', 0.6);
+    const scoreInput = labels.kind === 'classes' ? { labels: labels.values, task: 'classification' as const } : { targets: labels.values, task: 'regression' as const };
+    let scores: Record<string, number> | undefined;
+    let logmeVsRaw: number | undefined;
+    try {
+      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now(), gram: fastGram }).scores;
+      const raw = computeScores({ features: inputs, ...scoreInput }, { scores: ['logme'], gram: fastGram }).scores.logme;
+      if (scores.logme !== undefined && raw !== undefined) logmeVsRaw = scores.logme - raw;
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      findings.push(findingAt(context, 'partial-analysis', 'info', `Classic scores were skipped: ${(e as Error).message}`, checkpointAt, 'checkpoint'));
+    }
+    timings.scores = performance.now() - t;
+
+    const info = checkpoint.info;
+    notes.push(`Scratch arm: a TF-IDF linear model (word 1–2-grams + character 2–4-grams, ${x.cols.toLocaleString('en-US')} terms; ridge one-vs-rest, λ tuned by 3-fold CV inside every training set) — what a practitioner trains instead of fine-tuning. The checkpoint's own architecture (${info.modelType}, ${info.parameters.toLocaleString('en-US')} parameters) from random initialisation was not trained: TransferLens runs checkpoints for inference only, and a frozen random-init feature probe is not the same thing.`);
+    if (strategy === 'full' || strategy === 'lora' || strategy === 'qlora') notes.push(`Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated (inference-only engine); the frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`);
+    if (strategy === 'partial-freeze') notes.push(`Partial freeze: probes on lower blocks' features (hidden states ${layerFeatures?.map((l) => l.depth).join(', ')}) stand in for fine-tuning above them.`);
+    notes.push(top.cached ? `Features of ${sample.rowsUsed} texts came from the feature cache (${context.cacheDir}).` : `Features of ${sample.rowsUsed} texts extracted at ${top.perSecond.toFixed(1)} texts/s (${info.engine}, ${context.backend}).`);
+    notes.push(`The closed-form ridge baselines and LogME of the inputs use ${HASHED_DIMS} signed-hashed TF-IDF columns.`);
+    if (!context.sourcePath) notes.push('Myth check: set source_train_file to a sample of the checkpoint\'s pretraining text to see vocabulary (unigram Jensen–Shannon) and input-space distances next to the overlap.');
+
+    const preprocessing: Record<string, unknown> = {
+      text: {
+        columns: sample.columns,
+        rowsSampled: sample.rowsUsed,
+        pooling: resolved.pooling,
+        poolingReason: resolved.poolingReason,
+        layer: resolved.layer,
+        maxLength,
+        maxLengthSource: checks?.maxLength?.source ?? info.tokenizer?.maxLengthSource,
+        tokenizer: info.tokenizer,
+        tokenStats: checks?.stats,
+        featureCache: cache ? (top.cached ? 'hit' : 'miss') : 'off',
+        textsPerSecond: top.perSecond,
+        scratch: { kind: 'tfidf-ridge', terms: x.cols, lambdas: scratchLearner.lambdas },
+        ...(vocabularyJs !== undefined ? { vocabularyJensenShannon: vocabularyJs } : {}),
+      },
+    };
+
+    const planned = plannedTrainSize(config, [sample.rowsTotal]);
+    if (planned.note) notes.push(planned.note);
+    progress('curves', 'training the arms', 0.65);
+    t = performance.now();
+    const analysis = await analyzeTransfer(
+      {
+        features,
+        inputs,
+        target,
+        plannedN: planned.n,
+        nSource: planned.source,
+        strategy,
+        learningRate: config.learningRate?.value,
+        datasetRows: sample.rowsTotal,
+        scratchLearner,
+        transferLearners: [],
+        layerFeatures,
+        sourceInputs,
+        scores,
+        logmeVsRaw,
+        backend: context.backend,
+        seed,
+        checkpoint: { path: context.checkpointPath, format: `hf-${info.modelType}`, layer: `hidden_states[${resolved.layer}] (${resolved.pooling})`, parameters: info.parameters },
+        dataset: { path: context.datasetPath, format: 'text', rows: sample.rowsTotal, columns: x.cols },
+        preprocessing,
+        timeBudgetMs: context.timeBudgetMs,
+        now: () => performance.now(),
+        timings,
+        notes,
+      },
+      { signal: control.signal, onProgress: control.onProgress },
+    );
+    const arms = performance.now() - t;
+    findings.push(...verdictFindings(analysis, config));
+    progress('done', `verdict: ${analysis.verdict}`, 1);
+    return { file, findings, analysis: { ...analysis, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt } }, finishedAt: new Date().toISOString() };
+  } finally {
+    checkpoint.dispose();
+  }
+}
+
+/**
+ * Whether the pipeline takes the text branch: text-column keys or a generative profile, a JSON
+ * records file, or a Hugging Face checkpoint folder with a tokenizer (a text model) — never for
+ * TF.js checkpoints (their inputs are numbers) or image folders.
+ */
+export async function isTextAnalysis(config: NormalizedConfig, dataset: { readonly format: string }, checkpointPath: string): Promise<boolean> {
+  if (dataset.format === 'image-folder' || dataset.format === 'npy' || dataset.format === 'npz') return false;
+  if (/model\.json$/i.test(checkpointPath)) return false;
+  if (hasTextKeys(config) || isGenerativeConfig(config) || dataset.format === 'json') return true;
+  try {
+    await stat(join(checkpointPath, 'tokenizer.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
