@@ -12,7 +12,7 @@ import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import { datasetEntries } from '../../core/config/datasetList';
 import { expandReference, stripFileScheme } from './expand';
 import { findHubSnapshot, hubCacheRoots, looksLikeHubId, type HubRepoType } from './hub';
-import { inspectFolder, inspectPath, type Resolved, type ResolvedFormat } from './inspect';
+import { inspectFolder, inspectPath, type DatasetInfoEntry, type Resolved, type ResolvedFormat } from './inspect';
 import { hfCheckpointFindings, withRepo } from './hfModel';
 
 export interface ResolveOptions {
@@ -51,7 +51,7 @@ export interface ResolvedReferences {
 /** Hugging Face model folders the pipeline runs through src/node/hf (loadHfCheckpoint: openWeights + an architecture, or the ONNX engine). */
 export const HF_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['hf-safetensors', 'hf-pytorch', 'hf-onnx'];
 export const RUNNABLE_CHECKPOINT_FORMATS: readonly ResolvedFormat[] = ['tfjs-layers', 'tfjs-graph', ...HF_CHECKPOINT_FORMATS];
-export const READABLE_DATASET_FORMATS: readonly ResolvedFormat[] = ['csv', 'jsonl', 'npy', 'parquet', 'arrow', 'image-folder'];
+export const READABLE_DATASET_FORMATS: readonly ResolvedFormat[] = ['csv', 'jsonl', 'json', 'npy', 'parquet', 'arrow', 'image-folder'];
 export const READABLE_FEATURE_FORMATS: readonly ResolvedFormat[] = ['npy', 'npz', 'safetensors'];
 
 type Role = 'checkpoint' | 'dataset' | 'validation' | 'source' | 'features';
@@ -296,11 +296,28 @@ async function resolveLlamaFactoryName(context: Context, value: SourceValue<stri
     }
     checkWorkspace(context, value, found.path, 'dataset');
     reportFormat(context, value, found, 'dataset');
-    return found;
+    return { ...found, datasetInfo: datasetInfoEntry(name, infoPath, entry) };
   }
   const hubId = typeof entry.hf_hub_url === 'string' ? entry.hf_hub_url : undefined;
   if (hubId) return resolveOne(context, { ...value, value: hubId }, 'dataset');
   context.findings.push(finding('dataset-unsupported', 'warning', value,
     `Dataset '${name}' in ${basename(infoPath)} has no file_name or hf_hub_url that TransferLens can read offline. Add "file_name" pointing at a local CSV/JSONL.`, 'dataset'));
   return undefined;
+}
+
+/** The parts of a dataset_info.json entry that say how records become text (LLaMA-Factory's defaults when absent). */
+function datasetInfoEntry(name: string, infoPath: string, entry: Record<string, unknown>): DatasetInfoEntry {
+  const strings = (value: unknown): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+    return out;
+  };
+  return {
+    name,
+    infoPath,
+    formatting: entry.formatting === 'sharegpt' ? 'sharegpt' : 'alpaca',
+    columns: strings(entry.columns),
+    tags: strings(entry.tags),
+    ...(entry.ranking === true ? { ranking: true } : {}),
+  };
 }
