@@ -7,7 +7,8 @@
  * *.json, or an index whose shards are absent) to 'hf-no-weights'. The findings
  * say which: weights missing (which files, and the `huggingface-cli download` command), a
  * model_type no architecture handles (the supported ones and the two ways out: features_file or an
- * ONNX export), a damaged header, config.json or tokenizer.json (naming the file). Everything
+ * ONNX export), a config.json whose size disagrees with the weights' headers, a damaged header,
+ * config.json or tokenizer.json (naming the file). Everything
  * comes from inspectHfSnapshot (headers and JSON only).
  */
 import { basename, join } from 'node:path';
@@ -51,6 +52,10 @@ export interface HfCheckpointFinding {
   readonly message: string;
   readonly data?: Record<string, unknown>;
 }
+
+/** Header parameters over what config.json implies, outside which the two cannot belong together. */
+const DISAGREEMENT_LOW = 0.5;
+const DISAGREEMENT_HIGH = 3;
 
 const FEATURES_WAY = 'set features_file: path/to/features.npy to features you computed yourself (one row per sample, dataset order)';
 
@@ -104,7 +109,23 @@ export function hfCheckpointFindings(resolved: Resolved, keyPath: string, hasFea
       out.push({ code: 'checkpoint-unsupported', severity: 'warning', message: `${join(info.modelFolder, 'config.json')} has no "model_type", so TransferLens cannot tell which architecture to build. Use the config.json saved with these weights (save_pretrained writes model_type), or ${FEATURES_WAY}.`, data: shared });
       return out;
     }
-    if (!architectureFor(modelType)) {
+    const architecture = architectureFor(modelType);
+    const expected = architecture?.estimateParameters?.(info.config);
+    if (expected && info.parameters !== undefined && !info.parametersEstimated && !info.weights.problem) {
+      // Header vs config.json: task heads, buffers and a second CLIP tower keep the ratio within
+      // [0.77, 1.2] on every fixture; outside [0.5, 3] the config cannot belong to these weights.
+      const ratio = info.parameters / expected;
+      if (ratio < DISAGREEMENT_LOW || ratio > DISAGREEMENT_HIGH) {
+        const keys = ['hidden_size', 'num_hidden_layers', 'intermediate_size', 'vocab_size', 'num_attention_heads', 'dim', 'n_layer', 'n_embd'].filter((k) => typeof info.config![k] === 'number').map((k) => `${k} ${String(info.config![k])}`);
+        out.push({
+          code: 'checkpoint-invalid', severity: 'error',
+          message: `${join(info.modelFolder, 'config.json')} disagrees with the weights: it describes a '${modelType}' model of about ${formatCount(expected)} parameters (${keys.slice(0, 5).join(', ')}), but the weight files hold ${formatCount(info.parameters)}. Use the config.json saved with these weights (save_pretrained writes both).`,
+          data: { ...shared, expectedParameters: expected },
+        });
+        return out;
+      }
+    }
+    if (!architecture) {
       const supported = supportedModelTypes();
       out.push({
         code: 'checkpoint-unsupported', severity: 'warning',
@@ -124,5 +145,6 @@ function describeJsonOnly(info: HfSnapshotInfo): string {
 function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} B`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(0)} M`;
-  return `${Math.round(n / 1e3)} k`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)} k`;
+  return String(n);
 }

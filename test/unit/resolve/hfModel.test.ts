@@ -112,3 +112,13 @@ test('ONNX exports without weights resolve to hf-onnx (the ONNX engine runs them
   assert.equal(resolved.checkpoint?.format, 'hf-onnx');
   assert.deepEqual(codes, []);
 });
+
+test('a config.json that disagrees with the weights is caught from the headers (parameters implied vs stored)', async () => {
+  const config = JSON.parse(readFileSync(join(MODELS, 'vit', 'config.json'), 'utf8')) as Record<string, unknown>;
+  const folder = copyOf(join(MODELS, 'vit'), 'vit-wrong-config', ['config.json'], { 'config.json': JSON.stringify({ ...config, hidden_size: 128, intermediate_size: 512 }) });
+  const { codes, checkpointFindings } = await checkModel(folder);
+  assert.deepEqual(codes, ['checkpoint-invalid']);
+  assert.match(checkpointFindings[0]!.message, /vit-wrong-config\/config\.json disagrees with the weights: it describes a 'vit' model of about \d+ k parameters \(hidden_size 128, .*\), but the weight files hold \d+ k/);
+  // The unchanged config passes (the ratio check has room for heads and buffers).
+  assert.deepEqual((await checkModel(join(MODELS, 'vit'))).codes, []);
+});
