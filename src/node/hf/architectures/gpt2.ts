@@ -73,7 +73,10 @@ export function estimateGpt2Parameters(config: HfConfig): number | undefined {
 
 interface Block {
   readonly ln1: readonly [tf.Tensor1D, tf.Tensor1D];
-  readonly cAttn: readonly [tf.Tensor2D, tf.Tensor1D];
+  /** c_attn split at load into its q, k, v column blocks ([H, H] and [H] each). */
+  readonly q: readonly [tf.Tensor2D, tf.Tensor1D];
+  readonly k: readonly [tf.Tensor2D, tf.Tensor1D];
+  readonly v: readonly [tf.Tensor2D, tf.Tensor1D];
   readonly cProj: readonly [tf.Tensor2D, tf.Tensor1D];
   readonly ln2: readonly [tf.Tensor1D, tf.Tensor1D];
   readonly fc: readonly [tf.Tensor2D, tf.Tensor1D];
@@ -125,8 +128,8 @@ class Gpt2Model implements HfModel {
       const prev = h;
       h = tf.tidy(() => {
         const x = layerNorm(prev, block.ln1[0], block.ln1[1], this.eps);
-        const [q, k, v] = tf.split(dense(x, block.cAttn[0], block.cAttn[1], 'in-out'), 3, -1);
-        const attn = groupedAttention(splitHeads(q!, heads, d), splitHeads(k!, heads, d), splitHeads(v!, heads, d), mask, block.scale);
+        const [q, k, v] = [block.q, block.k, block.v].map(([w, b]) => splitHeads(dense(x, w, b, 'in-out'), heads, d));
+        const attn = groupedAttention(q!, k!, v!, mask, block.scale);
         const h1 = tf.add(prev, dense(attn, block.cProj[0], block.cProj[1], 'in-out'));
         const y = layerNorm(h1, block.ln2[0], block.ln2[1], this.eps);
         return tf.add(h1, dense(this.act(dense(y, block.fc[0], block.fc[1], 'in-out')), block.proj[0], block.proj[1], 'in-out'));
@@ -174,9 +177,19 @@ async function loadGpt2(config: HfConfig, weights: WeightSource): Promise<HfMode
       const p = `h.${i}`;
       let scale = scaleWeights ? 1 / Math.sqrt(H / dims.heads) : 1;
       if (byLayer) scale /= i + 1;
+      // One [H, 3H] product then a last-axis split is slower on WASM than three [H, H] products.
+      const [cw, cb] = await pair<tf.Tensor2D>(`${p}.attn.c_attn`, [H, 3 * H], 3 * H);
+      const ws = tf.split(cw, 3, 1) as tf.Tensor2D[];
+      const bs = tf.split(cb, 3, 0) as tf.Tensor1D[];
+      owned.splice(owned.indexOf(cw), 1);
+      owned.splice(owned.indexOf(cb), 1);
+      tf.dispose([cw, cb]);
+      owned.push(...ws, ...bs);
       blocks.push({
         ln1: await pair<tf.Tensor1D>(`${p}.ln_1`, [H], H),
-        cAttn: await pair<tf.Tensor2D>(`${p}.attn.c_attn`, [H, 3 * H], 3 * H),
+        q: [ws[0]!, bs[0]!],
+        k: [ws[1]!, bs[1]!],
+        v: [ws[2]!, bs[2]!],
         cProj: await pair<tf.Tensor2D>(`${p}.attn.c_proj`, [H, H], H),
         ln2: await pair<tf.Tensor1D>(`${p}.ln_2`, [H], H),
         fc: await pair<tf.Tensor2D>(`${p}.mlp.c_fc`, [H, inner], inner),
