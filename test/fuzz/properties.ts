@@ -16,6 +16,9 @@ import { parseTfjsModelJson } from '../../src/core/formats/tfjsModel';
 import { DatasetError, FormatError } from '../../src/core/formats/errors';
 import { decodeLz4Frames, Lz4Error } from '../../src/core/formats/lz4';
 import * as lz4js from 'lz4js';
+import { CheckpointError } from '../../src/core/formats/errors';
+import { parseWeightIndex } from '../../src/node/hf/weights';
+import { interpretTorchPickle, PickleRefused, tensorsOfStateDict } from '../../src/node/hf/torchZip';
 
 /** Fixed seed: a failure is reproducible with the printed path. */
 export const FUZZ_SEED = 20_250_909;
@@ -101,6 +104,34 @@ const splicedModelJson = fc.tuple(fc.array(fc.oneof(fc.constantFrom('format', 'm
 });
 const modelJsonText = fc.oneof(fc.string({ maxLength: 200 }), splicedModelJson, fc.nat({ max: validModelJson.length }).map((n) => validModelJson.slice(0, n)));
 
+/** A valid sharded-checkpoint index (model.safetensors.index.json) and JSON spliced into it. */
+const validWeightIndex = JSON.stringify({ metadata: { total_size: 96 }, weight_map: { 'a.weight': 'model-00001-of-00002.safetensors', 'b.bias': 'model-00002-of-00002.safetensors' } });
+const weightIndexText = fc.oneof(
+  fc.string({ maxLength: 200 }),
+  fc.nat({ max: validWeightIndex.length }).map((n) => validWeightIndex.slice(0, n)),
+  fc.tuple(fc.constantFrom('weight_map', 'metadata', 'a.weight', 'total_size'), fc.jsonValue({ maxDepth: 3 })).map(([key, value]) => validWeightIndex.replace(`"${key}":`, `"${key}": ${JSON.stringify(value)}, "x":`)),
+  fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('../../etc/passwd', '/abs.safetensors', 'C:\\w.bin', 'https://x/y'), fc.integer())).map((map) => JSON.stringify({ weight_map: map })),
+);
+
+/** A torch.save state-dict pickle (protocol 2, one FloatStorage tensor), as torch writes it. */
+export const validTorchPickle = new Uint8Array([
+  0x80, 0x02, 0x7d, 0x71, 0x00, 0x28, 0x58, 0x01, 0x00, 0x00, 0x00, 0x77, 0x71, 0x01,
+  0x63, ...new TextEncoder().encode('torch._utils\n_rebuild_tensor_v2\n'), 0x71, 0x02,
+  0x28, 0x28, 0x58, 0x07, 0x00, 0x00, 0x00, ...new TextEncoder().encode('storage'), 0x63, ...new TextEncoder().encode('torch\nFloatStorage\n'),
+  0x58, 0x01, 0x00, 0x00, 0x00, 0x30, 0x58, 0x03, 0x00, 0x00, 0x00, 0x63, 0x70, 0x75, 0x4b, 0x06, 0x74, 0x71, 0x03, 0x51,
+  0x4b, 0x00, 0x4b, 0x02, 0x4b, 0x03, 0x86, 0x4b, 0x03, 0x4b, 0x01, 0x86, 0x89,
+  0x63, ...new TextEncoder().encode('collections\nOrderedDict\n'), 0x29, 0x52, 0x74, 0x52, 0x71, 0x04, 0x75, 0x2e,
+]);
+/** Mutations plus pickles assembled from opcodes a state dict uses and some it must refuse. */
+const pickleOps = fc.constantFrom(
+  [0x80, 0x02], [0x7d], [0x5d], [0x29], [0x28], [0x74], [0x85], [0x86], [0x87], [0x75], [0x73], [0x61], [0x65], [0x62], [0x52], [0x51], [0x2e],
+  [0x4b, 0x07], [0x4a, 1, 0, 0, 0], [0x8a, 0x02, 0xff, 0x7f], [0x71, 0x01], [0x68, 0x01], [0x94], [0x88], [0x89], [0x4e],
+  [0x58, 0x01, 0, 0, 0, 0x61], [0x8c, 0x01, 0x62], [0x93], [0x95, 1, 0, 0, 0, 0, 0, 0, 0],
+  [0x63, ...new TextEncoder().encode('torch\nHalfStorage\n')], [0x63, ...new TextEncoder().encode('os\nsystem\n')], [0x63, ...new TextEncoder().encode('collections\nOrderedDict\n')],
+  [0x69], [0x6f], [0x81], [0x30], [0x31],
+);
+const torchPickleBytes = fc.oneof(mutated(validTorchPickle), fc.array(pickleOps, { maxLength: 60 }).map((ops) => new Uint8Array(ops.flat())), fc.uint8Array({ maxLength: 200 }));
+
 export interface FuzzTarget {
   readonly name: string;
   readonly property: fc.IProperty<unknown[]>;
@@ -148,6 +179,27 @@ export function fuzzTargets(): FuzzTarget[] {
           decodeLz4Frames(bytes, 1 << 20);
         } catch (e) {
           if (!(e instanceof Lz4Error)) throw e;
+        }
+      }) as unknown as fc.IProperty<unknown[]>,
+    },
+    {
+      name: 'HF weight index (weights.ts parseWeightIndex)',
+      property: fc.property(weightIndexText, (text) => {
+        try {
+          const index = parseWeightIndex(text, 'fuzz/model.safetensors.index.json');
+          for (const shard of index.shards) if (shard.split(/[\\/]/).includes('..') || shard.startsWith('/')) throw new Error(`escaping shard accepted: ${shard}`);
+        } catch (e) {
+          if (!(e instanceof CheckpointError)) throw e;
+        }
+      }) as unknown as fc.IProperty<unknown[]>,
+    },
+    {
+      name: 'torch state-dict pickle (torchZip.ts, restricted)',
+      property: fc.property(torchPickleBytes, (bytes) => {
+        try {
+          tensorsOfStateDict(interpretTorchPickle(bytes));
+        } catch (e) {
+          if (!(e instanceof PickleRefused)) throw e;
         }
       }) as unknown as fc.IProperty<unknown[]>,
     },

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import JSZip from 'jszip';
 import { initBackend } from '../../../src/node/backend';
 import { openWeights } from '../../../src/node/hf/weights';
-import { interpretTorchPickle, PickleRefused } from '../../../src/node/hf/torchZip';
+import { interpretTorchPickle, PickleRefused, tensorsOfStateDict } from '../../../src/node/hf/torchZip';
+import { validTorchPickle } from '../../fuzz/properties';
 import { CheckpointError } from '../../../src/core/formats/errors';
 
 const VARIANTS = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'variants');
@@ -132,4 +133,6 @@ test('interpretTorchPickle: truncation and stack abuse are PickleRefused, not cr
   assert.throws(() => interpretTorchPickle(new Uint8Array([0x75, 0x2e])), /MARK it never set/);
   assert.throws(() => interpretTorchPickle(new Uint8Array([0x68, 9, 0x2e])), /memo 9/);
   assert.ok(interpretTorchPickle(valid) instanceof Map);
+  // The fuzz target's seed (test/fuzz/properties.ts) is a real state dict, so its mutations reach deep.
+  assert.deepEqual([...tensorsOfStateDict(interpretTorchPickle(validTorchPickle)).keys()], ['w']);
 });

@@ -20,7 +20,7 @@ after(() => rmSync(runtimeFolder, { recursive: true, force: true }));
 test('the corpus covers every item of issue #9 §1 with at least 60 inputs', () => {
   assert.ok(cases.length >= 60, `only ${cases.length} cases`);
   const covers = cases.map((c) => c.meta.covers).join('\n');
-  for (const item of ['malformed YAML/JSON', 'wrong types', 'paths to directories', 'missing files', 'outside the workspace', 'special files', 'symlink loops', 'empty files', 'truncated weight shards', 'oversized weight shards', 'inconsistent manifests', 'unknown layer types', 'shape mismatches', 'NaN/∞ in features', 'NaN/∞ in labels', 'one class', 'ragged rows', 'non-UTF-8', 'lying header', 'gigantic header lengths in safetensors', 'zip bomb']) {
+  for (const item of ['malformed YAML/JSON', 'wrong types', 'paths to directories', 'missing files', 'outside the workspace', 'special files', 'symlink loops', 'empty files', 'truncated weight shards', 'oversized weight shards', 'inconsistent manifests', 'unknown layer types', 'shape mismatches', 'NaN/∞ in features', 'NaN/∞ in labels', 'one class', 'ragged rows', 'non-UTF-8', 'lying header', 'gigantic header lengths in safetensors', 'zip bomb', 'HF: truncated safetensors', 'HF: a safetensors header that lies about offsets', 'HF: a missing shard', 'HF: an unknown dtype', 'HF: a config.json that disagrees with the weights', 'HF: a tokenizer.json that does not parse']) {
     assert.ok(covers.includes(item), `no case covers '${item}'`);
   }
 });
