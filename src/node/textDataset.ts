@@ -59,6 +59,8 @@ export interface TextBranchContext {
   readonly datasetPath: string;
   /** LLaMA-Factory dataset_info.json entry of the dataset, when it came from one. */
   readonly datasetInfo?: DatasetInfoEntry;
+  /** Further listed datasets (LLaMA-Factory `dataset: a,b`, Axolotl `datasets[]`): tokenizer-checked each; the verdict uses the first. */
+  readonly otherDatasets?: readonly { readonly path: string; readonly datasetInfo?: DatasetInfoEntry; readonly reference: SourceValue<string>; readonly index: number }[];
   readonly checkpointPath: string;
   /** Path of `source_train_file` (a sample of the pretraining text), for the myth check. */
   readonly sourcePath?: string;
@@ -188,6 +190,19 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     if (!(e instanceof CheckpointError)) throw e;
     findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', `Tokenizer checks skipped: ${e.message}`, checkpointAt, 'checkpoint'));
   }
+  // Every further listed dataset gets the same checks, on its own name in the list.
+  for (const other of context.otherDatasets ?? []) {
+    if (!checks) break;
+    try {
+      const otherSample = await readTextDataset(other.path, { spec: textColumnSpec(config, other.datasetInfo), task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal });
+      findings.push(...rowProblemFindings({ ...context, datasetPath: other.path }, otherSample).map((f) => ({ ...f, range: other.reference.keyRange ?? f.range, data: { ...f.data, datasetIndex: other.index } })));
+      const more = await runTokenizerChecks(context.checkpointPath, config, otherSample, { datasetName: other.path, tokenizer: checks.tokenizer, datasetAt: other.reference });
+      findings.push(...more.findings.map((f) => (f.field === 'dataset' ? { ...f, data: { ...f.data, datasetIndex: other.index } } : f)).filter((f) => f.code !== 'tokenizer-fragmentation' && f.code !== 'chat-template-missing' || f.field === 'dataset'));
+    } catch (e) {
+      if (!(e instanceof DatasetError)) throw e;
+      findings.push({ ...findingAt(context, e.code, 'error', e.message, other.reference, 'dataset'), data: { datasetIndex: other.index } });
+    }
+  }
   timings.tokenize = performance.now() - t;
   throwIfAborted(control.signal);
 
@@ -201,6 +216,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     return { file, findings, finishedAt: new Date().toISOString() };
   }
   const labels = sample.labels;
+  const second = context.otherDatasets?.[0];
+  if (second) findings.push({ ...findingAt(context, 'partial-analysis', 'info', `Only the first listed dataset (${context.datasetPath}) is analysed for the verdict; lists of text datasets are not mixed yet.`, second.reference, 'dataset'), data: { datasetIndex: second.index } });
   if (sample.rowsUsed < MIN_ROWS) {
     findings.push(findingAt(context, 'dataset-too-small', 'warning', `${sample.rowsUsed} usable rows in ${context.datasetPath}: at least ${MIN_ROWS} are needed for a cross-validated verdict.\nLabel more samples.`, config.trainSize ?? datasetAt, 'dataset'));
     return { file, findings };

@@ -93,7 +93,7 @@ export async function runTokenizerChecks(
   folder: string,
   config: NormalizedConfig,
   sample: TextSample,
-  context: { readonly datasetName: string; readonly tokenizer?: HfTokenizer; readonly now?: () => number },
+  context: { readonly datasetName: string; readonly tokenizer?: HfTokenizer; readonly now?: () => number; /** Where dataset findings land (a listed dataset's name); default the config's dataset key. */ readonly datasetAt?: SourceValue<unknown> },
 ): Promise<TokenizerCheckResult> {
   const tokenizer = context.tokenizer ?? (await loadTokenizer(folder));
   const info = tokenizer.info;
@@ -125,7 +125,7 @@ export async function runTokenizerChecks(
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
     file: config.file,
-    datasetAt: config.dataset,
+    datasetAt: context.datasetAt ?? config.dataset,
     checkpointAt: config.checkpoint,
     datasetName: context.datasetName,
     chatFormat,

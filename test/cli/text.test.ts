@@ -1,0 +1,100 @@
+/**
+ * Text configs end to end through the bundled CLI (issue #15), on committed fixtures: a Hugging
+ * Face run_classification config with a BERT checkpoint folder (a verdict), an Axolotl chat config
+ * and a LLaMA-Factory config with dataset_info.json alpaca + sharegpt (tokenizer findings, no
+ * verdict), and bad input. Truncation counts are checked against token counts computed
+ * independently by the Python `tokenizers` library (scripts/hf-fixtures/text_token_counts.py →
+ * test/fixtures/text/token-counts.json).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const CONFIGS = join(ROOT, 'test', 'fixtures', 'text', 'configs');
+const COUNTS = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'text', 'token-counts.json'), 'utf8')) as Record<string, number[]>;
+
+interface Finding { code: string; severity: string; message: string; field?: string; data?: Record<string, unknown>; range: { start: { line: number } } }
+
+/** Runs `analyze --format json`; exit 2 is the CLI's code for invalid input (error findings on the data). */
+function analyze(config: string, ...extra: string[]): { findings: Finding[]; analysis?: Record<string, any> } {
+  assert.ok(existsSync(CLI), 'dist/cli.js missing: run `npm run build` first');
+  const r = spawnSync(process.execPath, [CLI, 'analyze', config, '--format', 'json', '--fail-on', 'never', '--seed', '0', ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+  assert.ok(r.status === 0 || r.status === 2, `exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function truncation(lengths: readonly number[], max: number): { samples: number; cut: number } {
+  return { samples: lengths.filter((n) => n > max).length, cut: lengths.reduce((s, n) => s + Math.max(0, n - max), 0) };
+}
+
+test('run_classification on a text CSV with a BERT folder: a verdict, TF-IDF scratch arm, tokenizer findings', () => {
+  const out = analyze(join(CONFIGS, 'classify.yaml'));
+  const a = out.analysis;
+  assert.ok(a, JSON.stringify(out.findings.map((f) => f.code)));
+  assert.ok(['positive', 'negative', 'too-close'].includes(a.verdict));
+  for (const key of ['gain', 'crossoverN', 'overlap', 'recommendation']) assert.ok(key in a, key);
+  assert.equal(a.dataset.format, 'text');
+  assert.equal(a.n, 200);
+  assert.equal(a.checkpoint.format, 'hf-bert');
+  assert.deepEqual(a.preprocessing.text.columns.text, ['text']);
+  assert.equal(a.preprocessing.text.maxLength, 24);
+  const ids = a.curves.curves.map((c: { id: string }) => c.id);
+  assert.ok(ids.includes('transfer:linear-probe') && ids.includes('scratch'), ids.join());
+  assert.match(a.curves.curves.find((c: { id: string }) => c.id === 'scratch').label, /TF-IDF/);
+  assert.ok(a.notes.some((n: string) => /random initialisation was not trained/.test(n)));
+  for (const phase of ['tokenize', 'features', 'crossValidation']) assert.ok(typeof a.timings[phase] === 'number', phase);
+  const truncated = out.findings.find((f) => f.code === 'sequence-truncated');
+  assert.ok(truncated, 'max_seq_length 24 cuts these reviews');
+  assert.equal(truncated.data?.maxLengthKey, 'max_seq_length');
+  assert.equal(truncated.range.start.line, 6, 'on the max_seq_length key');
+  assert.ok(!out.findings.some((f) => f.code === 'checkpoint-unsupported' || f.code === 'dataset-invalid'));
+});
+
+test('Axolotl chat config: truncation share equals independent token counts; chat template missing; no verdict', () => {
+  const out = analyze(join(CONFIGS, 'axolotl-chat.yml'));
+  assert.ok(!out.analysis);
+  const expected = truncation(COUNTS['axolotl-chat:llama']!, 32);
+  const f = out.findings.find((x) => x.code === 'sequence-truncated')!;
+  assert.ok(f, JSON.stringify(out.findings.map((x) => x.code)));
+  assert.equal(f.data?.truncatedSamples, expected.samples);
+  assert.equal(f.data?.tokensCut, expected.cut);
+  assert.equal(f.data?.maxLengthKey, 'sequence_len');
+  assert.ok(out.findings.some((x) => x.code === 'chat-template-missing'));
+  assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);
+});
+
+test('LLaMA-Factory dataset_info.json (alpaca + sharegpt): cutoff_len truncation per dataset against independent counts', () => {
+  const out = analyze(join(CONFIGS, 'llamafactory.yaml'));
+  assert.ok(!out.analysis);
+  assert.ok(!out.findings.some((x) => x.code === 'dataset-unsupported'), 'JSON arrays are read');
+  const truncated = out.findings.filter((x) => x.code === 'sequence-truncated');
+  assert.equal(truncated.length, 2);
+  const alpaca = truncation(COUNTS['llamafactory-alpaca:qwen2']!, 64);
+  const sharegpt = truncation(COUNTS['llamafactory-sharegpt:qwen2']!, 64);
+  assert.deepEqual(truncated.map((f) => [f.data?.truncatedSamples, f.data?.tokensCut]), [[alpaca.samples, alpaca.cut], [sharegpt.samples, sharegpt.cut]]);
+  assert.ok(!out.findings.some((x) => x.code === 'chat-template-missing'), 'template: qwen is set');
+  assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);
+});
+
+test('bad input: empty, over-long and single-class text data become findings naming the file and row', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-text-cli-'));
+  const bert = join(ROOT, 'test', 'fixtures', 'hf-models', 'bert');
+  writeFileSync(join(dir, 'bad.yaml'), `model_name_or_path: ${bert}\ntrain_file: ${join(ROOT, 'test', 'fixtures', 'text', 'bad.csv')}\ntext_column_names: text\nmax_seq_length: 32\n`);
+  const bad = analyze(join(dir, 'bad.yaml'), '--max-samples', '40');
+  const problems = bad.findings.filter((f) => f.code === 'dataset-invalid');
+  assert.ok(problems.some((f) => /bad\.csv: row 4: 'text' is empty/.test(f.message)), JSON.stringify(problems));
+  assert.ok(problems.some((f) => /bad\.csv: row 12: 'text' has 199,999 characters/.test(f.message)));
+  const one = join(dir, 'one.csv');
+  writeFileSync(one, 'text,label\n' + Array.from({ length: 30 }, (_, i) => `review ${i},pos`).join('\n') + '\n');
+  writeFileSync(join(dir, 'one.yaml'), `model_name_or_path: ${bert}\ntrain_file: ${one}\ntext_column_names: text\n`);
+  const single = analyze(join(dir, 'one.yaml'));
+  assert.ok(single.findings.some((f) => f.code === 'single-class' && /one\.csv/.test(f.message)));
+  writeFileSync(join(dir, 'pair.yaml'), `model_name_or_path: ${bert}\ntrain_file: ${join(ROOT, 'test', 'fixtures', 'text', 'sentiment.csv')}\nsentence1_key: text\nsentence2_key: hypothesis\n`);
+  const pair = analyze(join(dir, 'pair.yaml'));
+  assert.ok(pair.findings.some((f) => f.code === 'dataset-invalid' && /sentiment\.csv: there is no second sentence column 'hypothesis'/.test(f.message)));
+});
