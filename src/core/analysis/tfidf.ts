@@ -76,7 +76,7 @@ export function tfidfMatrix(texts: readonly string[], pairs?: readonly string[],
   const chars = options.charNgrams ?? [2, 3, 4];
   const docs = texts.map((t, i) => termsOf(t, pairs?.[i], words, chars));
   const blocks: ('word' | 'char')[] = ['word', 'char'];
-  const vocab = new Map<string, number>();
+  const vocab = { word: new Map<string, number>(), char: new Map<string, number>() };
   const idf: number[] = [];
   const blockOf: number[] = [];
   for (const [b, block] of blocks.entries()) {
@@ -85,7 +85,7 @@ export function tfidfMatrix(texts: readonly string[], pairs?: readonly string[],
     const kept = [...df.entries()].filter(([, c]) => c >= minDf).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).slice(0, cap);
     kept.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     for (const [t, c] of kept) {
-      vocab.set(`${block}\u0000${t}`, idf.length);
+      vocab[block].set(t, idf.length);
       idf.push(Math.log((1 + n) / (1 + c)) + 1);
       blockOf.push(b);
     }
@@ -97,7 +97,7 @@ export function tfidfMatrix(texts: readonly string[], pairs?: readonly string[],
     const entries: [number, number][] = [];
     for (const block of blocks) {
       for (const [t, tf] of docs[i]![block]) {
-        const j = vocab.get(`${block}\u0000${t}`);
+        const j = vocab[block].get(t);
         if (j !== undefined) entries.push([j, (1 + Math.log(tf)) * idf[j]!]);
       }
     }
@@ -112,13 +112,23 @@ export function tfidfMatrix(texts: readonly string[], pairs?: readonly string[],
     indptr[i + 1] = indices.length;
   }
   const vocabulary: string[] = new Array(idf.length);
-  for (const [key, j] of vocab) vocabulary[j] = key.replace('\u0000', ':');
+  for (const block of blocks) for (const [t, j] of vocab[block]) vocabulary[j] = `${block}:${t}`;
   return { rows: n, cols: idf.length, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values), vocabulary };
 }
 
 /** y ← Xᵀ r over `rows` (r: rows.length × q), into a cols × q buffer. */
 function transposeTimes(x: SparseRows, rows: Int32Array, r: Float64Array, q: number, out: Float64Array): void {
   out.fill(0);
+  const { indptr, indices, values } = x;
+  if (q === 1) {
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
+      const rk = r[k]!;
+      if (rk === 0) continue;
+      for (let p = indptr[i]!, end = indptr[i + 1]!; p < end; p++) out[indices[p]!] += values[p]! * rk;
+    }
+    return;
+  }
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
     for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) {
@@ -132,6 +142,16 @@ function transposeTimes(x: SparseRows, rows: Int32Array, r: Float64Array, q: num
 /** r ← X w over `rows`. */
 function times(x: SparseRows, rows: Int32Array, w: Float64Array, q: number, out: Float64Array): void {
   out.fill(0);
+  const { indptr, indices, values } = x;
+  if (q === 1) {
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
+      let sum = 0;
+      for (let p = indptr[i]!, end = indptr[i + 1]!; p < end; p++) sum += values[p]! * w[indices[p]!]!;
+      out[k] = sum;
+    }
+    return;
+  }
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
     for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) {
