@@ -26,7 +26,7 @@ import { plannedTrainSize } from '../core/config/datasetList';
 import { loadCheckpoint } from './readers/checkpoint';
 import { staticCheck } from './resolve';
 import { isLinearModel, networkLearner } from './training';
-import { analyzeImageFolder } from './imageDataset';
+import { analyzeImageFolder, HF_CHECKPOINT_FORMATS } from './imageDataset';
 import { analyzeTextDataset, isTextAnalysis } from './textDataset';
 import { linearCheckpointMaps } from './linearMaps';
 import { readSourceSample } from './readers/sourceSample';
@@ -45,6 +45,12 @@ export interface AnalyzeOptions {
   readonly backend?: BackendPreference;
   /** Engine for Hugging Face checkpoints (issue #16): auto (onnxruntime-node when it loads and an ONNX export exists), onnx, tfjs. */
   readonly engine?: EnginePreference;
+  /**
+   * Hugging Face checkpoints above this many parameters run on fewer samples (what fits the time
+   * budget) or not at all (issue #14 guard rails; setting transferlens.maxModelParameters,
+   * CLI --max-model-parameters). Default 350 M (src/node/hf/guard.ts).
+   */
+  readonly maxModelParameters?: number;
   /** Folder that relative references may not escape without a warning. */
   readonly workspaceRoot?: string;
   /** Feature cache folder; no caching when absent. */
@@ -121,7 +127,9 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     );
   }
   // ── End of the text branch. ──
-  if (ckRef.format !== 'tfjs-layers' && ckRef.format !== 'tfjs-graph' && !config.featuresFile) {
+  // Hugging Face vision checkpoints on image folders run through src/node/hf (issue #14).
+  const hfImages = dsRef.format === 'image-folder' && HF_CHECKPOINT_FORMATS.includes(ckRef.format) && !config.featuresFile;
+  if (ckRef.format !== 'tfjs-layers' && ckRef.format !== 'tfjs-graph' && !config.featuresFile && !hfImages) {
     // staticCheck has already explained the unsupported format.
     return { file, findings };
   }
@@ -137,7 +145,8 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
       findings.push({ ...finding('partial-analysis', 'info', `Only the first listed image folder (${dsRef.path}) is analysed; lists of image folders are not mixed yet.`, undefined, config, file, 'dataset'), range: usable[1]!.reference.range, data: { datasetIndex: usable[1]!.index } });
     }
     return analyzeImageFolder(
-      { file, config, findings, datasetPath: dsRef.path, checkpointPath: ckRef.path, backend: backend.name, seed, maxImages: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
+      { file, config, findings, datasetPath: dsRef.path, checkpointPath: ckRef.path, backend: backend.name, seed, maxImages: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings,
+        checkpointFormat: ckRef.format, ...('hubId' in ckRef && ckRef.hubId ? { hubId: ckRef.hubId } : {}), ...(dsRef.rows !== undefined ? { datasetRows: dsRef.rows } : {}), ...(options.engine ? { engine: options.engine } : {}), ...(options.maxModelParameters !== undefined ? { maxModelParameters: options.maxModelParameters } : {}) },
       control,
     );
   }

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Matrix } from '../../core/linalg/matrix';
 
@@ -100,6 +100,45 @@ export async function hashFiles(paths: readonly string[]): Promise<string> {
       fileHashMemo.set(memoKey, digest);
     }
     outer.update(`${info.size}:${digest}\n`);
+  }
+  return outer.digest('hex');
+}
+
+/** Files up to this size are hashed whole by `fingerprintFiles`; larger ones by size, mtime and head. */
+const FINGERPRINT_WHOLE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A cheap key for large checkpoint files (Hugging Face weights, issue #14): per file its size,
+ * mtime and the SHA-256 of its head — for `.safetensors` the 8 + N header bytes (every tensor's
+ * name, dtype, shape and offsets), for others the first MiB; small files (config.json, tokenizer
+ * files) are hashed whole. A changed snapshot revision or a re-downloaded blob changes size, mtime
+ * or header; reading gigabytes of weights to key a cache entry is avoided.
+ */
+export async function fingerprintFiles(paths: readonly string[]): Promise<string> {
+  const outer = createHash('sha256');
+  for (const path of paths) {
+    const info = await stat(path);
+    let head: Uint8Array;
+    if (info.size <= FINGERPRINT_WHOLE_BYTES) {
+      head = await readFile(path);
+    } else {
+      const handle = await open(path, 'r');
+      try {
+        let length = 1024 * 1024;
+        if (path.toLowerCase().endsWith('.safetensors')) {
+          const first8 = Buffer.alloc(8);
+          await handle.read(first8, 0, 8, 0);
+          const declared = Number(first8.readBigUInt64LE(0));
+          if (declared > 0 && declared <= 100_000_000 && declared + 8 <= info.size) length = declared + 8;
+        }
+        const buffer = Buffer.alloc(Math.min(length, info.size));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        head = buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    }
+    outer.update(`${info.size}:${info.mtimeMs}:${createHash('sha256').update(head).digest('hex')}\n`);
   }
   return outer.digest('hex');
 }

@@ -30,6 +30,7 @@ import { CheckpointError } from '../../core/formats/errors';
 import type { Matrix } from '../../core/linalg/matrix';
 import { CancelledError, yieldToEventLoop, type ProgressEvent } from '../../core/model/progress';
 import { defaultHfDependencies } from './deps';
+import { decideHfRun, defaultMemoryLimit, estimateHfCost, formatParameters } from './guard';
 import { pool } from './pooling';
 import type { Encoding, HfArchitecture, HfConfig, HfModel, HfTokenizer, ImageBatch, Modality, ModelBatch, Pooling, TextBatch, TokenizerInfo, WeightSource } from './types';
 
@@ -69,6 +70,13 @@ export interface LoadHfCheckpointOptions {
   readonly hubId?: string;
   readonly deps?: Partial<HfDependencies>;
   readonly signal?: AbortSignal;
+  /**
+   * Guard rails (src/node/hf/guard.ts), checked from the headers before any weight is read: a model
+   * whose float32 weights plus a batch of activations exceed `memoryBytes` (default: what this
+   * process can use — 4 GiB on WASM) is never loaded; with `maxModelParameters`, neither is a
+   * larger one. Either is a CheckpointError('checkpoint-unsupported') with the estimate.
+   */
+  readonly guard?: { readonly maxModelParameters?: number; readonly memoryBytes?: number; readonly samples?: number; readonly sequenceLength?: number; readonly backend?: string };
 }
 
 export interface HfTokenizerSummary {
@@ -288,6 +296,17 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
       `${configPath}: model_type '${modelType ?? '(missing)'}' has no TypeScript implementation here (supported: ${supported.length > 0 ? supported.join(', ') : 'none yet'}). ` +
       `Two ways out: export the features yourself and set features_file: path/to/features.npy (one row per sample, dataset order), or export the model to ONNX (\`optimum-cli export onnx --model ${modelFolder} ${modelFolder}/onnx\`) so the ONNX engine runs it.`);
   };
+
+  const engineFor = choice.engine === 'onnx' ? 'onnx' : 'tfjs';
+  const estimate = await estimateHfCost(modelFolder, { samples: options.guard?.samples ?? 1, sequenceLength: options.guard?.sequenceLength ?? 128, engine: engineFor, ...(architecture ? { architecture } : {}) });
+  if (estimate) {
+    const memory = options.guard?.memoryBytes ?? defaultMemoryLimit(engineFor, options.guard?.backend);
+    const decision = decideHfRun(estimate, { maxModelParameters: options.guard?.maxModelParameters ?? Number.POSITIVE_INFINITY, memoryBytes: memory, timeBudgetSeconds: Number.POSITIVE_INFINITY, minSamples: 1 });
+    const overParameters = options.guard?.maxModelParameters !== undefined && estimate.parameters > options.guard.maxModelParameters;
+    if (decision.action === 'skip' || overParameters) {
+      throw new CheckpointError('checkpoint-unsupported', decision.message ?? `${modelFolder} has ${formatParameters(estimate.parameters)} parameters (${estimate.parametersSource}), over transferlens.maxModelParameters (CLI --max-model-parameters), now ${formatParameters(options.guard!.maxModelParameters!)}; it was not loaded (extracting features would take ~${estimate.secondsPerSample.toFixed(1)} s per sample).\nRaise the limit to run it, or set features_file to precomputed features.`);
+    }
+  }
 
   let model: HfModel | undefined;
   let weights: WeightSource | undefined;
@@ -572,4 +591,25 @@ export function formatEta(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+/** The analysis contract's description of a run (TransferAnalysis.hfModel). */
+export function hfModelUsed(info: HfCheckpointInfo, resolved: ResolvedExtraction, maxLength?: number): import('../../core/model/analysis').HfModelUsed {
+  const t = info.tokenizer;
+  return {
+    modelType: info.modelType,
+    modality: info.modality,
+    engine: info.engine,
+    ...(info.engineNote ? { engineNote: info.engineNote } : {}),
+    ...(info.hubId ? { hubId: info.hubId } : {}),
+    ...(info.revision ? { revision: info.revision } : {}),
+    ...(info.dtype ? { dtype: info.dtype } : {}),
+    parameters: info.parameters,
+    pooling: resolved.pooling,
+    poolingReason: resolved.poolingReason,
+    layer: resolved.layer,
+    numLayers: info.numLayers,
+    ...(t ? { tokenizer: `${t.model}${t.byteLevel ? ' (byte-level)' : ''}, ${t.vocabSize.toLocaleString('en-US')} tokens, padding ${t.paddingSide}`, maxLength: maxLength ?? t.maxLength, maxLengthSource: maxLength !== undefined && maxLength !== t.maxLength ? 'set for the analysis' : t.maxLengthSource } : {}),
+    ...(info.processor ? { processor: info.processor } : {}),
+  };
 }

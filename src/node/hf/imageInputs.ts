@@ -34,7 +34,7 @@ export interface HfImagePreprocessing extends ResolvedPreprocessing {
 export async function hfImagePreprocessing(folder: string, imageSize: number | undefined): Promise<HfImagePreprocessing> {
   const inputShape = hfInputShape(imageSize);
   const resolved = await resolveImagePreprocessing(folder, inputShape);
-  return { ...resolved, inputShape, description: `${describePreprocessing(resolved.preprocessing)} (${resolved.preprocessing.source})` };
+  return { ...resolved, inputShape, description: describePreprocessing(resolved.preprocessing) };
 }
 
 /** An HfImageSource over files: each batch decoded and preprocessed on demand. Undecodable files throw a DatasetError naming the file. */

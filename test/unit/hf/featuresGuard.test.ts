@@ -89,3 +89,23 @@ test('a BERT-base-sized config: ~110 M, fits the WASM heap, ~1 s per sample at 1
   assert.ok(estimate.secondsPerSample > 0.5 && estimate.secondsPerSample < 3, String(estimate.secondsPerSample));
   assert.equal(decideHfRun(estimate, { timeBudgetSeconds: 30, minSamples: 12, memoryBytes: WASM_MEMORY_LIMIT_BYTES }).action, 'run');
 });
+
+test('loadHfCheckpoint refuses the 7B llama before reading any weight (memory), and a model over maxModelParameters', async () => {
+  const { loadHfCheckpoint } = await import('../../../src/node/hf/checkpoint');
+  const { CheckpointError } = await import('../../../src/core/formats/errors');
+  const dir = llama7bFolder();
+  let opened = 0;
+  const deps = {
+    openWeights: async () => { opened++; throw new Error('must not be reached'); },
+    architectureFor: () => ({ modelTypes: ['llama'], modality: 'text' as const, load: async () => { throw new Error('must not be reached'); } }),
+    supportedModelTypes: () => ['llama'],
+  };
+  const started = Date.now();
+  await assert.rejects(loadHfCheckpoint(dir, { deps, guard: { memoryBytes: WASM_MEMORY_LIMIT_BYTES } }), (e: unknown) => e instanceof CheckpointError && e.code === 'checkpoint-unsupported' && /6\.7 B parameters/.test(e.message) && /not loaded/.test(e.message));
+  assert.equal(opened, 0);
+  assert.ok(Date.now() - started < 2000);
+  const small = mkdtempSync(join(tmpdir(), 'tl-small-'));
+  writeFileSync(join(small, 'config.json'), JSON.stringify({ model_type: 'bert', hidden_size: 64, num_hidden_layers: 2, intermediate_size: 128, vocab_size: 100 }));
+  await assert.rejects(loadHfCheckpoint(small, { deps, guard: { maxModelParameters: 1000 } }), (e: unknown) => e instanceof CheckpointError && /over transferlens\.maxModelParameters/.test(e.message));
+  assert.equal(opened, 0);
+});
