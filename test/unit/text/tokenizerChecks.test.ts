@@ -1,0 +1,97 @@
+/**
+ * Tokenizer checks (core counts and findings), the max-length quick fix, and the node runner on a
+ * real fixture tokenizer: counts are compared with numbers computed here by hand, and the fix's
+ * edit is applied to the config text.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { roundUpTo64, tokenStats, tokenizerFindings, type EncodedSample, type TokenizerFacts } from '../../../src/core/analysis/tokenizerChecks';
+import { fixesForFinding } from '../../../src/core/fixes/fixes';
+import { applyEdits } from '../../../src/core/fixes/textEdits';
+import { readConfig } from '../../../src/core/config/readConfig';
+import { runTokenizerChecks, maxLengthSetting } from '../../../src/node/hf/tokenizerChecks';
+import { readTextDataset } from '../../../src/node/readers/textDataset';
+import { loadTokenizer } from '../../../src/node/hf/tokenizer';
+
+const facts: TokenizerFacts = { model: 'WordPiece', byteLevel: false, byteFallback: true, vocabSize: 100, unkTokenId: 1, specialIds: [2, 3], hasChatTemplate: false };
+const sample = (length: number, ids: number[] = [2, 10, 3], tokens: string[] = ['[CLS]', 'a', '[SEP]']): EncodedSample => ({ ids, tokens, untruncatedLength: length });
+
+test('tokenStats: truncated share, tokens cut, percentiles, unknown and byte-fallback rates', () => {
+  const enc = [sample(10), sample(20), sample(30), sample(40, [2, 1, 1, 5, 3], ['[CLS]', '[UNK]', '[UNK]', '<0x41>', '[SEP]'])];
+  const s = tokenStats(enc, ['a b', 'c', 'd e f', 'g'], facts, 25);
+  assert.equal(s.truncatedSamples, 2);
+  assert.equal(s.truncatedShare, 0.5);
+  assert.equal(s.tokensCut, 5 + 15);
+  assert.equal(s.tokensCutShare, 20 / 100);
+  assert.deepEqual([s.percentiles.p50, s.percentiles.p95, s.percentiles.max], [20, 40, 40]);
+  // content tokens: 1 + 1 + 1 + 3 = 6; unknown 2; byte pieces 1; words 7.
+  assert.equal(s.unknownRate, 2 / 6);
+  assert.equal(s.byteFallbackRate, 1 / 6);
+  assert.equal(s.tokensPerWord, 6 / 7);
+  assert.equal(s.suggestedMaxLength, 64);
+  assert.equal(roundUpTo64(65), 128);
+  assert.equal(roundUpTo64(128), 128);
+});
+
+test('findings: sequence-truncated on the max-length key with the suggested length (capped at the model limit); fragmentation; chat template', () => {
+  const enc = Array.from({ length: 100 }, (_, i) => sample(100 + 3 * i));
+  const s = tokenStats(enc, enc.map(() => 'one two'), facts, 128);
+  const at = { value: 128, keyPath: 'max_seq_length', file: '/c.yaml', range: { start: { line: 4, character: 16 }, end: { line: 4, character: 19 } }, keyRange: { start: { line: 4, character: 0 }, end: { line: 4, character: 14 } } };
+  const findings = tokenizerFindings(s, facts, { value: 128, at, key: 'max_seq_length', source: 'max_seq_length: 128', modelLimit: 512 }, { file: '/c.yaml', datasetName: 'd.csv', chatFormat: 'messages' });
+  const t = findings.find((f) => f.code === 'sequence-truncated')!;
+  assert.equal(t.severity, 'warning');
+  assert.equal(t.range.start.line, 4);
+  assert.equal(t.data?.truncatedSamples, 90);
+  assert.equal(t.data?.suggestedMaxLength, 384, 'p95 = 100 + 3·94 = 382 → 384');
+  assert.ok(findings.some((f) => f.code === 'chat-template-missing'));
+  assert.ok(!findings.some((f) => f.code === 'tokenizer-fragmentation'), '0.5 tokens per word is no fragmentation');
+  const capped = tokenizerFindings(s, facts, { value: 128, at, key: 'max_seq_length', source: '', modelLimit: 256 }, { file: '/c.yaml', datasetName: 'd.csv' });
+  assert.equal(capped.find((f) => f.code === 'sequence-truncated')!.data?.suggestedMaxLength, 256);
+  const atLimit = tokenizerFindings(s, facts, { value: 256, at, key: 'max_seq_length', source: '', modelLimit: 256 }, { file: '/c.yaml', datasetName: 'd.csv' });
+  assert.equal(atLimit.find((f) => f.code === 'sequence-truncated')!.data?.suggestedMaxLength, undefined, 'nothing to raise past the model limit');
+});
+
+test('the quick fix raises the key in place (YAML, nested torchtune key) or inserts it when the default applies; undo is the inverse edit', () => {
+  const yaml = 'model_name_or_path: bert\ntrain_file: train.csv\nmax_seq_length: 128 # short\n';
+  const finding = { code: 'sequence-truncated', severity: 'warning' as const, message: '', file: '/c.yaml', range: { start: { line: 2, character: 0 }, end: { line: 2, character: 14 } }, data: { maxLengthKey: 'max_seq_length', suggestedMaxLength: 448 } };
+  const fixes = fixesForFinding(finding, yaml);
+  assert.equal(fixes[0]!.title, 'Raise max_seq_length to 448 (95th percentile of token lengths)');
+  assert.equal(applyEdits(yaml, fixes[0]!.edits), 'model_name_or_path: bert\ntrain_file: train.csv\nmax_seq_length: 448 # short\n');
+  const nested = 'tokenizer:\n  _component_: torchtune.models.llama3.llama3_tokenizer\n  max_seq_len: 512\n';
+  const f2 = fixesForFinding({ ...finding, range: { start: { line: 2, character: 2 }, end: { line: 2, character: 13 } }, data: { maxLengthKey: 'tokenizer.max_seq_len', suggestedMaxLength: 1024 } }, nested);
+  assert.equal(applyEdits(nested, f2[0]!.edits), 'tokenizer:\n  _component_: torchtune.models.llama3.llama3_tokenizer\n  max_seq_len: 1024\n');
+  const json = '{\n  "model_name_or_path": "bert",\n  "train_file": "train.csv"\n}\n';
+  const f3 = fixesForFinding({ ...finding, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, data: { maxLengthKey: 'max_seq_length', suggestedMaxLength: 192, insert: true } }, json);
+  assert.match(applyEdits(json, f3[0]!.edits), /"max_seq_length": 192/);
+});
+
+test('max length in force: the config key, the script defaults (run_classification 128 capped at model_max_length, TRL 1024, LLaMA-Factory 2048), none for Axolotl', () => {
+  const read = (text: string, file: string) => readConfig(text, file).config!;
+  const hf = read('model_name_or_path: m\ntrain_file: t.csv\ntext_column_names: text\n', '/x/hf.yaml');
+  assert.equal(maxLengthSetting(hf, false, 64, 64)?.value, 64);
+  assert.match(maxLengthSetting(hf, false, 512, 512)!.source, /default max_seq_length 128/);
+  const capped = read('model_name_or_path: m\ntrain_file: t.csv\nmax_seq_length: 1024\n', '/x/hf.yaml');
+  assert.equal(maxLengthSetting(capped, false, 512, 512)?.value, 512);
+  const trl = read('model_name_or_path: m\ndataset_name: d\ndataset_text_field: text\nlearning_rate: 1.0e-5\n', '/x/trl.yaml');
+  assert.equal(maxLengthSetting(trl, true, undefined, undefined)?.value, 1024);
+  const lf = read('model_name_or_path: m\nstage: sft\ndataset: a\ntemplate: qwen\nfinetuning_type: lora\n', '/x/lf.yaml');
+  assert.equal(maxLengthSetting(lf, true, undefined, undefined)?.key, 'cutoff_len');
+  const axolotl = read('base_model: m\ndatasets:\n  - path: d.jsonl\n    type: chat_template\nadapter: lora\n', '/x/ax.yml');
+  assert.equal(maxLengthSetting(axolotl, true, undefined, undefined), undefined);
+  const ax2 = read('base_model: m\ndatasets:\n  - path: d.jsonl\n    type: chat_template\nsequence_len: 4096\nadapter: lora\n', '/x/ax.yml');
+  assert.deepEqual([maxLengthSetting(ax2, true, undefined, undefined)?.value, maxLengthSetting(ax2, true, undefined, undefined)?.key], [4096, 'sequence_len']);
+});
+
+test('runTokenizerChecks on the llama fixture: counts equal the tokenizer encoding each text itself', async () => {
+  const folder = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'llama');
+  const config = readConfig('base_model: m\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: 48\nadapter: lora\n', '/x/ax.yml').config!;
+  const sample = await readTextDataset(join(__dirname, '..', '..', 'fixtures', 'text', 'chat.jsonl'), { maxRows: 100, seed: 0, spec: { generative: true } });
+  const r = await runTokenizerChecks(folder, config, sample, { datasetName: 'chat.jsonl' });
+  const tok = await loadTokenizer(folder);
+  const lengths = sample.texts.map((t) => tok.encode(t).ids.length);
+  assert.equal(r.stats.truncatedSamples, lengths.filter((n) => n > 48).length);
+  assert.equal(r.stats.tokensCut, lengths.reduce((s, n) => s + Math.max(0, n - 48), 0));
+  assert.ok(r.facts.byteFallback);
+  assert.ok(r.findings.some((f) => f.code === 'chat-template-missing'));
+});
