@@ -16,6 +16,7 @@
  * Nothing here imports TF.js or the runtime at module load.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 
@@ -31,10 +32,28 @@ export type OnnxRuntimeStatus =
 let loader: (() => OnnxRuntimeModule) | undefined;
 let cached: OnnxRuntimeStatus | undefined;
 
-/** The real loader: a require hidden from the bundler (onnxruntime-node is optional and native). */
+/**
+ * Where a platform-specific VSIX carries the runtime (scripts/package-platform.mjs): vsce never packs
+ * the extension's own node_modules/, so the package sits under native/node_modules/ next to dist/.
+ */
+export function bundledRuntimePath(): string {
+  return join(__dirname, '..', 'native', 'node_modules', 'onnxruntime-node');
+}
+
+/**
+ * The real loader (onnxruntime-node is optional and native, never bundled) —
+ * the installed package (npm CLI, development), else the copy a platform VSIX carries.
+ */
 function requireOnnxRuntime(): OnnxRuntimeModule {
-  const req = eval('require') as NodeRequire;
-  return req('onnxruntime-node') as OnnxRuntimeModule;
+  // createRequire instead of a bare require: esbuild leaves it alone (and onnxruntime-node is external).
+  const req = createRequire(__filename);
+  try {
+    return req('onnxruntime-node') as OnnxRuntimeModule;
+  } catch (e) {
+    const bundled = bundledRuntimePath();
+    if (!existsSync(bundled)) throw e;
+    return req(bundled) as OnnxRuntimeModule;
+  }
 }
 
 /** For tests: a loader to use instead of require (one that throws simulates a missing binary); undefined restores it. */
