@@ -13,6 +13,7 @@
 //                                          [--skip-build] [--out-dir DIR]
 // Prints each VSIX's size. Targets without a binary in the installed onnxruntime-node (e.g.
 // darwin-x64 since 1.2x) are skipped with a note: users there install the universal VSIX.
+/* global process, console */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
