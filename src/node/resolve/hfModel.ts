@@ -11,7 +11,8 @@
  * config.json or tokenizer.json (naming the file). Everything
  * comes from inspectHfSnapshot (headers and JSON only).
  */
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { inspectHfSnapshot, type HfSnapshotInfo } from '../hf/snapshot';
 import { architectureFor, modelTypeOf, supportedModelTypes } from '../hf/architectures/registry';
 import { CONVERT_COMMAND } from '../hf/weights';
@@ -147,4 +148,13 @@ function formatCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(0)} M`;
   if (n >= 1e4) return `${Math.round(n / 1e3)} k`;
   return String(n);
+}
+
+/**
+ * A checkpoint reference to one `.safetensors` file of a Hugging Face model folder (config.json
+ * beside it): the folder is what runs. Undefined when the file stands alone.
+ */
+export function safetensorsFileInModelFolder(resolved: Resolved, keyPath: string): string | undefined {
+  if (resolved.kind !== 'file' || !existsSync(join(dirname(resolved.path), 'config.json'))) return undefined;
+  return `${basename(resolved.path)} is one weight file of the Hugging Face model folder ${dirname(resolved.path)}, whose config.json says what architecture it is: point ${keyPath} at the folder instead (${dirname(resolved.path)}).`;
 }

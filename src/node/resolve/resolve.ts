@@ -13,7 +13,7 @@ import { datasetEntries } from '../../core/config/datasetList';
 import { expandReference, stripFileScheme } from './expand';
 import { findHubSnapshot, hubCacheRoots, looksLikeHubId, type HubRepoType } from './hub';
 import { inspectFolder, inspectPath, type DatasetInfoEntry, type Resolved, type ResolvedFormat } from './inspect';
-import { hfCheckpointFindings, withRepo } from './hfModel';
+import { hfCheckpointFindings, safetensorsFileInModelFolder, withRepo } from './hfModel';
 
 export interface ResolveOptions {
   /** Workspace folder: base for workspace-relative profiles and the `path-outside-workspace` check. */
@@ -203,7 +203,7 @@ function reportFormat(context: Context, value: SourceValue<string>, resolved: Re
       'or export the penultimate-layer features of your training inputs (one row per sample, same order as the dataset) to a .npy and set features_file: path/to/features.npy.';
     const how: Partial<Record<ResolvedFormat, string>> = {
       pytorch: `${name} is a PyTorch checkpoint, which cannot run here. Convert it (PyTorch → ONNX → TF.js with tensorflowjs_converter) and point ${value.keyPath} at model.json, ${featuresHint}`,
-      safetensors: `${name} holds safetensors weights but no config.json, so nothing says which architecture they belong to. Put the config.json saved with them beside them (save_pretrained writes it; \`huggingface-cli download ORG/NAME config.json\` fetches it) and point ${value.keyPath} at that folder, ${featuresHint}`,
+      safetensors: safetensorsFileInModelFolder(resolved, value.keyPath) ?? `${name} holds safetensors weights but no config.json, so nothing says which architecture they belong to. Put the config.json saved with them beside them (save_pretrained writes it; \`huggingface-cli download ORG/NAME config.json\` fetches it) and point ${value.keyPath} at that folder, ${featuresHint}`,
       onnx: `${name} is an ONNX model, which cannot run here yet. Convert it to TF.js (onnx-tf, then tensorflowjs_converter) ${featuresHint}`,
       keras: `${name} is a Keras model file. Convert it with \`tensorflowjs_converter --input_format keras ${name} out/\` and point ${value.keyPath} at out/model.json, ${featuresHint}`,
       unknown: `${name} is not a model TransferLens recognises (expected a TF.js model.json or a folder containing one). Point ${value.keyPath} at model.json, ${featuresHint}`,

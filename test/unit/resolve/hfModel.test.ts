@@ -122,3 +122,9 @@ test('a config.json that disagrees with the weights is caught from the headers (
   // The unchanged config passes (the ratio check has room for heads and buffers).
   assert.deepEqual((await checkModel(join(MODELS, 'vit'))).codes, []);
 });
+
+test('a reference to model.safetensors inside a model folder points the user at the folder', async () => {
+  const { checkpointFindings } = await checkModel(join(VARIANTS, 'f32', 'model.safetensors'));
+  assert.deepEqual(checkpointFindings.map((f) => f.code), ['checkpoint-unsupported']);
+  assert.match(checkpointFindings[0]!.message, /model\.safetensors is one weight file of the Hugging Face model folder .*f32.*point model_name_or_path at the folder/);
+});
