@@ -213,8 +213,15 @@ function decode(view: DataView, entry: SafetensorsEntry, source: string): Float6
   }
 }
 
+/** bfloat16 bits of a number: float32, then rounded to nearest even on the top 16 bits (NaN stays NaN). */
+export function numberToBfloat16Bits(value: number): number {
+  const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
+  if (Number.isNaN(value)) return 0x7fc0;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
 export interface SafetensorsWriteTensor {
-  readonly dtype: 'F16' | 'F32' | 'F64' | 'I32' | 'I64' | 'U8' | 'BOOL';
+  readonly dtype: 'F16' | 'BF16' | 'F32' | 'F64' | 'I32' | 'I64' | 'U8' | 'BOOL';
   readonly shape: readonly number[];
   readonly data: ArrayLike<number>;
 }
@@ -245,6 +252,7 @@ export function writeSafetensors(tensors: Readonly<Record<string, SafetensorsWri
       const v = t.data[i]!;
       switch (t.dtype) {
         case 'F16': view.setUint16(position, numberToFloat16Bits(v), true); position += 2; break;
+        case 'BF16': view.setUint16(position, numberToBfloat16Bits(v), true); position += 2; break;
         case 'F32': view.setFloat32(position, v, true); position += 4; break;
         case 'F64': view.setFloat64(position, v, true); position += 8; break;
         case 'I32': view.setInt32(position, v, true); position += 4; break;

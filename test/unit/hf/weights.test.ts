@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/node/backend';
 import { openWeights, parseWeightIndex, resolveWeightName } from '../../../src/node/hf/weights';
-import { writeSafetensors, toFloat32 } from '../../../src/core/formats/safetensors';
+import { numberToBfloat16Bits, writeSafetensors, toFloat32 } from '../../../src/core/formats/safetensors';
 import { float16ToNumber } from '../../../src/core/formats/float16';
 import { CheckpointError } from '../../../src/core/formats/errors';
 
@@ -156,6 +156,10 @@ test('toFloat32: every F16 bit pattern through the table equals the scalar decod
   assert.deepEqual(Array.from(toFloat32(new Uint8Array([0x80, 0x3f, 0x00, 0xc0]), 'BF16')!), [1, -2]);
   assert.deepEqual(Array.from(toFloat32(new Uint8Array(new BigInt64Array([-5n, 7n]).buffer), 'I64')!), [-5, 7]);
   assert.equal(toFloat32(new Uint8Array(2), 'F8_E4M3'), undefined);
+  // writeSafetensors BF16 (for fixtures): round to nearest even on the top 16 bits.
+  assert.deepEqual([1, -2, 1 + 2 ** -8, 1 + 3 * 2 ** -9, 3.14159].map(numberToBfloat16Bits), [0x3f80, 0xc000, 0x3f80, 0x3f81, 0x4049]);
+  const written = writeSafetensors({ w: { dtype: 'BF16', shape: [3], data: [1.5, -0.25, 3.14159] } });
+  assert.deepEqual(Array.from(toFloat32(written.subarray(written.length - 6), 'BF16')!), [1.5, -0.25, 3.140625]);
 });
 
 // ── Damage: each a CheckpointError that names the file and says what to do. ──
