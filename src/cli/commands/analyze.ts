@@ -1,7 +1,8 @@
 /**
  * `transferlens analyze <config…> [--format text|json|sarif] [--fail-on error|warning|never]
  * [--max-samples N] [--seed N] [--time-budget S] [--backend auto|wasm|cpu|tensorflow]
- * [--engine auto|onnx|tfjs]` (engine: for Hugging Face checkpoints, see src/node/hf/engine.ts)
+ * [--engine auto|onnx|tfjs] [--max-model-parameters N]` (engine: for Hugging Face checkpoints, see src/node/hf/engine.ts;
+ * max-model-parameters: the guard rails of src/node/hf/guard.ts)
  */
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { toText } from '../format/text';
 import type { CliIo } from '../io';
 
 export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { options: ['format', 'fail-on', 'max-samples', 'seed', 'time-budget', 'backend', 'engine', 'workspace', 'cache-dir', 'max-bytes'], flags: ['debug', 'verbose', 'quiet'] });
+  const args = parseArgs(argv, { options: ['format', 'fail-on', 'max-samples', 'seed', 'time-budget', 'backend', 'engine', 'max-model-parameters', 'workspace', 'cache-dir', 'max-bytes'], flags: ['debug', 'verbose', 'quiet'] });
   if (args.positionals.length === 0) throw new UsageError('analyze needs a config file: transferlens analyze <config.yaml>');
   const format = choiceOption(args, 'format', ['text', 'json', 'sarif'] as const, 'text');
   const failOn = choiceOption(args, 'fail-on', ['error', 'warning', 'never'] as const, 'error');
@@ -36,7 +37,7 @@ export async function runAnalyze(argv: readonly string[], io: CliIo): Promise<nu
     }
     const report = await analyzeConfigFile(
       file,
-      { maxSamples, seed, timeBudgetMs: budget ? budget * 1000 : undefined, backend, engine, cacheDir: args.options.get('cache-dir') ? resolve(io.cwd, args.options.get('cache-dir')!) : undefined, maxBytes: intOption(args, 'max-bytes', 1), workspaceRoot: args.options.get('workspace') ? resolve(io.cwd, args.options.get('workspace')!) : io.cwd },
+      { maxSamples, seed, timeBudgetMs: budget ? budget * 1000 : undefined, backend, engine, maxModelParameters: intOption(args, 'max-model-parameters', 1), cacheDir: args.options.get('cache-dir') ? resolve(io.cwd, args.options.get('cache-dir')!) : undefined, maxBytes: intOption(args, 'max-bytes', 1), workspaceRoot: args.options.get('workspace') ? resolve(io.cwd, args.options.get('workspace')!) : io.cwd },
       { signal: io.signal, onProgress: io.isTTY && !args.flags.has('quiet') ? (e) => io.progress(`${e.fraction !== undefined ? Math.round(e.fraction * 100) + '% ' : ''}${e.message}`) : undefined },
     );
     io.progress('');

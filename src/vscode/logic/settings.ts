@@ -16,6 +16,8 @@ export interface ExtensionSettings {
   readonly backend: BackendPreference;
   /** Engine for Hugging Face checkpoints: auto | onnx | tfjs (issue #16). */
   readonly engine: EnginePreference;
+  /** Hugging Face checkpoints above this run on fewer samples or not at all (issue #14 guard rails). */
+  readonly maxModelParameters: number;
   /** Per finding code: a new severity, or `off` to hide it. */
   readonly severityOverrides: Readonly<Record<string, SeverityOverride>>;
   /** User key maps, passed through to the config engine untouched. */
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: ExtensionSettings = {
   timeBudgetSeconds: 60,
   backend: 'auto',
   engine: 'auto',
+  maxModelParameters: 350_000_000,
   severityOverrides: {},
   configProfiles: [],
   analyzeOnSave: true,
@@ -69,6 +72,7 @@ export function readSettings(get: (key: string) => unknown): ExtensionSettings {
     timeBudgetSeconds: clampedInteger(get('timeBudgetSeconds'), DEFAULT_SETTINGS.timeBudgetSeconds, 5, 3600),
     backend: BACKENDS.includes(backend as BackendPreference) ? (backend as BackendPreference) : 'auto',
     engine: ENGINES.includes(engine as EnginePreference) ? (engine as EnginePreference) : 'auto',
+    maxModelParameters: clampedInteger(get('maxModelParameters'), DEFAULT_SETTINGS.maxModelParameters, 1_000_000, 100_000_000_000),
     severityOverrides,
     configProfiles: Array.isArray(profiles) ? profiles : [],
     analyzeOnSave: typeof onSave === 'boolean' ? onSave : DEFAULT_SETTINGS.analyzeOnSave,
@@ -85,6 +89,7 @@ export function analyzeOptionsFrom(settings: ExtensionSettings, workspaceRoot: s
     timeBudgetMs: settings.timeBudgetSeconds * 1000,
     backend: settings.backend,
     engine: settings.engine,
+    maxModelParameters: settings.maxModelParameters,
     workspaceRoot,
     cacheDir,
     profiles: settings.configProfiles,

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -234,7 +234,6 @@ function assertClose(actual: { rows: number; cols: number; data: Float64Array },
 for (const engine of ['tfjs', 'onnx'] as const) {
   test(`vit fixture on ${engine}: the default pooling (cls), mean and pooler equal transformers' outputs`, async () => {
     await ready;
-    const { readFileSync } = await import('node:fs');
     const folder = join(FIXTURES, 'vit');
     const ref = JSON.parse(readFileSync(join(folder, 'reference.json'), 'utf8')) as { pixel_values: RefTensor; pooled: Record<string, RefTensor>; default_pooling: string };
     const ck = await loadHfCheckpoint(folder, { engine });

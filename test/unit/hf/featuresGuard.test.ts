@@ -5,10 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors } from '../../../src/core/formats/safetensors';
+import { CheckpointError } from '../../../src/core/formats/errors';
+import { loadHfCheckpoint } from '../../../src/node/hf/checkpoint';
+import { readSettings, analyzeOptionsFrom, DEFAULT_SETTINGS } from '../../../src/vscode/logic/settings';
 import { DEFAULT_MAX_MODEL_PARAMETERS, decideHfRun, estimateHfCost, WASM_MEMORY_LIMIT_BYTES } from '../../../src/node/hf/guard';
 
 export const LLAMA_7B_CONFIG = {
@@ -65,11 +68,11 @@ test('config.json alone (only the JSON files were downloaded): a rough count sti
 test('parameters from the safetensors header; under the limit it runs, over it the sample is cut to the time budget', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tl-small-'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', hidden_size: 8, num_hidden_layers: 2, intermediate_size: 16, vocab_size: 10 }));
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors({ a: { dtype: 'F32', shape: [10, 8], data: new Float32Array(80) }, b: { dtype: 'BF16', shape: [8, 8, 4], data: new Float32Array(256) } }));
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors({ a: { dtype: 'F32', shape: [10, 8], data: new Float32Array(80) }, b: { dtype: 'F16', shape: [8, 8, 4], data: new Float32Array(256) } }));
   const estimate = (await estimateHfCost(dir, { samples: 1000, sequenceLength: 64 }))!;
   assert.equal(estimate.parametersSource, 'safetensors headers');
   assert.equal(estimate.parameters, 336);
-  assert.equal(estimate.dtype, 'BF16');
+  assert.equal(estimate.dtype, 'F16');
   assert.equal(estimate.weightsPresent, true);
   assert.equal(decideHfRun(estimate, { timeBudgetSeconds: 30, minSamples: 12 }).action, 'run');
   // The same model under a tiny limit, with a per-sample cost that allows 100 samples in the budget.
@@ -91,8 +94,6 @@ test('a BERT-base-sized config: ~110 M, fits the WASM heap, ~1 s per sample at 1
 });
 
 test('loadHfCheckpoint refuses the 7B llama before reading any weight (memory), and a model over maxModelParameters', async () => {
-  const { loadHfCheckpoint } = await import('../../../src/node/hf/checkpoint');
-  const { CheckpointError } = await import('../../../src/core/formats/errors');
   const dir = llama7bFolder();
   let opened = 0;
   const deps = {
@@ -108,4 +109,15 @@ test('loadHfCheckpoint refuses the 7B llama before reading any weight (memory), 
   writeFileSync(join(small, 'config.json'), JSON.stringify({ model_type: 'bert', hidden_size: 64, num_hidden_layers: 2, intermediate_size: 128, vocab_size: 100 }));
   await assert.rejects(loadHfCheckpoint(small, { deps, guard: { maxModelParameters: 1000 } }), (e: unknown) => e instanceof CheckpointError && /over transferlens\.maxModelParameters/.test(e.message));
   assert.equal(opened, 0);
+});
+
+test('transferlens.maxModelParameters: package.json default = the guard default; read, clamped and passed to the worker options', async () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+  const setting = pkg.contributes.configuration.properties['transferlens.maxModelParameters'];
+  assert.equal(setting.default, DEFAULT_MAX_MODEL_PARAMETERS);
+  assert.equal(DEFAULT_SETTINGS.maxModelParameters, DEFAULT_MAX_MODEL_PARAMETERS);
+  const read = readSettings((key: string) => (key === 'maxModelParameters' ? 7e9 : undefined));
+  assert.equal(analyzeOptionsFrom(read, '/w').maxModelParameters, 7e9);
+  assert.equal(readSettings((key: string) => (key === 'maxModelParameters' ? 'lots' : undefined)).maxModelParameters, DEFAULT_MAX_MODEL_PARAMETERS);
+  assert.equal(readSettings((key: string) => (key === 'maxModelParameters' ? 5 : undefined)).maxModelParameters, 1_000_000);
 });
