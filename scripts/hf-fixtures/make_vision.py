@@ -45,6 +45,19 @@ def make_images():
             Image.fromarray(img, 'RGB').save(path)
 
 
+def make_resize_reference():
+    """Pillow's Image.resize with every filter, down and up, on a 16×12 crop of a.png (uint8 RGB)."""
+    src = Image.open(os.path.join(ROOT, 'images', 'a.png')).convert('RGB').crop((0, 0, 16, 12))
+    out = {'pillow_version': Image.__version__, 'source': {'width': 16, 'height': 12, 'data': np.array(src).reshape(-1).tolist()},
+           'resized': []}
+    for resample in range(6):  # NEAREST, LANCZOS, BILINEAR, BICUBIC, BOX, HAMMING
+        for w, h in [(7, 9), (23, 29), (16, 5)]:
+            r = src.resize((w, h), resample=resample)
+            out['resized'].append({'resample': resample, 'width': w, 'height': h, 'data': np.array(r).reshape(-1).tolist()})
+    with open(os.path.join(ROOT, 'images', 'resize_reference.json'), 'w') as f:
+        json.dump(out, f)
+
+
 def arr(t):
     a = t.detach().cpu().numpy().astype(np.float32)
     return {'shape': list(a.shape), 'data': [float(f'{v:.7g}') for v in a.reshape(-1).tolist()]}
@@ -115,6 +128,7 @@ def cnn_ref(model, pv, stem_missing=False, intermediates=(1,)):
 
 def main():
     make_images()
+    make_resize_reference()
     vit_kw = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                   intermediate_size=37)
 

@@ -14,9 +14,9 @@
  * widened by the shrink factor, as in Resample.c precompute_coeffs), coefficients in 22-bit fixed
  * point, rounding and clipping to uint8 after the horizontal and after the vertical pass — so our
  * pixel values equal transformers' up to float32 rounding of the normalisation (~1e-7). NEAREST
- * follows Pillow's centre sampling. The torchvision backend (transformers' default when
- * torchvision is installed) resizes slightly differently; checkpoints' processors were PIL-based
- * when the popular checkpoints were trained, and the parity fixtures use the PIL backend.
+ * follows Pillow's affine scaling (running-sum centre sampling). The torchvision backend
+ * (transformers' default when torchvision is installed) resizes slightly differently; the popular
+ * checkpoints were trained with PIL-based processors, and the parity fixtures use the PIL backend.
  *
  * Pure (no fs): the node side (src/node/hf/imageProcessor.ts) reads files and decodes images.
  * Problems with the file are values, never exceptions.
@@ -398,14 +398,24 @@ export function pilResize(input: Uint8Array, height: number, width: number, chan
   return current === input ? input.slice() : current;
 }
 
-/** Pillow's NEAREST resize: source index floor((i + 0.5) · in / out). */
+/** Pillow's NEAREST resize (ImagingScaleAffine): source x = trunc of a running sum starting at scale/2, stepping by scale. */
 function nearestResize(input: Uint8Array, height: number, width: number, channels: number, outHeight: number, outWidth: number): Uint8Array {
+  const table = (inSize: number, outSize: number): Int32Array => {
+    const t = new Int32Array(outSize);
+    const scale = inSize / outSize;
+    let pos = scale * 0.5;
+    for (let i = 0; i < outSize; i++) {
+      t[i] = Math.min(inSize - 1, Math.trunc(pos));
+      pos += scale;
+    }
+    return t;
+  };
+  const xs = table(width, outWidth);
+  const ys = table(height, outHeight);
   const out = new Uint8Array(outHeight * outWidth * channels);
   for (let y = 0; y < outHeight; y++) {
-    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / outHeight));
     for (let x = 0; x < outWidth; x++) {
-      const sx = Math.min(width - 1, Math.floor(((x + 0.5) * width) / outWidth));
-      for (let c = 0; c < channels; c++) out[(y * outWidth + x) * channels + c] = input[(sy * width + sx) * channels + c]!;
+      for (let c = 0; c < channels; c++) out[(y * outWidth + x) * channels + c] = input[(ys[y]! * width + xs[x]!) * channels + c]!;
     }
   }
   return out;

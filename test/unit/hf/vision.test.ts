@@ -19,6 +19,7 @@ import { architectureFor } from '../../../src/node/hf/architectures/registry';
 import { pool } from '../../../src/node/hf/pooling';
 import { imageBatchFromFiles, loadImageProcessor } from '../../../src/node/hf/imageProcessor';
 import { jpegDecoderName } from '../../../src/node/readers/images/decode';
+import { PIL_RESAMPLE, centerCrop, parseHfImageProcessor, pilResize, processedSize, shortestEdgeSize } from '../../../src/core/formats/hfImageProcessor';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'hf-models');
 /**
@@ -222,3 +223,51 @@ for (const name of ['vit', 'deit', 'clip', 'resnet', 'resnet-basic', 'convnext',
     });
   });
 }
+
+test("pilResize equals Pillow's Image.resize bit for bit (all six filters, shrinking, enlarging, one axis only)", () => {
+  const ref = readJson<{ source: { width: number; height: number; data: number[] }; resized: { resample: number; width: number; height: number; data: number[] }[] }>(join(FIXTURES, 'images', 'resize_reference.json'));
+  const src = Uint8Array.from(ref.source.data);
+  assert.equal(ref.resized.length, 18);
+  for (const r of ref.resized) {
+    const out = pilResize(src, ref.source.height, ref.source.width, 3, r.height, r.width, PIL_RESAMPLE[r.resample]!);
+    const mismatches = r.data.filter((v, i) => out[i] !== v).length;
+    assert.equal(mismatches, 0, `${PIL_RESAMPLE[r.resample]} ${ref.source.width}×${ref.source.height} → ${r.width}×${r.height}: ${mismatches} values differ`);
+  }
+});
+
+test('parseHfImageProcessor: legacy int sizes follow the class (square vs shortest edge), crop_pct, class defaults, problems as values', () => {
+  const vit = parseHfImageProcessor(JSON.stringify({ feature_extractor_type: 'ViTFeatureExtractor', size: 224, resample: 2 })).processor;
+  assert.deepEqual(vit.resize, { kind: 'exact', height: 224, width: 224 });
+  assert.deepEqual([vit.mean, vit.std, vit.centerCrop], [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], null]);
+  // microsoft/resnet-50's file: ConvNextFeatureExtractor, size 224 → shortest edge 224/0.875 = 256, crop 224.
+  const resnet = parseHfImageProcessor(JSON.stringify({ feature_extractor_type: 'ConvNextFeatureExtractor', size: 224, crop_pct: 0.875, resample: 3 })).processor;
+  assert.deepEqual(resnet.resize, { kind: 'crop-pct', shortestEdge: 224, cropPct: 0.875 });
+  assert.equal(resnet.resample, 'bicubic');
+  assert.deepEqual(processedSize(resnet, 480, 640), { height: 224, width: 224 });
+  const clip = parseHfImageProcessor(JSON.stringify({ image_processor_type: 'CLIPImageProcessor', size: 224, crop_size: 224 })).processor;
+  assert.deepEqual([clip.resize, clip.centerCrop, clip.convertRgb], [{ kind: 'shortest-edge', shortestEdge: 224 }, { height: 224, width: 224 }, true]);
+  assert.deepEqual(clip.mean, [0.48145466, 0.4578275, 0.40821073]);
+  assert.deepEqual(shortestEdgeSize(480, 640, 224), [224, 298]);
+  assert.deepEqual(shortestEdgeSize(640, 480, 224), [298, 224]);
+  const bad = parseHfImageProcessor(JSON.stringify({ image_processor_type: 'FancyProcessor', size: 'big', image_std: [0, 1, 1], resample: 9 }), '/x/preprocessor_config.json');
+  assert.deepEqual(bad.problems.map((p) => p.key).sort(), ['image_processor_type', 'image_std', 'resample', 'size']);
+  assert.deepEqual(bad.processor.std, [0.5, 0.5, 0.5]);
+  const broken = parseHfImageProcessor('{not json', '/x/preprocessor_config.json');
+  assert.match(broken.problems[0]!.message, /\/x\/preprocessor_config\.json is not valid JSON/);
+  assert.deepEqual(centerCrop(Uint8Array.from([1, 2, 3, 4]), 2, 2, 1, 4, 3), Uint8Array.from([0, 0, 0, 0, 1, 2, 0, 3, 4, 0, 0, 0]));
+});
+
+test('loadImageProcessor: a missing preprocessor_config.json gives the ViT default at image_size and a problem naming the file', async () => {
+  const loaded = await loadImageProcessor(join(FIXTURES, 'images'), { model_type: 'vit', image_size: 32 });
+  assert.deepEqual(loaded.processor.resize, { kind: 'exact', height: 32, width: 32 });
+  assert.equal(loaded.problems.length, 1);
+  assert.match(loaded.problems[0]!.message, /images[/\\]preprocessor_config\.json is absent/);
+  // A ViT whose processor produces another size: a problem, and the batch still has the model's size.
+  const mismatch = await loadImageProcessor(join(FIXTURES, 'deit'), { model_type: 'deit', image_size: 24 });
+  assert.match(mismatch.problems.map((p) => p.message).join('\n'), /produces 32×32 images but config\.json image_size is 24×24/);
+  const result = await imageBatchFromFiles([join(FIXTURES, 'images', 'a.png'), join(FIXTURES, 'images', 'missing.png')], mismatch);
+  assert.deepEqual(result.batch!.pixelValues.shape, [1, 24, 24, 3]);
+  assert.deepEqual(result.rows, [0]);
+  assert.match(result.failures[0]!.file, /missing\.png$/);
+  result.batch!.pixelValues.dispose();
+});
