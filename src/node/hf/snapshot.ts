@@ -29,6 +29,7 @@ import {
   missingShards,
   parseWeightIndex,
   readSafetensorsFileHeader,
+  type SafetensorsFileHeader,
   type WeightIndex,
 } from './weights';
 import { openTorchWeights } from './torchZip';
@@ -175,6 +176,23 @@ async function checkTokenizerJson(path: string): Promise<{ problem?: string; byt
   return result;
 }
 
+/**
+ * safetensors headers by (path, size, mtime): the static tier re-inspects on every edit, and a
+ * sharded checkpoint has dozens of shards. `read` is 0 on a hit.
+ */
+const headerCache = new Map<string, { key: string; header: SafetensorsFileHeader }>();
+
+async function cachedHeader(file: string): Promise<{ header: SafetensorsFileHeader; read: number }> {
+  const info = await stat(file);
+  const key = `${info.size}:${info.mtimeMs}:${info.ino}`;
+  const hit = headerCache.get(file);
+  if (hit && hit.key === key) return { header: hit.header, read: 0 };
+  const header = await readSafetensorsFileHeader(file);
+  if (headerCache.size > 512) headerCache.clear();
+  headerCache.set(file, { key, header });
+  return { header, read: header.bytesRead };
+}
+
 const POOLING_KEYS: readonly [string, SentencePoolingMode][] = [
   ['pooling_mode_cls_token', 'cls'],
   ['pooling_mode_mean_tokens', 'mean'],
@@ -274,8 +292,8 @@ export async function inspectHfSnapshot(folder: string): Promise<HfSnapshotInfo>
   const dtypes: Record<string, number> = {};
   const addHeader = async (file: string): Promise<boolean> => {
     try {
-      const header = await readSafetensorsFileHeader(file);
-      count(header.bytesRead);
+      const { header, read } = await cachedHeader(file);
+      count(read);
       files.push(file);
       for (const t of header.tensors) {
         const elements = t.shape.reduce((a, b) => a * b, 1);

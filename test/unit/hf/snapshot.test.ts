@@ -50,6 +50,8 @@ test('complete safetensors: runnable, parameters and dtypes from the header, < 6
   const config = readFileSync(join(VARIANTS, 'f32', 'config.json')).length;
   assert.equal(info.bytesRead, weights.stats.headerBytes + config);
   assert.ok(info.bytesRead < 64 * 1024);
+  // The static tier re-inspects on every edit: unchanged weight files are not read again.
+  assert.equal((await inspectHfSnapshot(join(VARIANTS, 'f32'))).bytesRead, config);
 
   const bf16 = await inspectHfSnapshot(join(VARIANTS, 'bf16'));
   assert.deepEqual(bf16.dtypes, { BF16: weights.parameters });
