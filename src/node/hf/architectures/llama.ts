@@ -25,6 +25,8 @@
  *   whatever the padding — so with LEFT padding the first real token sits at position = number of
  *   pads. `model(**tokenizer(texts, padding=True))`, the usual feature extraction, does exactly
  *   this (only generate() derives positions from the mask). We match it: positions are arange(T).
+ *   RoPE scores depend only on position differences, so a text's features do not change with
+ *   the pad count (tested).
  * - RoPE (rotate_half convention, cos/sin over [freqs, freqs]): `rope_parameters` (transformers 5)
  *   or `rope_scaling` + `rope_theta` (4.x configs). Types: default, linear (inv_freq / factor),
  *   llama3 (frequency bands by wavelength), yarn (ramped interpolation + attention factor on
@@ -45,7 +47,16 @@
  * Every tensor is read through the WeightSource with the shape config.json implies, so a config
  * that disagrees with the weights is a CheckpointError naming the tensor. `estimateParameters`
  * counts the checkpoint's parameters from config.json alone (lm_head included unless
- * tie_word_embeddings), for the guard rails before any weight is read.
+ * tie_word_embeddings), for the guard rails before any weight is read; `parameters` of a loaded
+ * model counts what was read (no lm_head). `maxLength` is max_position_embeddings (the trained
+ * context; RoPE itself has no hard limit).
+ *
+ * WASM (tfjs-backend-wasm 4.22) notes that shaped this file: a 2-D product with transposeB is ~9×
+ * slower than a plain one (so Linear weights are transposed to [in, out] once at load), fused
+ * matMul with transposeB AND a bias returns wrong values, a last-axis tf.split is a slow strided
+ * copy (so q/k/v and gate/up are separate products and rotate_half is a product with a signed
+ * permutation), and batched (rank ≥ 3) products run ~5× below 2-D throughput (attention is
+ * ~20 % of the time at 128 tokens).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../../../core/formats/errors';
@@ -504,13 +515,9 @@ class Loaded {
   constructor(private readonly weights: WeightSource) {}
   async get(name: string, shape: readonly number[]): Promise<tf.Tensor> {
     const t = await this.weights.tensor(name, shape);
-    this.keep(t);
-    return t;
-  }
-  /** Stored size counts as parameters; derived (concatenated) tensors are kept but not counted. */
-  keep(t: tf.Tensor, counted = true): void {
     this.tensors.push(t);
-    if (counted) this.parameters += t.size;
+    this.parameters += t.size;
+    return t;
   }
   /**
    * `${prefix}.weight` [out, in] (+ `${prefix}.bias` [out] when `bias`), the weight transposed to
@@ -518,7 +525,7 @@ class Loaded {
    */
   async linear(prefix: string, inFeatures: number, outFeatures: number, bias: boolean): Promise<Proj> {
     const stored = await this.get(`${prefix}.weight`, [outFeatures, inFeatures]);
-    const w = tf.transpose(stored) as tf.Tensor2D;
+    const w = tf.transpose(stored) as tf.Tensor2D; // the stored tensor was counted; its transpose replaces it
     this.tensors.splice(this.tensors.indexOf(stored), 1);
     stored.dispose();
     this.tensors.push(w);
