@@ -271,7 +271,7 @@ def onnx_only_bert():
     torch.manual_seed(1601)
     vocab = train_wordpiece(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
     tokenizer = BertTokenizer(vocab=vocab, model_max_length=64)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                         intermediate_size=37, max_position_embeddings=64, type_vocab_size=2,
                         hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
     model = BertModel(config).eval()
@@ -294,8 +294,8 @@ def onnx_only_mpnet():
     fresh(folder)
     torch.manual_seed(1602)
     vocab = train_wordpiece(["<s>", "<unk>", "</s>", "<pad>", "<mask>"])
-    tokenizer = MPNetTokenizer(vocab=vocab, model_max_length=64)
-    config = MPNetConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+    tokenizer = MPNetTokenizer(vocab=vocab, unk_token="<unk>", model_max_length=64)
+    config = MPNetConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                          intermediate_size=37, max_position_embeddings=80, relative_attention_num_buckets=32,
                          pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
                          eos_token_id=tokenizer.eos_token_id)

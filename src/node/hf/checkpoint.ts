@@ -61,7 +61,7 @@ export interface HfDependencies {
   /** Where config.json and the weights live (a sentence-transformers `0_Transformer/` subfolder) and whether weights are there. */
   locate?(folder: string): Promise<{ modelFolder: string; hasWeights: boolean }>;
   /** Which engine runs the folder (engine.ts chooseEngine); default: TF.js when it implements model_type, else ONNX. */
-  chooseEngine?(input: { folder: string; modelType?: string; hasWeights: boolean; tfjsSupported: boolean }, preference: HfEngine): { engine: 'onnx' | 'tfjs' | 'none'; note: string };
+  chooseEngine?(input: { folder: string; modelType?: string; hasWeights: boolean; tfjsSupported: boolean }, preference: HfEngine): { engine: 'onnx' | 'tfjs' | 'none'; note: string; runtimeUnavailable?: string };
 }
 
 export interface LoadHfCheckpointOptions {
@@ -318,6 +318,11 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
     }
     if (!model) engineNote = 'engine: TF.js (the ONNX engine could not load this folder)';
   } else if (choice.engine === 'none') {
+    // An ONNX export that onnxruntime-node cannot run here, and nothing TF.js can run instead (issue #16).
+    if (choice.runtimeUnavailable !== undefined) {
+      throw new CheckpointError('checkpoint-unsupported', `${modelFolder} holds an ONNX export but the ONNX engine is unavailable here (${choice.runtimeUnavailable}), and ${architecture ? 'no safetensors weights for the TF.js engine' : `TF.js does not implement model_type '${modelType ?? '(missing)'}'`}. ` +
+        `Install the platform-specific VSIX (or \`npm install onnxruntime-node\` beside the CLI)${architecture ? ', download the safetensors weights (`huggingface-cli download ORG/NAME --include "*.safetensors"`)' : ''}, or set features_file to precomputed features.`);
+    }
     if (!architecture) throw unsupported();
   }
   if (!model) {

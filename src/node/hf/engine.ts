@@ -181,6 +181,8 @@ export interface EngineChoice {
   readonly note: string;
   /** True when the engine is not the one asked for (an explicit preference could not be honoured). */
   readonly fellBack: boolean;
+  /** Set when the folder has an ONNX export but onnxruntime-node is unavailable: why (for findings). */
+  readonly runtimeUnavailable?: string;
 }
 
 /**
@@ -199,16 +201,17 @@ export function chooseEngine(input: EngineInput, preference: EnginePreference = 
   const onnxWhyNot = !picked.export
     ? 'the folder has no ONNX export (onnx/model.onnx or model.onnx)'
     : status && !status.ok ? status.reason : '';
+  const unavailable = picked.export && status && !status.ok ? { runtimeUnavailable: status.reason } : {};
   const onnxNote = () => `engine: onnxruntime-node ${status && status.ok ? status.version : ''} (native CPU) runs ${picked.export!.file}` + (picked.note ? `; ${picked.note}` : '');
   if (preference === 'tfjs') {
     if (tfjs) return { engine: 'tfjs', note: 'engine: TF.js (as configured)', fellBack: false };
     if (onnxOk) return { engine: 'onnx', onnxExport: picked.export, note: `${onnxNote()}, because ${tfjsWhyNot}`, fellBack: true };
-    return { engine: 'none', note: `no engine can run ${input.folder}: ${tfjsWhyNot}, and ${onnxWhyNot}`, fellBack: true };
+    return { engine: 'none', note: `no engine can run ${input.folder}: ${tfjsWhyNot}, and ${onnxWhyNot}`, fellBack: true, ...unavailable };
   }
   if (onnxOk) return { engine: 'onnx', onnxExport: picked.export, note: onnxNote(), fellBack: false };
   if (tfjs) {
     const why = picked.export ? onnxWhyNot : 'no ONNX export in the folder';
-    return { engine: 'tfjs', note: `engine: TF.js (${why})`, fellBack: preference === 'onnx' };
+    return { engine: 'tfjs', note: `engine: TF.js (${why})`, fellBack: preference === 'onnx', ...unavailable };
   }
-  return { engine: 'none', note: `no engine can run ${input.folder}: ${onnxWhyNot || 'onnxruntime-node is unavailable'}, and ${tfjsWhyNot}`, fellBack: preference === 'onnx' };
+  return { engine: 'none', note: `no engine can run ${input.folder}: ${onnxWhyNot || 'onnxruntime-node is unavailable'}, and ${tfjsWhyNot}`, fellBack: preference === 'onnx', ...unavailable };
 }
