@@ -629,10 +629,13 @@ function recommend(a: RecommendArgs): Recommendation {
       alternatives,
     };
   }
-  if (!best || best.gain.high < 0) {
+  // A best gain whose interval stays within numerical noise of zero ties with scratch (full
+  // fine-tuning of a linear checkpoint at n ≥ d is exactly scratch): no reason to transfer.
+  if (!best || best.gain.high < 0 || Math.max(Math.abs(best.gain.low), Math.abs(best.gain.high)) <= GAIN_NUMERIC_MARGIN) {
+    const tie = best && best.gain.high >= 0;
     return {
       strategy: 'scratch',
-      reason: `Every simulated transfer strategy loses to training from scratch at n = ${n} (best: ${best?.strategy ?? 'linear-probe'}, gain ${fmt(best?.gain.mean ?? a.gain?.mean ?? 0)}).`,
+      reason: `Every simulated transfer strategy ${tie ? 'loses to or ties with' : 'loses to'} training from scratch at n = ${n} (best: ${best?.strategy ?? 'linear-probe'}, gain ${fmt(best?.gain.mean ?? a.gain?.mean ?? 0)}).`,
       alternatives,
     };
   }
