@@ -241,7 +241,8 @@ export async function openWeights(path: string): Promise<OpenedWeights> {
       stored.set(t.name, { name: t.name, dtype: t.dtype, shape: t.shape, file, start: header.dataOffset + t.begin, end: header.dataOffset + t.end });
     }
     if (expected) {
-      const absent = [...expected].filter((name) => !header.tensors.some((t) => t.name === name));
+      const held = new Set(header.tensors.map((t) => t.name));
+      const absent = [...expected].filter((name) => !held.has(name));
       if (absent.length > 0) {
         throw new CheckpointError('checkpoint-invalid', `${indexFile}: says ${basename(file)} holds ${absent.slice(0, 3).map((n) => `'${n}'`).join(', ')}${absent.length > 3 ? ` and ${absent.length - 3} more` : ''}, but that shard does not. The index and shards come from different downloads: ${REDOWNLOAD}`);
       }
@@ -269,10 +270,9 @@ export async function openWeights(path: string): Promise<OpenedWeights> {
       throw new CheckpointError('checkpoint-missing', `${indexFile}: lists ${index.shards.length} shard${index.shards.length === 1 ? '' : 's'} but ${missing.length === index.shards.length ? 'none is' : `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'}`} in ${folder}: the download is incomplete. Fetch the weights with \`huggingface-cli download ORG/NAME --include "*.safetensors"\`.`);
     }
     files.push(indexFile);
-    for (const shard of index.shards) {
-      const names = new Set([...index.weightMap].filter(([, s]) => s === shard).map(([n]) => n));
-      await addFile(join(folder, shard), names, indexFile);
-    }
+    const byShard = new Map<string, Set<string>>(index.shards.map((shard) => [shard, new Set<string>()]));
+    for (const [name, shard] of index.weightMap) byShard.get(shard)!.add(name);
+    for (const shard of index.shards) await addFile(join(folder, shard), byShard.get(shard), indexFile);
   }
   return makeSource('safetensors', files, stored, stats, readRange);
 }
