@@ -271,3 +271,18 @@ test('loadImageProcessor: a missing preprocessor_config.json gives the ViT defau
   assert.match(result.failures[0]!.file, /missing\.png$/);
   result.batch!.pixelValues.dispose();
 });
+
+test('forward inside tf.tidy leaves no tensors behind; dispose() frees every weight', async () => {
+  for (const name of ['vit', 'clip', 'resnet', 'convnext', 'mobilenet_v2']) {
+    const before = tf.memory().numTensors;
+    const { model } = await loadFixture(name);
+    const loaded = tf.memory().numTensors;
+    const ref = reference(name);
+    tf.tidy(() => {
+      model.forward({ kind: 'image', pixelValues: pixelsNhwc(ref) }, { layers: [0, 1] });
+    });
+    assert.equal(tf.memory().numTensors, loaded, `${name}: forward leaked`);
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before, `${name}: dispose left weights`);
+  }
+});

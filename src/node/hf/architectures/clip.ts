@@ -134,7 +134,9 @@ async function loadClip(config: HfConfig, weights: WeightSource): Promise<HfMode
       let x: tf.Tensor = layerNorm(tf.add(tf.concat([cls, patches], 1), positions), preNorm);
       if (wanted.has(0)) hidden.set(0, x);
       for (let i = 0; i < s.layers; i++) {
-        x = preNormBlock(x, blocks[i]!, s.heads, act);
+        const input = x;
+        // One tidy per block: its intermediates are freed before the next (peak memory ≈ one block).
+        x = tf.tidy(() => preNormBlock(input, blocks[i]!, s.heads, act));
         if (wanted.has(i + 1) || i + 1 === s.layers) hidden.set(i + 1, x);
       }
       const first = tf.reshape(tf.slice(x, [0, 0, 0], [b, 1, s.hidden]), [b, s.hidden]);

@@ -133,9 +133,13 @@ async function loadConvnext(config: HfConfig, weights: WeightSource): Promise<Hf
       stages.forEach((st, i) => {
         if (st.down && st.downNorm) x = conv2d(layerNorm(x, st.downNorm) as tf.Tensor4D, st.down, 2, 0);
         for (const b of st.blocks) {
-          let y = linear(act(linear(layerNorm(conv2d(x, b.dw, 1, 3), b.norm), b.fc1)), b.fc2);
-          if (b.scale) y = tf.mul(y, b.scale);
-          x = tf.add(x, y) as tf.Tensor4D;
+          const input = x;
+          // One tidy per block: its intermediates are freed before the next.
+          x = tf.tidy(() => {
+            let y = linear(act(linear(layerNorm(conv2d(input, b.dw, 1, 3), b.norm), b.fc1)), b.fc2);
+            if (b.scale) y = tf.mul(y, b.scale);
+            return tf.add(input, y) as tf.Tensor4D;
+          });
         }
         if (wanted.has(i + 1) || i + 1 === stages.length) hidden.set(i + 1, x);
       });

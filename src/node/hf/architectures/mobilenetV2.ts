@@ -184,9 +184,13 @@ async function loadMobilenet(config: HfConfig, weights: WeightSource): Promise<H
       for (const c of stem) x = run(x, c);
       if (wanted.has(0)) hidden.set(0, x);
       blocks.forEach((b, i) => {
-        let y = x;
-        for (const c of b.convs) y = run(y, c);
-        x = b.residual ? (tf.add(x, y) as tf.Tensor4D) : y;
+        const input = x;
+        // One tidy per block: its intermediates are freed before the next.
+        x = tf.tidy(() => {
+          let y = input;
+          for (const c of b.convs) y = run(y, c);
+          return b.residual ? (tf.add(input, y) as tf.Tensor4D) : y;
+        });
         if (wanted.has(i + 1)) hidden.set(i + 1, x);
       });
       const last = run(x, head);

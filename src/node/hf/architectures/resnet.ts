@@ -163,10 +163,14 @@ async function loadResnet(config: HfConfig, weights: WeightSource): Promise<HfMo
       if (wanted.has(0)) hidden.set(0, x);
       stages.forEach((stage, si) => {
         for (const layer of stage) {
-          let y = x;
-          for (const c of layer.layers) y = run(y, c);
-          const residual = layer.shortcut ? run(x, layer.shortcut) : x;
-          x = act(tf.add(y, residual)) as tf.Tensor4D;
+          const input = x;
+          // One tidy per residual layer: its intermediates are freed before the next.
+          x = tf.tidy(() => {
+            let y = input;
+            for (const c of layer.layers) y = run(y, c);
+            const residual = layer.shortcut ? run(input, layer.shortcut) : input;
+            return act(tf.add(y, residual)) as tf.Tensor4D;
+          });
         }
         if (wanted.has(si + 1) || si + 1 === stages.length) hidden.set(si + 1, x);
       });

@@ -131,7 +131,9 @@ async function loadVit(config: HfConfig, weights: WeightSource, modelType: 'vit'
       let x: tf.Tensor = tf.add(tf.concat([...special, patches], 1), positions);
       if (wanted.has(0)) hidden.set(0, x);
       for (let i = 0; i < s.layers; i++) {
-        x = preNormBlock(x, blocks[i]!, s.heads, act);
+        const input = x;
+        // One tidy per block: its intermediates are freed before the next (peak memory ≈ one block).
+        x = tf.tidy(() => preNormBlock(input, blocks[i]!, s.heads, act));
         if (wanted.has(i + 1) && i + 1 < s.layers) hidden.set(i + 1, x);
       }
       const last = layerNorm(x, finalNorm);
