@@ -48,7 +48,7 @@ import { loadCheckpoint, type LoadedCheckpoint } from './readers/checkpoint';
 import { extractImageFeatures, readImageFolder, resolveImagePreprocessing, type ImageFeatures, type ImageFeatureSource, type ImageFolderResult, type ImageProblem, type ResolvedPreprocessing } from './readers/images';
 import { hfModelUsed, loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoint';
 import { decideHfRun, defaultMemoryLimit, estimateHfCost } from './hf/guard';
-import { hfImagePreprocessing } from './hf/imageInputs';
+import { hfImageInputs, withHfProcessor } from './hf/imageInputs';
 import { imageCnnLearner, SCRATCH_CNN_RECIPE } from './training';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
@@ -213,8 +213,8 @@ interface ImageBackbone {
   readonly fineTuneNote: string;
   readonly perLayerNote?: string;
   readonly hfModel?: HfModelUsed;
-  /** Extra fields for the report's preprocessing record. */
-  readonly preprocessingExtra?: Readonly<Record<string, unknown>>;
+  /** The report's description of the pixels the backbone saw, when not the image reader's record (HF image processors). */
+  readonly preprocessingRecord?: Readonly<Record<string, unknown>>;
   dispose(): void;
 }
 
@@ -346,7 +346,7 @@ async function hfBackbone(context: ImageBranchContext, findings: Finding[], timi
     }
     throw e;
   }
-  const prep = await hfImagePreprocessing(folder, info.imageSize);
+  const prep = await hfImageInputs(folder);
   const strategy: Strategy = config.strategy?.value ?? 'full';
   const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : undefined;
   // Partial freeze: a probe on the hidden state below the trainable blocks stands in for training them.
@@ -372,18 +372,27 @@ async function hfBackbone(context: ImageBranchContext, findings: Finding[], timi
     maxImages: allowedImages,
     backbone: {
       modelShape: prep.inputShape,
-      resolved: prep,
+      resolved: prep.resolved,
       layerLabel,
       format: `hf-${info.engine}`,
       parameters: info.parameters,
       notes,
       hfModel,
-      preprocessingExtra: { model: `${info.modelType}${info.hubId ? ` (${info.hubId})` : ''}`, pooling: resolvedLayer.poolingReason },
+      preprocessingRecord: {
+        source: prep.loaded.file ? 'preprocessor_config.json' : 'default',
+        ...(prep.loaded.file ? { configFile: prep.loaded.file } : {}),
+        applied: prep.description,
+        processor: prep.loaded.processor,
+        height: prep.inputShape[0],
+        width: prep.inputShape[1],
+        channels: 3,
+        layout: 'NHWC',
+      },
       fineTuneNote: strategy === 'full' || strategy === 'partial-freeze'
         ? `Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated: TransferLens runs Hugging Face checkpoints for inference only (no backpropagation through the network), so the frozen linear probe stands in for the transfer arm${freezeBlock !== undefined ? `, and partial freeze is judged by a probe on hidden state ${freezeBlock} (below the ${trainable} trainable blocks), a lower bound on training them` : ''}.`
         : '',
       async extract(folderSample, cache, run) {
-        const extracted = await extractImageFeatures(source, folderSample, {
+        const extracted = await extractImageFeatures(source, withHfProcessor(folderSample, prep, run.signal), {
           batchSize: 8,
           layer: `hf:${resolvedLayer.layer}:${resolvedLayer.pooling}:${extraLayers.join(',')}`,
           signal: run.signal,
@@ -554,10 +563,7 @@ export async function analyzeImageFolder(context: ImageBranchContext, control: R
     if (!layerFeatures && backbone.perLayerNote) notes.push(backbone.perLayerNote);
 
     const preprocessing: Record<string, unknown> = {
-      ...backbone.preprocessingExtra,
-      ...folder.preprocessing,
-      applied: describePreprocessing(folder.preprocessing),
-      keysUsed: resolved.keysUsed,
+      ...(backbone.preprocessingRecord ?? { ...folder.preprocessing, applied: describePreprocessing(folder.preprocessing), keysUsed: resolved.keysUsed }),
       featureLayer: layerLabel,
       labelSource: folder.labelSource,
       imagesFound: folder.total,

@@ -28,7 +28,7 @@ import type { Matrix } from '../../core/linalg/matrix';
 import { initBackend } from '../../node/backend';
 import { loadHfCheckpoint, type HfCheckpoint, type HfEngine, type HfInputs } from '../../node/hf/checkpoint';
 import { decideHfRun, DEFAULT_MAX_MODEL_PARAMETERS, estimateHfCost } from '../../node/hf/guard';
-import { hfImagePreprocessing, imageFileSource } from '../../node/hf/imageInputs';
+import { hfImageInputs, imageFileSource } from '../../node/hf/imageInputs';
 import { inspectHfSnapshot } from '../../node/hf/snapshot';
 import type { Pooling } from '../../node/hf/types';
 import { readImageFolder } from '../../node/readers/images';
@@ -158,18 +158,18 @@ export async function runFeatures(argv: readonly string[], io: FeaturesIo): Prom
       inputs = { texts: allTexts, ...(allPairs ? { pairs: allPairs } : {}) };
     } else {
       if (texts.length > 0) throw new FeaturesInputError(`${hubId ?? folder} is an image model (${info.modelType}); pass --image, not --text.`);
-      const prep = await hfImagePreprocessing(snapshot.modelFolder, info.imageSize);
-      for (const problem of prep.problems) io.stderr(`transferlens features: ${problem.file}: ${problem.key ? `${problem.key}: ` : ''}${problem.message}`);
+      const prep = await hfImageInputs(snapshot.modelFolder);
+      for (const problem of prep.loaded.problems) io.stderr(`transferlens features: ${problem.message.includes(problem.file) ? '' : `${problem.file}: `}${problem.key ? `${problem.key}: ` : ''}${problem.message}`);
       let files = images;
       if (dataset) {
         const root = resolve(io.cwd, dataset);
         const found = await inspectPath(root);
         if (!found || found.format !== 'image-folder') throw new FeaturesInputError(`${root} is not an image folder (one subfolder per class holding PNG/JPEG files).`);
-        const folderSample = await readImageFolder(root, { inputShape: prep.inputShape, preprocessing: prep.preprocessing, maxImages: maxSamples, seed, signal: io.signal });
+        const folderSample = await readImageFolder(root, { inputShape: prep.inputShape, preprocessing: prep.resolved.preprocessing, maxImages: maxSamples, seed, signal: io.signal });
         files = [...folderSample.files];
       }
       described = files.map((image) => ({ image }));
-      inputs = { images: imageFileSource(files, prep.preprocessing) };
+      inputs = { images: imageFileSource(files, prep.loaded) };
     }
 
     const features = await checkpoint.extract(inputs, {

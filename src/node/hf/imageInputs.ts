@@ -1,63 +1,97 @@
 /**
- * Images into a Hugging Face vision checkpoint: the checkpoint's preprocessing (its
- * preprocessor_config.json read by the image path's resolver, src/node/readers/images/preprocessing.ts,
- * at the model's own input size) and an HfImageSource over image files for `extract`
- * (src/node/hf/checkpoint.ts), decoding one batch at a time so memory is bounded by the batch.
- *
- * Used by `transferlens features --image` and by the image-folder branch of the pipeline (which
- * reads folders through readImageFolder with the same preprocessing record).
+ * Images into a Hugging Face vision checkpoint: the snapshot's image processor
+ * (src/node/hf/imageProcessor.ts — preprocessor_config.json reproduced Pillow-exact: resize,
+ * shortest edge, crop_pct, centre crop, rescale, normalise) applied to image files batch by batch,
+ * as an HfImageSource for `extract` (`transferlens features --image`) and as an image-folder sample
+ * whose batches go through that processor (the pipeline's image branch, which scans and samples
+ * folders with src/node/readers/images and keys the feature cache on the processor record).
+ * Memory stays bounded by one batch.
  */
-import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
 import { DatasetError } from '../../core/formats/errors';
-import { applyImagePreprocessing, describePreprocessing, type ImageInputShape, type ImagePreprocessing } from '../../core/formats/imagePreprocess';
-import { decodeImage } from '../readers/images/decode';
-import { resolveImagePreprocessing, type ResolvedPreprocessing } from '../readers/images/preprocessing';
-import type { HfImageSource } from './checkpoint';
+import { describeHfImageProcessor, processedSize } from '../../core/formats/hfImageProcessor';
+import { defaultPreprocessing, type ImageInputShape, type ImagePreprocessing } from '../../core/formats/imagePreprocess';
+import { yieldToEventLoop, CancelledError } from '../../core/model/progress';
+import type { ImageFolderResult, ResolvedPreprocessing } from '../readers/images';
+import { readJsonFile, type HfImageSource } from './checkpoint';
+import { imageBatchFromFiles, loadImageProcessor, type LoadedImageProcessor } from './imageProcessor';
 
-/** Input side used when a vision config states no image_size. */
+/** Input side assumed for CNN processors that leave the size free (shortest edge without a crop). */
 export const DEFAULT_HF_IMAGE_SIDE = 224;
 
-/** The model input [side, side, 3] for an HF vision checkpoint (`imageSize` from its config). */
-export function hfInputShape(imageSize: number | undefined): ImageInputShape {
-  const side = imageSize && Number.isInteger(imageSize) && imageSize > 0 ? imageSize : DEFAULT_HF_IMAGE_SIDE;
-  return [side, side, 3];
-}
-
-export interface HfImagePreprocessing extends ResolvedPreprocessing {
+export interface HfImageInputs {
+  readonly loaded: LoadedImageProcessor;
+  /** The processed image size [height, width, 3]. */
   readonly inputShape: ImageInputShape;
   /** One line for reports: what is done to every image. */
   readonly description: string;
+  /**
+   * The image path's preprocessing view: a record for scanning (readImageFolder needs one; the
+   * pixels come from the processor) with the processor's problems, for findings.
+   */
+  readonly resolved: ResolvedPreprocessing;
 }
 
-/** The preprocessing of an HF vision checkpoint folder (preprocessor_config.json, else the default). */
-export async function hfImagePreprocessing(folder: string, imageSize: number | undefined): Promise<HfImagePreprocessing> {
-  const inputShape = hfInputShape(imageSize);
-  const resolved = await resolveImagePreprocessing(folder, inputShape);
-  return { ...resolved, inputShape, description: describePreprocessing(resolved.preprocessing) };
+/** The image processor of an HF vision checkpoint folder (model folder holding config.json). */
+export async function hfImageInputs(folder: string): Promise<HfImageInputs> {
+  const config = await readJsonFile(join(folder, 'config.json'));
+  const loaded = await loadImageProcessor(folder, config);
+  const size = loaded.inputSize ?? (() => {
+    const out = processedSize(loaded.processor, DEFAULT_HF_IMAGE_SIDE, DEFAULT_HF_IMAGE_SIDE);
+    return [out.height, out.width] as const;
+  })();
+  const inputShape: ImageInputShape = [size[0], size[1], 3];
+  const description = describeHfImageProcessor(loaded.processor) + (loaded.file ? ` (${loaded.file})` : ' (default: no preprocessor_config.json)');
+  const record = defaultPreprocessing(inputShape);
+  return {
+    loaded,
+    inputShape,
+    description,
+    resolved: { preprocessing: { ...record, source: loaded.file ? 'preprocessor_config.json' : 'default', ...(loaded.file ? { configFile: loaded.file } : {}) }, problems: loaded.problems, keysUsed: {} },
+  };
 }
 
-/** An HfImageSource over files: each batch decoded and preprocessed on demand. Undecodable files throw a DatasetError naming the file. */
-export function imageFileSource(files: readonly string[], preprocessing: ImagePreprocessing): HfImageSource {
+/** An HfImageSource over files; an undecodable file is a DatasetError naming it (explicit inputs must all be images). */
+export function imageFileSource(files: readonly string[], loaded: LoadedImageProcessor): HfImageSource {
   return {
     count: files.length,
     async *batches(batchSize: number) {
       for (let from = 0; from < files.length; from += batchSize) {
-        const chunk = files.slice(from, from + batchSize);
-        const { height, width, channels } = preprocessing;
-        const data = new Float32Array(chunk.length * height * width * channels);
-        for (const [i, file] of chunk.entries()) {
-          let bytes: Buffer;
-          try {
-            bytes = await readFile(file);
-          } catch (e) {
-            throw new DatasetError('dataset-missing', `${file}: cannot be read (${(e as Error).message}).`);
-          }
-          const decoded = await decodeImage(bytes);
-          if (!decoded.ok) throw new DatasetError('dataset-invalid', `${file}: ${decoded.message}`);
-          data.set(applyImagePreprocessing(decoded.pixels, preprocessing), i * height * width * channels);
+        const result = await imageBatchFromFiles(files.slice(from, from + batchSize), loaded);
+        if (result.failures.length > 0) {
+          result.batch?.pixelValues.dispose();
+          const first = result.failures[0]!;
+          throw new DatasetError('dataset-invalid', `${first.file}: ${first.message}`);
         }
-        yield tf.tensor4d(data, [chunk.length, height, width, channels]);
+        if (result.batch) yield result.batch;
+      }
+    },
+  };
+}
+
+/**
+ * The same folder sample with batches decoded by the HF processor (files that fail are skipped and
+ * added to `problems`, as the image-folder reader does) and the processor in its preprocessing
+ * record (so the feature cache and the report see it).
+ */
+export function withHfProcessor(sample: ImageFolderResult, inputs: HfImageInputs, signal?: AbortSignal): ImageFolderResult {
+  const labelOf = new Map(sample.files.map((f, i) => [f, sample.labels[i]!]));
+  const preprocessing = { ...sample.preprocessing, hfProcessor: inputs.loaded.processor, applied: inputs.description } as ImagePreprocessing & { readonly decoders: { readonly png: string; readonly jpeg: string } };
+  return {
+    ...sample,
+    preprocessing,
+    inputShape: inputs.inputShape,
+    async *batches(batchSize = 8) {
+      const size = Math.max(1, Math.floor(batchSize));
+      for (let from = 0; from < sample.files.length; from += size) {
+        if (signal?.aborted) throw new CancelledError();
+        const chunk = sample.files.slice(from, from + size);
+        const result = await imageBatchFromFiles(chunk, inputs.loaded);
+        for (const failure of result.failures) sample.problems.push({ file: failure.file, message: `${failure.message}; skipped` });
+        if (!result.batch) continue;
+        const files = result.rows.map((r) => chunk[r]!);
+        yield { images: result.batch.pixelValues, labels: Int32Array.from(files.map((f) => labelOf.get(f)!)), files };
+        await yieldToEventLoop();
       }
     },
   };
