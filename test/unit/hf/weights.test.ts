@@ -233,3 +233,37 @@ test('tensors come back as float32 tf tensors the backend owns (the read bytes a
   t.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('fuzz: 300 damaged copies of a real checkpoint (truncations, header byte flips) open and read with CheckpointErrors only', async () => {
+  const good = readFileSync(join(VARIANTS, 'bf16', 'model.safetensors'));
+  const headerEnd = 8 + Number(good.readBigUInt64LE(0));
+  let state = 12345;
+  const next = (n: number): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % n;
+  };
+  const folder = join(scratch, 'fuzz');
+  mkdirSync(folder);
+  let opened = 0;
+  let refused = 0;
+  for (let i = 0; i < 300; i++) {
+    let bytes: Buffer;
+    if (i % 3 === 0) bytes = good.subarray(0, next(good.length));
+    else {
+      bytes = Buffer.from(good);
+      for (let k = 0; k <= next(4); k++) bytes[next(headerEnd)] = next(256);
+    }
+    writeFileSync(join(folder, 'model.safetensors'), bytes);
+    try {
+      const source = await openWeights(folder);
+      opened++;
+      for (const name of source.entries.keys()) (await source.tensor(name)).dispose();
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw new Error(`case ${i}: ${String(e)}`);
+      assert.match(e.message, /fuzz\/model\.safetensors/);
+      refused++;
+    }
+  }
+  assert.ok(opened > 0 && refused > 0, `${opened} opened, ${refused} refused`);
+  console.log(`${opened} opened and read, ${refused} refused with a CheckpointError`);
+});
