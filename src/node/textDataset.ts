@@ -65,6 +65,8 @@ export interface TextBranchContext {
   /** Path of `source_train_file` (a sample of the pretraining text), for the myth check. */
   readonly sourcePath?: string;
   readonly backend: string;
+  /** Engine preference for the checkpoint (setting transferlens.engine, CLI --engine; issue #16). */
+  readonly engine?: 'auto' | 'onnx' | 'tfjs';
   readonly seed: number;
   readonly maxSamples?: number;
   readonly cacheDir?: string;
@@ -114,7 +116,7 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
     ...(textColumns && textColumns.length > 0 && !formatting ? { textColumns } : {}),
     ...(typeof delimiter === 'string' ? { delimiter } : {}),
     ...(extraString(config, 'pairColumn') ? { pairColumn: extraString(config, 'pairColumn') } : {}),
-    ...(generative ? {} : { labelColumn: config.labelColumn?.value ?? 'label' }),
+    ...(generative ? {} : { labelColumn: config.labelColumn?.value ?? 'label', ...(config.labelColumn ? {} : { labelDefaulted: true }) }),
     ...(extraString(config, 'taskName') ? { glueTask: extraString(config, 'taskName') } : {}),
     ...(formatting ? { formatting } : {}),
     ...(Object.keys(columnMap).length > 0 ? { columnMap } : {}),
@@ -231,7 +233,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   progress('checkpoint', `loading ${context.checkpointPath}`, 0.15);
   let checkpoint: HfCheckpoint;
   try {
-    checkpoint = context.loadCheckpoint ? await context.loadCheckpoint(context.checkpointPath, control.signal) : await loadHfCheckpoint(context.checkpointPath, { signal: control.signal, deps: { loadTokenizer: findTokenizer } });
+    checkpoint = context.loadCheckpoint ? await context.loadCheckpoint(context.checkpointPath, control.signal) : await loadHfCheckpoint(context.checkpointPath, { signal: control.signal, ...(context.engine ? { engine: context.engine } : {}), deps: { loadTokenizer: findTokenizer } });
   } catch (e) {
     if (e instanceof CheckpointError) {
       findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', e.message, checkpointAt, 'checkpoint'));
@@ -358,6 +360,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     if (strategy === 'full' || strategy === 'lora' || strategy === 'qlora') notes.push(`Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated (inference-only engine); the frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`);
     if (strategy === 'partial-freeze') notes.push(`Partial freeze: probes on lower blocks' features (hidden states ${layerFeatures?.map((l) => l.depth).join(', ')}) stand in for fine-tuning above them.`);
     notes.push(top.cached ? `Features of ${sample.rowsUsed} texts came from the feature cache (${context.cacheDir}).` : `Features of ${sample.rowsUsed} texts extracted at ${top.perSecond.toFixed(1)} texts/s (${info.engine}, ${context.backend}).`);
+    // Which engine ran and, when it is not the preferred one, why (src/node/hf/engine.ts chooseEngine).
+    if (info.engineNote) notes.push(`${info.engineNote.charAt(0).toUpperCase()}${info.engineNote.slice(1)}.`);
     notes.push(`The closed-form ridge baselines and LogME of the inputs use ${HASHED_DIMS} signed-hashed TF-IDF columns.`);
     if (!context.sourcePath) notes.push('Myth check: set source_train_file to a sample of the checkpoint\'s pretraining text to see vocabulary (unigram Jensen–Shannon) and input-space distances next to the overlap.');
 

@@ -91,7 +91,7 @@ for (const [config, what] of [['vision.yaml', 'vision (ViT)'], ['bert.yaml', 'te
     assert.ok(analysis, `no analysis: ${report.findings.map((f) => f.code).join(', ')}`);
     assert.ok(['positive', 'negative', 'too-close'].includes(analysis.verdict ?? ''), `verdict ${analysis.verdict}`);
     const notes = (analysis.notes ?? []).join('\n');
-    assert.match(notes, /onnxruntime-node|\(onnx,/, 'the notes say the ONNX engine ran');
+    assert.match(notes, /Engine: onnxruntime-node [0-9.]+ \(native CPU\)/, 'the notes say the ONNX engine ran');
   });
 }
 
