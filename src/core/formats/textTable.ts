@@ -70,6 +70,11 @@ export interface TextColumnSpec {
    * alpaca, else a plain text column).
    */
   readonly generative?: boolean;
+  /**
+   * The label column is the default (`label`), not named in the config: when the data has no such
+   * column but is in an instruction/chat format (TRL `messages`), it is read as generative data.
+   */
+  readonly labelDefaulted?: boolean;
 }
 
 /** The chat format a generative dataset's fields imply, if any. */
@@ -140,6 +145,9 @@ function listNames(names: readonly string[]): string {
 export function chooseTextColumns(header: readonly string[], spec: TextColumnSpec, source: string): TextColumns {
   const missing = (what: string, name: string, hint: string): DatasetError =>
     new DatasetError(what === 'label' ? 'label-column-missing' : 'dataset-invalid', `${source}: there is no ${what} column '${name}'; the columns are ${listNames(header)}. ${hint}`, { line: 1 });
+  if (spec.labelDefaulted && spec.labelColumn !== undefined && !has(header, spec.labelColumn) && !spec.formatting && detectFormatting(header)) {
+    spec = { ...spec, generative: true };
+  }
   if (spec.generative && !spec.formatting && !(spec.textColumns && spec.textColumns.length > 0)) {
     const formatting = detectFormatting(header);
     if (formatting) spec = { ...spec, formatting };

@@ -133,3 +133,10 @@ test('sampling is seeded and bounded: maxRows rows, every class kept', async () 
   assert.deepEqual(a.texts, b.texts);
   assert.deepEqual(a.rows, [...a.rows].sort((x, y) => x - y));
 });
+
+test('TRL-style chat data under the default label column is read as generative messages', async () => {
+  const s = await readTextDataset(join(FIXTURES, 'chat.jsonl'), { ...base, spec: { labelColumn: 'label', labelDefaulted: true } });
+  assert.equal(s.columns.kind, 'messages');
+  assert.equal(s.labels, undefined);
+  await assert.rejects(readTextDataset(join(FIXTURES, 'chat.jsonl'), { ...base, spec: { labelColumn: 'label' } }), (e: unknown) => e instanceof DatasetError && e.code === 'label-column-missing');
+});
