@@ -170,3 +170,19 @@ test('fuzz: 300 damaged copies of a real pytorch_model.bin (truncations, byte fl
   assert.ok(opened > 0 && refused > 0, `${opened} opened, ${refused} refused`);
   console.log(`${opened} opened and read, ${refused} refused with a CheckpointError`);
 });
+
+test('sharded pytorch_model-*.bin through pytorch_model.bin.index.json; a missing .bin shard is checkpoint-missing', async () => {
+  const folder = join(scratch, 'pt-sharded');
+  mkdirSync(folder);
+  const one = await torchZip(stateDict([['a', tensor('FloatStorage', '0', 2, 0, [2], [1])]]), { 0: new Uint8Array(new Float32Array([1, 2]).buffer) });
+  const two = await torchZip(stateDict([['b', tensor('HalfStorage', '0', 1, 0, [1], [1])]]), { 0: new Uint8Array([0x00, 0x3c]) });
+  writeFileSync(join(folder, 'pytorch_model-00001-of-00002.bin'), one);
+  writeFileSync(join(folder, 'pytorch_model-00002-of-00002.bin'), two);
+  writeFileSync(join(folder, 'pytorch_model.bin.index.json'), JSON.stringify({ weight_map: { a: 'pytorch_model-00001-of-00002.bin', b: 'pytorch_model-00002-of-00002.bin' } }));
+  const source = await openWeights(folder);
+  assert.equal(source.files.length, 3);
+  assert.deepEqual(Array.from((await source.tensor('a')).dataSync()), [1, 2]);
+  assert.deepEqual(Array.from((await source.tensor('b')).dataSync()), [1]);
+  rmSync(join(folder, 'pytorch_model-00002-of-00002.bin'));
+  await rejectsWith(openWeights(folder), 'checkpoint-missing', /pytorch_model\.bin\.index\.json lists pytorch_model-00002-of-00002\.bin, which is not in .*download is incomplete/);
+});
