@@ -405,8 +405,3 @@ export async function inspectHfSnapshot(folder: string): Promise<HfSnapshotInfo>
     bytesRead,
   };
 }
-
-/** True when a folder looks like a Hugging Face model folder (config.json with model_type, HF weight files, or modules.json). */
-export function looksLikeHfModelFolder(names: readonly string[]): boolean {
-  return names.includes('config.json') || names.includes(SAFETENSORS_INDEX_FILE) || names.includes(SAFETENSORS_FILE) || names.includes(PYTORCH_FILE) || names.includes('modules.json');
-}
