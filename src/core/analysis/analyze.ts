@@ -408,10 +408,12 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       theoryCurve(closedArm, `theory:${closedArm}`, closedArm === 'full' ? 'Full fine-tune, linear theory on your data' : 'Linear probe, linear theory on your data'),
     ];
     crossoverN = null;
-    let prev = Math.sign(closed.gain(closedArm, nEval, 0.95).mean);
+    // Signs of the point gain; an undefined one (∞ − ∞ at a threshold) is no sign at all (NaN → 0).
+    const signAt = (m: number) => Math.sign(closed!.risk('scratch', m) - closed!.risk(closedArm, m)) || 0;
+    let prev = signAt(nEval);
     for (const m of grid.filter((g) => g > nEval)) {
-      const sgn = Math.sign(closed.risk('scratch', m) - closed.risk(closedArm, m));
-      if (sgn !== 0 && prev !== 0 && sgn !== prev && Number.isFinite(closed.risk('scratch', m))) {
+      const sgn = signAt(m);
+      if (sgn !== 0 && prev !== 0 && sgn !== prev && Number.isFinite(closed.risk('scratch', m)) && Number.isFinite(closed.risk(closedArm, m))) {
         crossoverN = m;
         break;
       }
