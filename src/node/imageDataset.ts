@@ -350,12 +350,20 @@ async function hfBackbone(context: ImageBranchContext, findings: Finding[], timi
   const strategy: Strategy = config.strategy?.value ?? 'full';
   const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : undefined;
   // Partial freeze: a probe on the hidden state below the trainable blocks stands in for training them.
-  const freezeBlock = strategy === 'partial-freeze' && trainable !== undefined && trainable > 0 && trainable < resolvedLayer.layer ? resolvedLayer.layer - trainable : undefined;
-  const below = perLayerIndices(resolvedLayer.layer);
+  const wantedFreezeBlock = strategy === 'partial-freeze' && trainable !== undefined && trainable > 0 && trainable < resolvedLayer.layer ? resolvedLayer.layer - trainable : undefined;
+  // ONNX exports without hidden_states outputs (optimum, Xenova) give only the last hidden state (issue #16).
+  const available = checkpoint.model.availableLayers;
+  const has = (l: number) => !available || available.includes(l);
+  const freezeBlock = wantedFreezeBlock !== undefined && has(wantedFreezeBlock) ? wantedFreezeBlock : undefined;
+  const wantedBelow = perLayerIndices(resolvedLayer.layer);
+  const below = wantedBelow.filter(has);
   const extraLayers = [...new Set([...below, ...(freezeBlock !== undefined ? [freezeBlock] : [])])].sort((a, b) => a - b);
   const layerLabel = `hidden state ${resolvedLayer.layer} of ${info.numLayers} (${resolvedLayer.pooling})`;
   const notes: string[] = [];
-  if (info.engineNote) notes.push(`${info.engineNote.replace(/^engine: /, 'Engine: ')}.`);
+  if (below.length < wantedBelow.length || freezeBlock !== wantedFreezeBlock) {
+    const missing = [...(below.length < wantedBelow.length ? ['the per-layer overlap'] : []), ...(freezeBlock !== wantedFreezeBlock ? [`the partial-freeze probe on hidden state ${wantedFreezeBlock}`] : [])];
+    notes.push(`This ${info.engine === 'onnx' ? 'ONNX export' : 'model'} outputs hidden state${available!.length === 1 ? '' : 's'} ${available!.join(', ')} only, so ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not computed (engine: tfjs computes ${missing.length === 1 ? 'it' : 'them'} when TF.js implements ${info.modelType}).`);
+  }
   const hfModel = hfModelUsed({ ...info, processor: prep.description }, resolvedLayer);
   const widthsOf = async (): Promise<number[]> => {
     // Widths of the concatenated parts (CNN stages differ): from one zero image.

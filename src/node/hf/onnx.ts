@@ -49,7 +49,7 @@ export interface OnnxModel extends HfModel {
   readonly variant: OnnxVariant;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Hidden-state indices the graph outputs (always includes numLayers, the last). */
+  /** Hidden-state indices the graph outputs (always includes numLayers, the last); see HfModel.availableLayers. */
   readonly availableLayers: readonly number[];
   /** onnxruntime-node version and threads, for notes. */
   readonly runtimeVersion: string;

@@ -112,6 +112,12 @@ export interface HfModel {
   forwardAsync?(batch: ModelBatch, options?: ForwardOptions): Promise<ForwardOutput>;
   /** Which engine runs the forward pass. */
   readonly engine?: 'tfjs' | 'onnx';
+  /**
+   * Hidden-state indices `forward` / `forwardAsync` can return, when not all of 0 … numLayers
+   * (ONNX exports without `hidden_states` outputs — optimum, Xenova — have only numLayers).
+   * Absent: all of them.
+   */
+  readonly availableLayers?: readonly number[];
   dispose(): void;
 }
 

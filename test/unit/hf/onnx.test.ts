@@ -120,7 +120,10 @@ for (const name of NAMES) {
       assert.equal(model.modality, ref.modality);
       assert.equal(model.defaultPooling, ref.default_pooling, 'defaultPooling agrees with the family (reference.json)');
       if (ref.num_layers !== undefined) assert.equal(model.numLayers, ref.num_layers, 'numLayers');
-      const layers = Object.keys(ref.hidden_states ?? {}).map(Number);
+      // onnx-only-vit is exported like optimum / Xenova exports (no hidden_states outputs).
+      if (name === 'onnx-only-vit') assert.deepEqual(model.availableLayers, [model.numLayers]);
+      else assert.deepEqual(model.availableLayers, Array.from({ length: model.numLayers + 1 }, (_, i) => i), 'every hidden state is exported');
+      const layers = Object.keys(ref.hidden_states ?? {}).map(Number).filter((i) => model.availableLayers.includes(i));
       const batch = batchOf(ref);
       const out = await model.forwardAsync(batch, { layers });
       try {
