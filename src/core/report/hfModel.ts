@@ -20,7 +20,7 @@ export function hfModelRows(hf: HfModelUsed | undefined): HfModelRow[] {
   const where = [hf.hubId, hf.revision ? `revision ${hf.revision.slice(0, 12)}` : undefined].filter(Boolean).join(' @ ');
   const size = typeof hf.parameters === 'number' && hf.parameters > 0 ? `, ${count(hf.parameters)} parameters` : '';
   rows.push({ label: 'Model', value: `${hf.modelType} (${hf.modality}${size}${hf.dtype ? `, stored ${hf.dtype}` : ''})${where ? ` · ${where}` : ''}` });
-  rows.push({ label: 'Engine', value: hf.engineNote ?? String(hf.engine) });
+  rows.push({ label: 'Engine', value: (hf.engineNote ?? String(hf.engine)).replace(/^engine: /, '') });
   if (typeof hf.layer === 'number' && typeof hf.numLayers === 'number') {
     rows.push({ label: 'Features', value: `hidden state ${hf.layer} of ${hf.numLayers}${hf.layer === hf.numLayers ? ' (last)' : ''}, pooling ${hf.pooling} — ${hf.poolingReason ?? ''}`.replace(/ — $/, '') });
   }

@@ -285,7 +285,7 @@ export function decideHfRun(estimate: HfCostEstimate, limits: GuardLimits): Guar
   const maxParameters = limits.maxModelParameters ?? DEFAULT_MAX_MODEL_PARAMETERS;
   const memory = limits.memoryBytes ?? defaultMemoryLimit();
   const what = `${formatParameters(estimate.parameters)} parameters (${estimate.parametersSource}${estimate.dtype ? `, stored as ${estimate.dtype}` : ''})`;
-  const cost = `${formatBytes(estimate.peakBytes)} in float32 with a batch of activations, ~${estimate.secondsPerSample < 1 ? estimate.secondsPerSample.toFixed(2) : estimate.secondsPerSample.toFixed(1)} s per sample (${estimate.tokensPerSample} ${estimate.modality === 'text' ? 'tokens' : 'token-equivalents'}), ~${formatDuration(estimate.totalSeconds)} for ${estimate.samples.toLocaleString('en-US')} samples`;
+  const cost = `${formatBytes(estimate.peakBytes)} in float32 with a batch of activations, ~${estimate.secondsPerSample < 1 ? estimate.secondsPerSample.toFixed(2) : estimate.secondsPerSample.toFixed(1)} s per sample (${estimate.tokensPerSample} ${estimate.modality === 'text' ? 'tokens' : 'token-equivalents'})${estimate.samples > 1 ? `, ~${formatDuration(estimate.totalSeconds)} for ${estimate.samples.toLocaleString('en-US')} samples` : ''}`;
   if (estimate.peakBytes > memory) {
     return {
       action: 'skip', samples: 0, estimate,
