@@ -61,7 +61,12 @@ export function verdictFindings(a: TransferAnalysis, config: NormalizedConfig): 
   if (a.strategy === 'full' && lr !== undefined && lr >= DISTORTION_LR && a.n <= DISTORTION_MAX_N) {
     add('feature-distortion-risk', `Full fine-tuning at lr ${lr} on ${fmtN(a.n)} samples risks distorting the pretrained features.\nUse LP-FT (fit the head first) or lower the learning rate to ${lr / 10}.`, lrKey, 'learningRate', { learningRate: lr / 10, strategy: 'lp-ft' });
   }
-  const configured = a.strategy === 'full' ? 'full' : a.strategy === 'partial-freeze' ? 'partial-freeze' : 'linear-probe';
+  // A partial freeze the analysis identified as exactly another arm (a linear stack with only its
+  // head trainable is a linear probe; with every layer trainable a full fine-tune) is that arm.
+  const partialFreezeIs = a.notes.find((note) => note.startsWith('Partial freeze with') && note.includes('the verdict uses the'));
+  const configured = a.strategy === 'full' ? 'full'
+    : a.strategy !== 'partial-freeze' ? 'linear-probe'
+      : partialFreezeIs?.includes('that is a linear probe') ? 'linear-probe' : partialFreezeIs?.includes('that is a full fine-tune') ? 'full' : 'partial-freeze';
   if (rec.strategy !== configured) {
     const code = { 'linear-probe': 'prefer-linear-probe', 'lp-ft': 'prefer-lp-ft', full: undefined, 'partial-freeze': 'prefer-partial-freeze', scratch: 'prefer-scratch' }[rec.strategy];
     if (code) add(code, `${codeInfo(code).title}.\n${rec.reason}`, strategyKey, 'strategy', recData);

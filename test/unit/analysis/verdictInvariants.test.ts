@@ -199,3 +199,15 @@ test('the issue #17 shape: partial freeze = probe at n = 60, d = k = 40 reports 
     if (n < k) assert.ok(Number.isFinite(a.gain.mean) && a.gain.high - a.gain.low > 0, `n = ${n} < k = ${k}: ${JSON.stringify(a.gain)}`);
   }
 });
+
+test('partial freeze that is exactly the probe is not told to switch to a linear probe', async () => {
+  // Target mostly inside a small span, few rows: the probe is the best strategy.
+  const c: Case = { strategy: 'partial-freeze-probe', d: 40, k: 4, n: 20, sigma: 0.3, rows: 20, seed: 71 };
+  const a = await analyzeTransfer(inputFor(c));
+  const findings = verdictFindings(a, CONFIG);
+  if (a.recommendation.strategy === 'linear-probe') assert.ok(!findings.some((f) => f.code === 'prefer-linear-probe'), findings.map((f) => f.code).join(', '));
+  const standIn = await analyzeTransfer(inputFor({ ...c, strategy: 'partial-freeze-standin' }));
+  assert.equal(standIn.recommendation.strategy, a.recommendation.strategy);
+  if (standIn.recommendation.strategy === 'linear-probe') assert.ok(verdictFindings(standIn, CONFIG).some((f) => f.code === 'prefer-linear-probe'));
+  assert.equal(a.recommendation.strategy, 'linear-probe', `the case should make the probe best: ${JSON.stringify(a.recommendation)}`);
+});
