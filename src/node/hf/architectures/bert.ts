@@ -124,7 +124,10 @@ export function runBertEncoder(embedded: tf.Tensor, attentionMask: tf.Tensor2D, 
   let x = embedded;
   if (wanted.has(0)) hidden.set(0, x);
   encoder.layers.forEach((layer, i) => {
-    x = bertLayer(x, layer, encoder.dims, bias);
+    // A tidy per layer frees its intermediates (attention scores, FFN activations) at once
+    // instead of at the caller's tidy: BERT-base at batch 16 × 128 would hold ~2 GB otherwise.
+    const input = x;
+    x = tf.tidy(() => bertLayer(input, layer, encoder.dims, bias));
     if (wanted.has(i + 1)) hidden.set(i + 1, x);
   });
   let pooler: tf.Tensor2D | undefined;

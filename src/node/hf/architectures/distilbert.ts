@@ -120,9 +120,13 @@ export const distilbert: HfArchitecture = {
         if (wanted.has(0)) hidden.set(0, x);
         const bias = paddingBias(text.attentionMask);
         layers.forEach((l, i) => {
-          const context = mergeHeads(attention(splitHeads(linear(x, l.q), heads), splitHeads(linear(x, l.k), heads), splitHeads(linear(x, l.v), heads), bias));
-          const sa = layerNorm(tf.add(linear(context, l.out), x), l.saNorm);
-          x = layerNorm(tf.add(linear(act(linear(sa, l.lin1)), l.lin2), sa), l.outNorm);
+          const input = x;
+          x = tf.tidy(() => {
+            // One tidy per layer frees its intermediates at once (see bert.ts runBertEncoder).
+            const context = mergeHeads(attention(splitHeads(linear(input, l.q), heads), splitHeads(linear(input, l.k), heads), splitHeads(linear(input, l.v), heads), bias));
+            const sa = layerNorm(tf.add(linear(context, l.out), input), l.saNorm);
+            return layerNorm(tf.add(linear(act(linear(sa, l.lin1)), l.lin2), sa), l.outNorm);
+          });
           if (wanted.has(i + 1)) hidden.set(i + 1, x);
         });
         return { hidden };
