@@ -349,7 +349,10 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
     ? `${st.pooling}${st.normalize ? ', L2-normalised' : ''}: this is a sentence-transformers folder (${st.files.map((f) => basename(f)).join(', ')})`
     : `${model.defaultPooling}: ${HEAD_REASONS[model.defaultPooling] ?? 'the family default'} (${model.modelType})`;
   const defaultPooling = st?.pooling ?? model.defaultPooling;
-  const weightFiles = weights ? [...new Set([...weights.entries.values()].map((e) => e.file))].sort() : [];
+  // The ONNX engine's graph file stands for the weights (feature-cache keys, messages).
+  const graphFile = (model as unknown as { file?: unknown }).file;
+  const onnxFile = model.engine === 'onnx' && typeof graphFile === 'string' ? [graphFile] : [];
+  const weightFiles = weights ? [...new Set([...weights.entries.values()].map((e) => e.file))].sort() : onnxFile;
   const otherFiles = await existingFiles(modelFolder, ['config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json', 'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json']);
   const processor = model.modality === 'image' && deps.describeProcessor ? await deps.describeProcessor(modelFolder) : undefined;
   const weightParameters = weights ? [...weights.entries.values()].reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1), 0) : 0;
