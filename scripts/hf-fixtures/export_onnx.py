@@ -378,8 +378,57 @@ def onnx_only_vit():
     write_json(os.path.join(folder, "reference.json"), ref)
 
 
+def onnx_decoder_with_past():
+    """A synthetic graph with the inputs of a transformers.js / optimum decoder-with-past export
+    (input_ids, attention_mask, position_ids, past_key_values.0.key/value, use_cache_branch), whose
+    last_hidden_state is a known function of them: [id + 10·position + 100·mask + Σ past, same × 2].
+    Checks the ONNX engine feeds empty caches, arange positions and the mask (no model behind it)."""
+    import onnx
+    from onnx import TensorProto, helper
+    folder = os.path.join(ROOT, "onnx-synthetic-decoder")
+    fresh(folder)
+    f, i64 = TensorProto.FLOAT, TensorProto.INT64
+    inputs = [
+        helper.make_tensor_value_info("input_ids", i64, ["batch", "sequence"]),
+        helper.make_tensor_value_info("attention_mask", i64, ["batch", "total"]),
+        helper.make_tensor_value_info("position_ids", i64, ["batch", "sequence"]),
+        helper.make_tensor_value_info("past_key_values.0.key", f, ["batch", 2, "past", 4]),
+        helper.make_tensor_value_info("past_key_values.0.value", f, ["batch", 2, "past", 4]),
+        helper.make_tensor_value_info("use_cache_branch", TensorProto.BOOL, [1]),
+    ]
+    const = lambda name, value, t=f: helper.make_tensor(name, t, [len(value)] if isinstance(value, list) else [], value if isinstance(value, list) else [value])
+    nodes = [
+        helper.make_node("Cast", ["input_ids"], ["ids"], to=f),
+        helper.make_node("Cast", ["position_ids"], ["pos"], to=f),
+        helper.make_node("Cast", ["attention_mask"], ["mask"], to=f),
+        helper.make_node("Mul", ["pos", "ten"], ["pos10"]),
+        helper.make_node("Mul", ["mask", "hundred"], ["mask100"]),
+        helper.make_node("Add", ["ids", "pos10"], ["a"]),
+        helper.make_node("Add", ["a", "mask100"], ["h0"]),
+        helper.make_node("ReduceSum", ["past_key_values.0.key", "all_axes"], ["pk"], keepdims=0),
+        helper.make_node("ReduceSum", ["past_key_values.0.value", "all_axes"], ["pv"], keepdims=0),
+        helper.make_node("Add", ["pk", "pv"], ["past_sum"]),
+        helper.make_node("Add", ["h0", "past_sum"], ["h1"]),
+        helper.make_node("Unsqueeze", ["h1", "axis2"], ["h"]),
+        helper.make_node("Mul", ["h", "two"], ["h2"]),
+        helper.make_node("Concat", ["h", "h2"], ["last_hidden_state"], axis=2),
+    ]
+    initializers = [const("ten", 10.0), const("hundred", 100.0), const("two", 2.0),
+                    const("all_axes", [0, 1, 2, 3], TensorProto.INT64), const("axis2", [2], TensorProto.INT64)]
+    graph = helper.make_graph(nodes, "synthetic_decoder", inputs,
+                              [helper.make_tensor_value_info("last_hidden_state", f, ["batch", "sequence", 2])], initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    os.makedirs(os.path.join(folder, "onnx"))
+    onnx.save(model, os.path.join(folder, "onnx", "model.onnx"))
+    write_json(os.path.join(folder, "config.json"), {"model_type": "synthetic-decoder", "hidden_size": 2, "num_hidden_layers": 1,
+                                                     "num_attention_heads": 2, "num_key_value_heads": 2, "head_dim": 4})
+
+
 def onnx_only(names):
-    for name, build in (("onnx-only-bert", onnx_only_bert), ("onnx-only-mpnet", onnx_only_mpnet), ("onnx-only-vit", onnx_only_vit)):
+    for name, build in (("onnx-only-bert", onnx_only_bert), ("onnx-only-mpnet", onnx_only_mpnet), ("onnx-only-vit", onnx_only_vit),
+                        ("onnx-synthetic-decoder", onnx_decoder_with_past)):
         if names and name not in names:
             continue
         print(f"build {name}")

@@ -240,6 +240,21 @@ test('variant: quantized picks onnx/model_quantized.onnx (int8, close to fp32); 
   fp16.dispose();
 });
 
+test('decoder-with-past inputs: empty caches, arange position_ids, the mask and use_cache_branch are fed (synthetic graph)', { skip }, async () => {
+  // onnx-synthetic-decoder's last_hidden_state is [id + 10·position + 100·mask + Σ past, × 2].
+  const model = await loadOnnxModel(join(FIXTURES, 'onnx-synthetic-decoder'), { threads: 1 });
+  assert.equal(model.defaultPooling, 'last', 'a graph with a KV cache is a decoder: last-token pooling');
+  assert.ok(model.poolings.includes('last'));
+  const batch: ModelBatch = { kind: 'text', inputIds: tf.tensor2d([[5, 6, 7], [0, 8, 9]], undefined, 'int32'), attentionMask: tf.tensor2d([[1, 1, 1], [0, 1, 1]], undefined, 'int32') };
+  const out = await model.forwardAsync(batch);
+  const last = out.hidden.get(model.numLayers)!;
+  assert.deepEqual(last.shape, [2, 3, 2]);
+  assert.deepEqual(Array.from(last.dataSync()), [105, 210, 116, 232, 127, 254, 0, 0, 118, 236, 129, 258]);
+  last.dispose();
+  disposeBatch(batch);
+  model.dispose();
+});
+
 test('planGraph names inputs it does not understand, and task-head graphs without last_hidden_state', () => {
   assert.throws(() => planGraph(['input_ids', 'attention_mask', 'decoder_input_ids'], ['last_hidden_state'], '/m/model.onnx'),
     (e: unknown) => e instanceof CheckpointError && e.code === 'checkpoint-unsupported' && /decoder_input_ids/.test(e.message) && /\/m\/model\.onnx/.test(e.message));
