@@ -16,7 +16,7 @@ const VERSION = typeof TRANSFERLENS_VERSION === 'string' ? TRANSFERLENS_VERSION 
 const USAGE = `Usage:
   transferlens analyze <config> [--format text|json|sarif] [--fail-on error|warning|never]
                       [--max-samples N] [--seed N] [--time-budget SECONDS] [--backend auto|wasm|cpu|tensorflow]
-                      [--cache-dir DIR] [--max-bytes N] [--max-model-parameters N]
+                      [--cache-dir DIR] [--max-bytes N] [--max-model-parameters N] [--engine auto|onnx|tfjs]
   transferlens score --features F.npy --labels Y.(npy|csv) [--source-probs P.npy]
                       [--task classification|regression] [--scores logme,leep,…] [--format json|text] [--exact]
   transferlens rank <config> --candidates <glob or comma list> [--format text|json]
