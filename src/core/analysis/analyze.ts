@@ -539,7 +539,11 @@ function infiniteGainNote(g: ClosedFormGain, arm: string, n: number, d: number, 
   const armWhy = arm === 'the linear probe'
     ? `the linear probe's expected risk is infinite: n is within one of its k = ${k} features, where the least-squares head interpolates the noise (the probe's own double descent)`
     : `the full fine-tune's expected risk is infinite: n is within one of the d = ${d} inputs it fits`;
-  const why = g.infinite === 'both' ? `${scratchWhy}, and ${armWhy}` : g.infinite === 'scratch' ? scratchWhy : g.infinite === 'transfer' ? armWhy : `the bootstrap interval of the gain of ${arm} is unbounded (some draws have an infinite expected risk)`;
+  const nearK = Math.abs(n - k) <= 1;
+  const nearD = Math.abs(n - d) <= 1;
+  const drawsWhy = nearK && arm === 'the linear probe' ? `n is within one of its k = ${k} features` : nearD ? `n is within one of the d = ${d} inputs` : 'an interpolation threshold';
+  const why = g.infinite === 'both' ? `${scratchWhy}, and ${armWhy}` : g.infinite === 'scratch' ? scratchWhy : g.infinite === 'transfer' ? armWhy
+    : `the bootstrap interval of the gain of ${arm} is unbounded: the point estimates see no noise, but in some bootstrap draws an expected risk is infinite (${drawsWhy})`;
   return `No gain is reported at n = ${nText}: ${why}. The verdict does not commit on a number it cannot print; a few samples more or fewer (or fewer features) give a finite answer.`;
 }
 
