@@ -286,3 +286,23 @@ test('forward inside tf.tidy leaves no tensors behind; dispose() frees every wei
     assert.equal(tf.memory().numTensors, before, `${name}: dispose left weights`);
   }
 });
+
+test('end to end from image files: processor + model give transformers pooled features (convnext, clip, mobilenet_v2)', async () => {
+  for (const name of ['convnext', 'clip', 'mobilenet_v2']) {
+    const folder = join(FIXTURES, name);
+    const ref = reference(name);
+    const { model, config } = await loadFixture(name);
+    const loaded = await loadImageProcessor(folder, config);
+    const { batch } = await imageBatchFromFiles(ref.images.map((f) => join(folder, f)), loaded);
+    try {
+      tf.tidy(() => {
+        const out = model.forward(batch!);
+        const pooled = model.defaultPooling === 'pooler' ? out.pooler! : pool(model.defaultPooling as Exclude<Pooling, 'pooler'>, out.hidden.get(model.numLayers)!);
+        assertClose(pooled, ref.pooled[model.defaultPooling]!, `${name} pooled ${model.defaultPooling} from files`, JPEG_TOLERANCE > 1e-5 ? 0.05 : 1e-4, JPEG_TOLERANCE > 1e-5 ? 0.05 : 1e-5);
+      });
+    } finally {
+      batch!.pixelValues.dispose();
+      model.dispose();
+    }
+  }
+});
