@@ -89,7 +89,7 @@ suite('Hugging Face vision checkpoints from the local cache (issue #14)', functi
     this.timeout(120_000);
     assert.ok(api, 'the extension exposes its test API');
     const folder = copyProject('hf-llama7b');
-    const model = writeSparseLlama7b(path.join(folder, 'llama-7b'));
+    const model = writeSparseLlama7b(path.join(folder, 'llama-7b'), path.join(REPO, 'test', 'fixtures', 'hf-models', 'llama'));
     fs.writeFileSync(path.join(folder, 'config.yaml'), 'model_name_or_path: ./llama-7b\ntrain_dir: ./data/train\n');
     const editor = await openFile(path.join(folder, 'config.yaml'));
     const report = await analyzeNow(api, editor.document.uri);

@@ -17,12 +17,14 @@ export const LLAMA_7B = {
   hidden_act: 'silu', tie_word_embeddings: false, rope_theta: 10000,
 };
 
-/** Writes the sparse 7B llama into `folder` (created) and returns it. */
-export function writeSparseLlama7b(folder = mkdtempSync(join(tmpdir(), 'tl-llama7b-sparse-'))): string {
+/**
+ * Writes the sparse 7B llama into `folder` (created) and returns it. `tokenizerFrom`: the folder of
+ * the tiny llama fixture (default: found from this file; bundled callers pass it).
+ */
+export function writeSparseLlama7b(folder = mkdtempSync(join(tmpdir(), 'tl-llama7b-sparse-')), tokenizerFrom = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'llama')): string {
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'config.json'), JSON.stringify(LLAMA_7B));
   // A real (tiny) llama tokenizer, so text analyses reach the checkpoint as they would for a real download.
-  const tokenizerFrom = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'llama');
   for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) if (existsSync(join(tokenizerFrom, name))) copyFileSync(join(tokenizerFrom, name), join(folder, name));
   const { hidden_size: h, intermediate_size: m, vocab_size: v, num_hidden_layers: layers } = LLAMA_7B;
   const shapes: [string, number[]][] = [['model.embed_tokens.weight', [v, h]]];
