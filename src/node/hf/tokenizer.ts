@@ -162,6 +162,11 @@ class FolderTokenizer implements HfTokenizer {
 
   constructor(tokenizer: Tokenizer, info: TokenizerInfo) {
     this.tok = tokenizer as unknown as TokenizerInternals;
+    // Truncation needs the tokens before the post-processor: internals of @huggingface/tokenizers
+    // 0.2 (encode_text, post_processor, added_tokens_map). Fail loudly if an upgrade renames them.
+    if (typeof this.tok.encode_text !== 'function' || !(this.tok.added_tokens_map instanceof Map) || !this.tok.model?.tokens_to_ids) {
+      throw new Error('@huggingface/tokenizers changed its internals (encode_text / added_tokens_map); src/node/hf/tokenizer.ts needs updating');
+    }
     this.info = info;
     this.padId = info.padTokenId ?? info.eosTokenId ?? 0;
   }
