@@ -14,7 +14,6 @@ Run: /work/venv/bin/python scripts/hf-fixtures/make_vision.py   (needs torch, tr
 """
 import json
 import os
-import shutil
 
 import numpy as np
 import torch
@@ -65,8 +64,8 @@ def arr(t):
 
 def save(name, model_type, model, processor, ref_fn, default_pooling):
     out = os.path.join(ROOT, name)
-    if os.path.exists(out):
-        shutil.rmtree(out)
+    # Overwrite our files only: export_onnx.py keeps its onnx/ exports in the same folders.
+    os.makedirs(out, exist_ok=True)
     model.eval()
     model.save_pretrained(out)
     processor.save_pretrained(out)
