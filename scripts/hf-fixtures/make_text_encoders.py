@@ -17,8 +17,8 @@ Extra keys beyond the schema (read only by test/unit/hf/tokenizer.test.ts):
   "truncated": {"max_length", "input_ids", "attention_mask", "token_type_ids"}  (truncation=True)
   "left": the texts without pairs, padding_side = truncation_side = "left", truncated to max_length.
 
-Run: /work/venv/bin/python scripts/hf-fixtures/make_text_encoders.py  (seeded; reruns write the
-same files).
+Run: /work/venv/bin/python scripts/hf-fixtures/make_text_encoders.py  (torch is seeded and the
+committed tokenizers are reused, so reruns write the same files; see committed()).
 """
 import json
 import os
@@ -79,7 +79,29 @@ def randomise(model):
                 p.copy_(0.2 * torch.randn(p.shape, generator=g))
 
 
-def wordpiece_tokenizer():
+def committed(name):
+    """The tokenizer committed in test/fixtures/hf-models/<name>/, if any. `tokenizers` trains
+    WordPiece and Unigram vocabularies in a run-dependent order (Rust hash maps), so reruns reuse
+    the committed tokenizer.json; delete it to train anew."""
+    path = os.path.join(ROOT, name, 'tokenizer.json')
+    if not os.path.exists(path):
+        return None
+    tok = Tokenizer.from_file(path)
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def wordpiece_tokenizer(name):
+    tok = committed(name)
+    if tok is None:
+        tok = train_wordpiece()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', pad_token='[PAD]', cls_token='[CLS]',
+                                   sep_token='[SEP]', mask_token='[MASK]', model_max_length=64,
+                                   model_input_names=['input_ids', 'token_type_ids', 'attention_mask'])
+
+
+def train_wordpiece():
     tok = Tokenizer(models.WordPiece(unk_token='[UNK]'))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -89,9 +111,7 @@ def wordpiece_tokenizer():
     tok.post_processor = processors.TemplateProcessing(
         single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1', special_tokens=[('[CLS]', cls), ('[SEP]', sep)])
     tok.decoder = decoders.WordPiece()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', pad_token='[PAD]', cls_token='[CLS]',
-                                   sep_token='[SEP]', mask_token='[MASK]', model_max_length=64,
-                                   model_input_names=['input_ids', 'token_type_ids', 'attention_mask'])
+    return tok
 
 
 def bytelevel_bpe_tokenizer():
@@ -107,6 +127,12 @@ def bytelevel_bpe_tokenizer():
 
 
 def unigram_tokenizer():
+    tok = committed('xlm-roberta') or train_unigram()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token='<s>', eos_token='</s>', unk_token='<unk>', pad_token='<pad>',
+                                   cls_token='<s>', sep_token='</s>', mask_token='<mask>', model_max_length=128)
+
+
+def train_unigram():
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement='▁', prepend_scheme='always')
@@ -116,8 +142,7 @@ def unigram_tokenizer():
     tok.post_processor = processors.TemplateProcessing(
         single='<s> $A </s>', pair='<s> $A </s> </s> $B </s>', special_tokens=[('<s>', s), ('</s>', e)])
     tok.decoder = decoders.Metaspace(replacement='▁', prepend_scheme='always')
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token='<s>', eos_token='</s>', unk_token='<unk>', pad_token='<pad>',
-                                   cls_token='<s>', sep_token='</s>', mask_token='<mask>', model_max_length=128)
+    return tok
 
 
 def tensor_json(t):
@@ -151,7 +176,7 @@ def tokenizer_cases(tokenizer, folder, texts, pairs, max_length):
 
 def build(name, config, tokenizer, default_pooling, pairs=None, layers=(0, 1)):
     folder = os.path.join(ROOT, name)
-    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)  # not emptied: the ONNX export script adds onnx/ here
     seed(0)
     model = AutoModel.from_config(config)
     randomise(model)
@@ -187,7 +212,7 @@ def build(name, config, tokenizer, default_pooling, pairs=None, layers=(0, 1)):
 def sentence_transformers_fixture(bert_tokenizer):
     from sentence_transformers import SentenceTransformer, models as st_models
     folder = os.path.join(ROOT, 'sentence-transformers')
-    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)  # not emptied: the ONNX export script adds onnx/ here
     work = os.path.join('/tmp', 'st-bert')
     shutil.rmtree(work, ignore_errors=True)
     seed(1)
@@ -228,8 +253,7 @@ def sentence_transformers_fixture(bert_tokenizer):
     # The same model in the layout sentence-transformers 2.x/3.x wrote (most cached models):
     # sentence_transformers.models.* module types, pooling_mode_* flags; [CLS] pooling, no Normalize.
     old = os.path.join(ROOT, 'sentence-transformers-v2')
-    shutil.rmtree(old, ignore_errors=True)
-    os.makedirs(os.path.join(old, '1_Pooling'))
+    os.makedirs(os.path.join(old, '1_Pooling'), exist_ok=True)
     for name in ('config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'sentence_bert_config.json'):
         shutil.copy(os.path.join(folder, name), os.path.join(old, name))
     with open(os.path.join(old, 'sentence_bert_config.json'), 'w') as f:
@@ -249,7 +273,7 @@ def sentence_transformers_fixture(bert_tokenizer):
 
 
 def main():
-    wp = wordpiece_tokenizer()
+    wp = wordpiece_tokenizer('bert')
     n_wp = len(wp)
     # bert: exact gelu, post-LN, token types, pooler; non-default epsilon.
     build('bert', BertConfig(vocab_size=n_wp, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
@@ -267,15 +291,15 @@ def main():
           uni, 'cls', pairs=PAIRS, layers=(0, 1))
     build('distilbert', DistilBertConfig(vocab_size=n_wp, dim=32, n_layers=2, n_heads=4, hidden_dim=37, max_position_embeddings=64,
                                          activation='gelu', pad_token_id=0),
-          wordpiece_tokenizer(), 'cls', layers=(0, 1))
+          wordpiece_tokenizer('distilbert'), 'cls', layers=(0, 1))
     build('distilbert-sinusoidal', DistilBertConfig(vocab_size=n_wp, dim=32, n_layers=2, n_heads=4, hidden_dim=37,
                                                     max_position_embeddings=64, activation='relu', sinusoidal_pos_embds=True,
                                                     pad_token_id=0),
-          wordpiece_tokenizer(), 'cls', layers=(1,))
+          wordpiece_tokenizer('distilbert-sinusoidal'), 'cls', layers=(1,))
     build('electra', ElectraConfig(vocab_size=n_wp, embedding_size=24, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                    intermediate_size=37, max_position_embeddings=64, type_vocab_size=2, hidden_act='gelu_new'),
-          wordpiece_tokenizer(), 'cls', pairs=PAIRS, layers=(0, 1))
-    sentence_transformers_fixture(wordpiece_tokenizer())
+          wordpiece_tokenizer('electra'), 'cls', pairs=PAIRS, layers=(0, 1))
+    sentence_transformers_fixture(wordpiece_tokenizer('sentence-transformers'))
 
 
 if __name__ == '__main__':
