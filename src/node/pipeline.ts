@@ -130,6 +130,12 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   // Hugging Face vision checkpoints on image folders run through src/node/hf (issue #14).
   const hfImages = dsRef.format === 'image-folder' && HF_CHECKPOINT_FORMATS.includes(ckRef.format) && !config.featuresFile;
   if (ckRef.format !== 'tfjs-layers' && ckRef.format !== 'tfjs-graph' && !config.featuresFile && !hfImages) {
+    // A runnable Hugging Face checkpoint on data it does not take (numeric columns, or a text
+    // model's data that the text branch did not recognise as text): say so instead of stopping silently.
+    if (HF_CHECKPOINT_FORMATS.includes(ckRef.format) && !findings.some((f) => f.field === 'checkpoint' && (f.severity === 'error' || f.severity === 'warning') && f.code !== 'path-outside-workspace')) {
+      const name = 'hubId' in ckRef && ckRef.hubId ? ckRef.hubId : ckRef.path;
+      findings.push(finding('checkpoint-unsupported', 'warning', `${name} is a Hugging Face checkpoint; TransferLens runs those on image folders (vision models) and on text columns (text models), but ${dsRef.path} was read as ${dsRef.format} data without a text column.\nPoint the dataset at images or text (text_column_name / the profile's text keys), or extract features with \`transferlens features ${name} --dataset …\` and set features_file.`, config.checkpoint, config, file, 'checkpoint'));
+    }
     // staticCheck has already explained the unsupported format.
     return { file, findings };
   }

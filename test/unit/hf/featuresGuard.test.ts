@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { writeSafetensors } from '../../../src/core/formats/safetensors';
 import { CheckpointError } from '../../../src/core/formats/errors';
 import { loadHfCheckpoint } from '../../../src/node/hf/checkpoint';
+import { analyzeConfigFile } from '../../../src/node/pipeline';
 import { readSettings, analyzeOptionsFrom, DEFAULT_SETTINGS } from '../../../src/vscode/logic/settings';
 import { DEFAULT_MAX_MODEL_PARAMETERS, decideHfRun, estimateHfCost, WASM_MEMORY_LIMIT_BYTES } from '../../../src/node/hf/guard';
 
@@ -120,4 +121,16 @@ test('transferlens.maxModelParameters: package.json default = the guard default;
   assert.equal(analyzeOptionsFrom(read, '/w').maxModelParameters, 7e9);
   assert.equal(readSettings((key: string) => (key === 'maxModelParameters' ? 'lots' : undefined)).maxModelParameters, DEFAULT_MAX_MODEL_PARAMETERS);
   assert.equal(readSettings((key: string) => (key === 'maxModelParameters' ? 5 : undefined)).maxModelParameters, 1_000_000);
+});
+
+test('analyze: a Hugging Face vision checkpoint on numeric columns says why nothing ran (no silent stop)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-hf-table-'));
+  writeFileSync(join(dir, 'train.csv'), 'a,b,label\n1,2,0\n3,4,1\n');
+  writeFileSync(join(dir, 'config.yaml'), `model_name_or_path: ${join(__dirname, '..', '..', 'fixtures', 'hf-models', 'vit')}\ntrain_file: ./train.csv\n`);
+  const report = await analyzeConfigFile(join(dir, 'config.yaml'));
+  const finding = report.findings.find((f) => f.code === 'checkpoint-unsupported');
+  assert.ok(finding, JSON.stringify(report.findings));
+  assert.equal(finding.field, 'checkpoint');
+  assert.match(finding.message, /Hugging Face checkpoint; TransferLens runs those on image folders/);
+  assert.match(finding.message, /transferlens features/);
 });
