@@ -240,6 +240,25 @@ test('a config that disagrees with the weights is a CheckpointError naming the t
   await assert.rejects(architectureFor('bert')!.load(bad, await openWeights(join(FIXTURES, 'bert'))), (e: unknown) => e instanceof CheckpointError && e.code === 'checkpoint-unsupported' && /hidden_act/.test(e.message));
 });
 
+test('LayerNorm weights stored as gamma/beta (TF-converted BERT) load and keep parity', async () => {
+  const folder = join(FIXTURES, 'bert');
+  const ref = readJson<Reference>(join(folder, 'reference.json'));
+  const config = readJson<HfConfig>(join(folder, 'config.json'));
+  const inner = await openWeights(folder);
+  const toStored = (n: string): string => n.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
+  const renamed = (n: string): boolean => /LayerNorm\.(weight|bias)$/.test(n);
+  const source: WeightSource = {
+    entries: inner.entries,
+    resolve: (n) => (renamed(n) ? undefined : inner.resolve(toStored(n))),
+    has: (n) => !renamed(n) && inner.has(toStored(n)),
+    tensor: (n, shape) => (renamed(n) ? Promise.reject(new CheckpointError('checkpoint-invalid', `${n} missing`)) : inner.tensor(toStored(n), shape)),
+    optionalTensor: (n, shape) => (renamed(n) ? Promise.resolve(undefined) : inner.optionalTensor(toStored(n), shape)),
+  };
+  const { out, model } = await run(folder, ref, config, source);
+  model.dispose();
+  assertParity('bert gamma/beta', out, ref, 2);
+});
+
 test('distilbert sinusoidal table equals the stored one transformers wrote', async () => {
   const folder = join(FIXTURES, 'distilbert-sinusoidal');
   const weights = await openWeights(folder);

@@ -8,7 +8,7 @@
  *
  * Conventions: a Linear's weight is checked in PyTorch's layout [out, in] and transposed once at
  * load to [in, out]: on the WASM backend (tfjs 4.22) matMul with transposeB runs ~9× slower than
- * the plain product (6.1 s vs 0.68 s for [2048, 768]·[768, 768] on this machine), and the fused
+ * the plain product (6.1 s vs 0.68 s for [2048, 768]·[768, 768], measured on a loaded machine), and the fused
  * matMul with transposeB + bias returns wrong values. `linear` is then one fused matMul + bias.
  * Attention masks become an additive bias of MASK_BIAS (a large negative number) on masked keys,
  * as `transformers` adds torch.finfo(dtype).min.
@@ -53,8 +53,8 @@ export async function loadLinear(
 }
 
 /**
- * Loads a LayerNorm `${prefix}.weight`/`.bias`; checkpoints converted from TF BERT store them as
- * `.gamma`/`.beta` (bert-base-uncased's model.safetensors does), which are accepted too.
+ * Loads a LayerNorm `${prefix}.weight`/`.bias`; some checkpoints converted from TF BERT store them
+ * as `.gamma`/`.beta` (transformers renames those on load), which are accepted too.
  * `bias`: false for bias-free norms (some decoders).
  */
 export async function loadLayerNorm(weights: WeightSource, prefix: string, size: number, eps: number, bias = true): Promise<LayerNorm> {
@@ -107,10 +107,16 @@ export function geluExact(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
-/** tanh approximation ("gelu_new", "gelu_pytorch_tanh", "gelu_fast" are the same function). */
+/**
+ * tanh approximation ("gelu_new", "gelu_pytorch_tanh", "gelu_fast" are the same function):
+ * 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), computed as x·sigmoid(2u) (the same
+ * function: 0.5·(1 + tanh(u)) = sigmoid(2u)). On WASM, tanh and pow are scalar kernels ~10× slower
+ * than sigmoid (bench/hf-wasm-kernels.ts: ~2 s vs 0.25 s on [2048, 3072] on a loaded machine).
+ */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  const c = 2 * Math.sqrt(2 / Math.PI);
+  const twiceInner = tf.mul(x, tf.add(tf.mul(tf.square(x), 0.044715 * c), c));
+  return tf.mul(x, tf.sigmoid(twiceInner));
 }
 
 /** x · sigmoid(1.702 x) (CLIP's "quick_gelu"). */
