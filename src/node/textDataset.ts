@@ -35,7 +35,7 @@ import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '..
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
 import type { TextColumnSpec, TextSample } from '../core/formats/textTable';
-import { computeScores } from '../core/metrics/registry';
+import { computeScores, SCORE_KEYS } from '../core/metrics/registry';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
 import { FeatureCache, featureCacheKey, hashFiles } from './cache/featureCache';
@@ -346,7 +346,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     let scores: Record<string, number> | undefined;
     let logmeVsRaw: number | undefined;
     try {
-      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now(), gram: fastGram }).scores;
+      // The cross-validated probe score repeats what the verdict's CV measures: skipped, as for images.
+      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now(), gram: fastGram, scores: SCORE_KEYS.filter((key) => key !== 'probeAccuracy') }).scores;
       const raw = computeScores({ features: inputs, ...scoreInput }, { scores: ['logme'], gram: fastGram }).scores.logme;
       if (scores.logme !== undefined && raw !== undefined) logmeVsRaw = scores.logme - raw;
     } catch (e) {
