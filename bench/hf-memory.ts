@@ -17,6 +17,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { initBackend } from '../src/node/backend';
+import { loadHfCheckpoint } from '../src/node/hf/checkpoint';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -35,8 +37,6 @@ function status(): Record<string, number> {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 async function child(folder: string, texts: number, batch: number, engine: 'tfjs' | 'onnx'): Promise<void> {
-  const { initBackend } = await import('../src/node/backend');
-  const { loadHfCheckpoint } = await import('../src/node/hf/checkpoint');
   await initBackend('wasm');
   const before = status();
   const t0 = performance.now();

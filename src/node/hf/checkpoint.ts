@@ -24,7 +24,7 @@
  * throw is `CancelledError`.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../../core/formats/errors';
 import type { Matrix } from '../../core/linalg/matrix';
@@ -44,6 +44,8 @@ export interface SentenceTransformersPooling {
   readonly maxSeqLength?: number;
   /** Files read, for the report. */
   readonly files: readonly string[];
+  /** Set when the folder's pooling could not be reproduced exactly (e.g. max or weighted-mean pooling). */
+  readonly note?: string;
 }
 
 /** The pieces loadHfCheckpoint composes; injectable so tests can run without real weights. */
@@ -346,7 +348,7 @@ export async function loadHfCheckpoint(folder: string, options: LoadHfCheckpoint
 
   const identity = snapshotIdentity(folder);
   const poolingReason = st
-    ? `${st.pooling}${st.normalize ? ', L2-normalised' : ''}: this is a sentence-transformers folder (${st.files.map((f) => basename(f)).join(', ')})`
+    ? `${st.pooling}${st.normalize ? ', L2-normalised' : ''}: this is a sentence-transformers folder (${st.files.map((f) => relative(folder, f) || basename(f)).join(', ')})${st.note ? `; ${st.note}` : ''}`
     : `${model.defaultPooling}: ${HEAD_REASONS[model.defaultPooling] ?? 'the family default'} (${model.modelType})`;
   const defaultPooling = st?.pooling ?? model.defaultPooling;
   // The ONNX engine's graph file stands for the weights (feature-cache keys, messages).

@@ -51,7 +51,8 @@ export function defaultHfDependencies(): HfDependencies {
       const st = (await inspect(folder)).sentenceTransformers;
       if (!st) return undefined;
       const length = await maxSeqLength(folder);
-      return { pooling: st.pooling ?? 'mean', normalize: st.normalize, files: st.files.map((f) => join(folder, f)), ...(length ? { maxSeqLength: length } : {}) };
+      const unmapped = !st.pooling && st.poolingModes.length > 0 ? `its pooling (${st.poolingModes.join(' + ')}) is not implemented here, so mean pooling stands in` : undefined;
+      return { pooling: st.pooling ?? 'mean', normalize: st.normalize, files: st.files.map((f) => join(folder, f)), ...(length ? { maxSeqLength: length } : {}), ...(unmapped ? { note: unmapped } : {}) };
     },
     chooseEngine: (input, preference) => chooseEngine(input, preference),
     loadOnnx: (folder, config) => loadOnnxIfAvailable(folder, config),

@@ -250,3 +250,20 @@ for (const engine of ['tfjs', 'onnx'] as const) {
     }
   });
 }
+
+for (const name of ['sentence-transformers', 'sentence-transformers-v2']) {
+  test(`${name} fixture: the folder's own pooling and normalisation give SentenceTransformer's embeddings`, async () => {
+    await ready;
+    const folder = join(FIXTURES, name);
+    const ref = JSON.parse(readFileSync(join(folder, 'reference.json'), 'utf8')) as { inputs: string[]; sentence_embedding: RefTensor; sentence_pooling: string; sentence_normalize: boolean };
+    const ck = await loadHfCheckpoint(folder, { engine: 'tfjs' });
+    try {
+      assert.equal(ck.info.defaultPooling, ref.sentence_pooling);
+      assert.equal(ck.info.normalize, ref.sentence_normalize);
+      assert.match(ck.info.poolingReason, /sentence-transformers folder \(modules\.json, 1_Pooling\/config\.json/);
+      assertClose(await ck.extract({ texts: ref.inputs }), ref.sentence_embedding, 'sentence embedding');
+    } finally {
+      ck.dispose();
+    }
+  });
+}
