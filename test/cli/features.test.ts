@@ -180,3 +180,21 @@ test('features: clear errors and exit 2 for bad references and inputs', () => {
   assert.equal(notImage.code, 2);
   assert.match(notImage.stderr, /config\.json/);
 });
+
+test('features --dataset: an image folder (sampled, .npy) and a text CSV (JSON with token ids)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-features-ds-'));
+  try {
+    const npy = join(dir, 'images.npy');
+    const images = cli(['features', 'tiny-org/vit-mnist', '--dataset', join(CACHE, 'project', 'data', 'train'), '--max-samples', '6', '--out', npy]);
+    assert.equal(images.code, 0, images.stderr);
+    assert.deepEqual(parseNpy(readFileSync(npy), npy).shape, [6, 32]);
+    writeFileSync(join(dir, 'train.csv'), 'text,label\n"hello world",0\n"a second text here",1\n');
+    const texts = cli(['features', join(MODELS, 'gpt2'), '--dataset', join(dir, 'train.csv')]);
+    assert.equal(texts.code, 0, texts.stderr);
+    const out = JSON.parse(texts.stdout);
+    assert.deepEqual(out.inputs.map((x: { text: string }) => x.text), ['hello world', 'a second text here']);
+    assert.ok(out.inputs.every((x: { tokenIds: number[]; features: number[] }) => x.tokenIds.length > 0 && x.features.length === out.dimensions));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
