@@ -98,3 +98,11 @@ test('bad input: empty, over-long and single-class text data become findings nam
   const pair = analyze(join(dir, 'pair.yaml'));
   assert.ok(pair.findings.some((f) => f.code === 'dataset-invalid' && /sentiment\.csv: there is no second sentence column 'hypothesis'/.test(f.message)));
 });
+
+test('examples/text: the verdict agrees with the measured truth stored beside it (examples/text/truth.json)', () => {
+  const truth = JSON.parse(readFileSync(join(ROOT, 'examples', 'text', 'truth.json'), 'utf8')) as { verdict: string; n: number; gain: number };
+  const out = analyze(join(ROOT, 'examples', 'text', 'config.yaml'));
+  assert.ok(out.analysis, JSON.stringify(out.findings.map((f) => f.code)));
+  assert.equal(out.analysis.n, truth.n);
+  assert.equal(out.analysis.verdict, truth.verdict, `tool gain ${JSON.stringify(out.analysis.gain)}, truth gain ${truth.gain}`);
+});
