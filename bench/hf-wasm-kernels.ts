@@ -99,7 +99,10 @@ async function main(): Promise<void> {
       { name: '3-D matMul(q, kᵀ)', fn: () => tf.matMul(q3, kT3) },
       {
         name: 'per (batch·head) 2-D matMul, concat',
-        fn: () => tf.stack(tf.unstack(q3).map((qi, i) => tf.matMul(qi as tf.Tensor2D, tf.unstack(kT3)[i] as tf.Tensor2D))),
+        fn: () => {
+          const ks = tf.unstack(kT3);
+          return tf.stack(tf.unstack(q3).map((qi, i) => tf.matMul(qi as tf.Tensor2D, ks[i] as tf.Tensor2D)));
+        },
       },
     ], runs);
     await group(`probs·v [${batch},${heads},${seq},${seq}]·[…,${seq},${d}]`, [
