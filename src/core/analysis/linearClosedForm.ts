@@ -446,6 +446,17 @@ function olsEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput):
   return { point, boot };
 }
 
+/**
+ * Fewest error contrasts (n − 1 − k) for REML; below, the moment estimates are used. The
+ * outside-span variance s_b is then a χ²-like estimate with few degrees of freedom, and the
+ * parametric bootstrap's percentile interval of a variance is too narrow on the side away from
+ * zero (its upper bound vs the pivotal one at 80%: 1.95·ŝ vs 3.8·ŝ with 4 contrasts, 1.7·ŝ vs
+ * 2.3·ŝ with 8) — and the probe multiplies ρ by k/(n − k − 1), large just above its threshold.
+ * At 4 contrasts this committed to the wrong sign on the deep-linear check (issue #17,
+ * docs/benchmark.md: d = 60, k = 40, n = 45); from 8 on no verdict of either benchmark changed.
+ */
+export const REML_MIN_CONTRASTS = 8;
+
 /** Largest n for the REML estimates (two n×n eigen-decompositions: ≈ 3 s at 500 rows and d = 1,000). */
 export const REML_MAX_ROWS = 500;
 
@@ -464,7 +475,7 @@ export const REML_MAX_ROWS = 500;
 function remlEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput): (Estimated & { profile?: ProfilePoint[] }) | undefined {
   const k = q.cols;
   const rEff = n - 1 - k;
-  if (k >= d || rEff < 4 || n > REML_MAX_ROWS) return undefined;
+  if (k >= d || rEff < REML_MIN_CONTRASTS || n > REML_MAX_ROWS) return undefined;
   // F = XQ (n×k); A = XXᵀ − FFᵀ = X Q⊥Q⊥ᵀ Xᵀ.
   const f = matrix(n, k);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) {
