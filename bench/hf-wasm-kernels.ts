@@ -98,6 +98,15 @@ async function main(): Promise<void> {
       { name: '3-D matMul(q, k, false, true)', fn: () => tf.matMul(q3, k3, false, true) },
       { name: '3-D matMul(q, kᵀ)', fn: () => tf.matMul(q3, kT3) },
       {
+        name: 'depthwiseConv2d, one channel per (b, h) (layers.ts)',
+        fn: () => {
+          const n = batch * heads;
+          const xq = tf.reshape(tf.transpose(q4, [2, 3, 0, 1]), [1, seq, d, n]) as tf.Tensor4D;
+          const fk = tf.reshape(tf.transpose(k4, [3, 0, 1, 2]), [1, d, n, seq]) as tf.Tensor4D;
+          return tf.depthwiseConv2d(xq, fk, 1, 'valid');
+        },
+      },
+      {
         name: 'per (batch·head) 2-D matMul, concat',
         fn: () => {
           const ks = tf.unstack(kT3);
@@ -108,6 +117,15 @@ async function main(): Promise<void> {
     await group(`probs·v [${batch},${heads},${seq},${seq}]·[…,${seq},${d}]`, [
       { name: '4-D matMul(p, v)', fn: () => tf.matMul(p4, q4) },
       { name: '3-D matMul(p, v)', fn: () => tf.matMul(p3, q3) },
+      {
+        name: 'depthwiseConv2d, one channel per (b, h) (layers.ts)',
+        fn: () => {
+          const n = batch * heads;
+          const xp = tf.reshape(tf.transpose(p4, [2, 3, 0, 1]), [1, seq, seq, n]) as tf.Tensor4D;
+          const fv = tf.reshape(tf.transpose(q4, [2, 0, 1, 3]), [1, seq, n, d]) as tf.Tensor4D;
+          return tf.depthwiseConv2d(xp, fv, 1, 'valid');
+        },
+      },
     ], runs);
     await group(`softmax / heads reshuffles`, [
       { name: `softmax [${batch},${heads},${seq},${seq}]`, fn: () => tf.softmax(p4, -1) },
