@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRandom } from '../../src/core/formats/random';
 
-const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
+const root = join(__dirname, '..', '..');
 const rng = createRandom(20261207);
 const pick = <T>(xs: readonly T[]): T => xs[rng.nextInt(xs.length)]!;
 
