@@ -17,7 +17,7 @@
  * mean gain excludes 0 and |mean| ≥ 2% of Var(y)). The tool runs in-process through
  * `analyzeConfigFile` (what the CLI calls) on the first draw written as train.csv.
  *
- *   node --import tsx bench/deep-linear-check.ts [--draws 64] [--out /tmp/deep-linear] [--only SUBSTRING]
+ *   node --import tsx bench/deep-linear-check.ts [--draws 64] [--out /tmp/deep-linear] [--only SUBSTRING] [--probe-prior source|isotropic]
  *
  * Prints (a) accuracy when committing, (b) commit rate on decisive cases, (c) commit rate on
  * within-noise cases, per noise level, plus every committed verdict whose interval is not finite
@@ -33,6 +33,7 @@ import { symmetricEigen } from '../src/core/linalg/eigen';
 import { saveCheckpoint, toFloat32Values } from './groundtruth/checkpoint';
 import { classifyGain, type TrueSign } from './groundtruth/stats';
 import { roundForCsv } from './groundtruth/csv';
+import { setProbeDirectionPrior } from '../src/core/analysis/linearClosedForm';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -214,6 +215,10 @@ function score(results: readonly Result[], truthOf: (r: Result) => TrueSign): st
 
 async function main(): Promise<void> {
   const draws = Number(option('draws', '64'));
+  // Prior on the target's in-span direction for the non-whitened probe (linearClosedForm.ts).
+  const prior = option('probe-prior', 'source');
+  if (prior !== 'source' && prior !== 'isotropic') throw new Error(`--probe-prior must be source or isotropic, not ${prior}`);
+  setProbeDirectionPrior(prior);
   const root = option('out', '/tmp/deep-linear');
   const only = option('only', '');
   await initBackend('wasm');

@@ -32,6 +32,7 @@ import { symmetricEigen } from '../linalg/eigen';
 import { cholesky, choleskySolveFactor } from '../linalg/solve';
 import { gaussian, makeRng } from './random';
 import { normalQuantile } from './stats';
+import { minNormFactors, type MinNormFactors } from './minNormRisk';
 
 export interface LinearCheckpointMaps {
   /** d×k map from centred inputs to penultimate features. */
@@ -66,6 +67,8 @@ export interface ClosedFormGain {
   readonly draws: number;
   /** The sign the interval supports: it clears zero by more than GAIN_NUMERIC_MARGIN. */
   readonly supports?: 'positive' | 'negative';
+  /** True when the probe's risk on non-whitened features at n could not be simulated (cost cap): no commit. */
+  readonly unmodelled?: boolean;
 }
 
 /**
@@ -100,6 +103,17 @@ export interface LinearDims {
   readonly headNorm2: number;
   /** Variances at or below this count as zero (round-off); default 0. */
   readonly negligible?: number;
+  /**
+   * Design averages of the min-norm probe on the actual (non-whitened) features at m < k rows
+   * (minNormRisk.ts); absent or undefined at m: the whitened forms.
+   */
+  readonly minNorm?: (m: number) => MinNormFactors | undefined;
+  /**
+   * ‖Qᵀβ_s‖² (the pretrained head's map inside the span): when > 0, the in-span target energy along
+   * β_s, (β_sᵀβ_t)²/‖Qᵀβ_s‖² (capped at the in-span energy), gets the bias of that direction and
+   * the rest an isotropic prior on its complement; otherwise the whole in-span part is isotropic.
+   */
+  readonly sourceInSpan2?: number;
 }
 
 /**
@@ -121,6 +135,13 @@ export function expectedRisk(arm: LinearArm, m: number, dims: LinearDims, e: Lin
     const headNoise = e.noise + rho;
     const inside = Math.max(0, e.inside);
     if (m > k + 1) return rho + (headNoise * k) / (m - k - 1);
+    const f = m < k ? dims.minNorm?.(m) : undefined;
+    if (f && f.draws > 0) {
+      // Non-whitened features (minNormRisk.ts): bias of the in-span part in the metric BᵀB.
+      const src = dims.sourceInSpan2 && dims.sourceInSpan2 > 0 && k > 1 ? Math.min(inside, e.crossTerm ** 2 / dims.sourceInSpan2) : 0;
+      const bias = src > 0 ? src * f.sourceBias + ((inside - src) * (f.traceBias - f.sourceBias)) / (k - 1) : (inside * f.traceBias) / k;
+      return rho + Math.max(0, bias) + (headNoise > negligible ? headNoise * f.variance : 0);
+    }
     // Below its own threshold the least-squares head is the min-norm interpolant in the k
     // features: the scratch form in k dimensions (finite; the probe's double descent).
     if (m < k - 1) return rho + (1 - m / k) * inside + (headNoise > negligible ? (headNoise * m) / (k - m - 1) : 0);
@@ -200,7 +221,8 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   // ≈ 1e-31): they must not turn a finite risk into an infinite one at an interpolation threshold.
   const negligible = 1e-12 * scale;
 
-  const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => expectedRisk(arm, m, { d, k, headNorm2, negligible }, e) / scale;
+  const geometry = probeGeometry(maps, q, seed);
+  const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => expectedRisk(arm, m, { d, k, headNorm2, negligible, minNorm: geometry.factors, sourceInSpan2: geometry.sourceInSpan2 }, e) / scale;
 
   return {
     estimates: point,
@@ -259,8 +281,11 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
       const ra = risk(arm, m);
       const infinite = rs === Infinity && ra === Infinity ? 'both' : rs === Infinity ? 'scratch' : ra === Infinity ? 'transfer' : undefined;
       const finite = Number.isFinite(mean) && Number.isFinite(low) && Number.isFinite(high);
-      const supports = !finite ? undefined : low > GAIN_NUMERIC_MARGIN ? 'positive' : high < -GAIN_NUMERIC_MARGIN ? 'negative' : undefined;
-      return { mean, low, high, finite, infinite, clamped, draws: boot.length, supports };
+      // Non-whitened features below the probe's threshold whose design average was too costly to
+      // simulate: the whitened numbers are shown but the verdict does not commit on them.
+      const unmodelled = arm === 'probe' && m < k && geometry.anisotropic && !geometry.factors(m);
+      const supports = !finite || unmodelled ? undefined : low > GAIN_NUMERIC_MARGIN ? 'positive' : high < -GAIN_NUMERIC_MARGIN ? 'negative' : undefined;
+      return { mean, low, high, finite, infinite, clamped, draws: boot.length, supports, ...(unmodelled ? { unmodelled: true } : {}) };
     },
   };
 }
@@ -666,4 +691,63 @@ function remlEstimates({ xc, yc, n, d, q, headMap, rng, draws }: EstimatorInput)
 interface ProfilePoint {
   readonly deviance: number;
   readonly est: LinearEstimates;
+}
+
+/** Prior on the target's direction inside the feature span for the non-whitened probe (minNormRisk.ts). */
+export type ProbeDirectionPrior = 'isotropic' | 'source';
+
+/** Which prior the closed form uses; 'source' splits off the energy along the pretrained head. */
+export let PROBE_DIRECTION_PRIOR: ProbeDirectionPrior = 'source';
+/** For benchmarks comparing the priors. */
+export function setProbeDirectionPrior(prior: ProbeDirectionPrior): void {
+  PROBE_DIRECTION_PRIOR = prior;
+}
+
+/**
+ * The feature metric S = QᵀB BᵀQ (r×r, eigenvalues = the non-zero ones of BᵀB), the pretrained
+ * head's direction in its eigenbasis, and a per-n cache of the min-norm design averages.
+ */
+function probeGeometry(maps: LinearCheckpointMaps, q: Matrix, seed: number): { anisotropic: boolean; sourceInSpan2: number; factors: (m: number) => MinNormFactors | undefined } {
+  const b = maps.featureMap;
+  const { rows: d, cols: kb } = b;
+  const r = q.cols;
+  const c = new Float64Array(r * kb);
+  for (let j = 0; j < d; j++) for (let a = 0; a < r; a++) {
+    const qa = q.data[j * r + a]!;
+    if (qa !== 0) for (let t = 0; t < kb; t++) c[a * kb + t]! += qa * b.data[j * kb + t]!;
+  }
+  const sm = matrix(r, r);
+  for (let a = 0; a < r; a++) for (let a2 = 0; a2 <= a; a2++) {
+    let v = 0;
+    for (let t = 0; t < kb; t++) v += c[a * kb + t]! * c[a2 * kb + t]!;
+    sm.data[a * r + a2] = v;
+    sm.data[a2 * r + a] = v;
+  }
+  const eig = symmetricEigen(sm);
+  const spectrum = Float64Array.from(eig.values, (v) => Math.max(0, v));
+  const top = Math.max(...spectrum, 1e-300);
+  const anisotropic = Math.min(...spectrum) < top * (1 - 1e-9);
+  let sourceInSpan2 = 0;
+  let u: Float64Array | undefined;
+  if (maps.headMap && PROBE_DIRECTION_PRIOR === 'source') {
+    const qs = new Float64Array(r);
+    for (let j = 0; j < d; j++) for (let a = 0; a < r; a++) qs[a]! += q.data[j * r + a]! * maps.headMap[j]!;
+    sourceInSpan2 = qs.reduce((x, v) => x + v * v, 0);
+    if (sourceInSpan2 > 0) {
+      const norm = Math.sqrt(sourceInSpan2);
+      u = new Float64Array(r);
+      for (let col = 0; col < r; col++) {
+        let v = 0;
+        for (let a = 0; a < r; a++) v += eig.vectors.data[a * r + col]! * qs[a]!;
+        u[col] = v / norm;
+      }
+    }
+  }
+  const cache = new Map<number, MinNormFactors | undefined>();
+  const factors = (m: number): MinNormFactors | undefined => {
+    if (!anisotropic) return undefined;
+    if (!cache.has(m)) cache.set(m, minNormFactors(spectrum, m, seed + m, u));
+    return cache.get(m);
+  };
+  return { anisotropic, sourceInSpan2: u ? sourceInSpan2 : 0, factors };
 }

@@ -197,11 +197,18 @@ test('gain: equal risks (a probe on a full-rank feature map is scratch) never su
   // A full-rank, non-orthogonal d × d map: its span is every input direction.
   const featureMap = matrix(d, d);
   for (let i = 0; i < featureMap.data.length; i++) featureMap.data[i] = random.normal();
-  const cf = linearClosedForm(x, y, { featureMap }, 2, 200);
-  for (const n of [6, 20, 40]) {
-    const g = cf.gain('probe', n, 0.8);
-    assert.ok(Math.abs(g.mean) < 1e-9 && Math.abs(g.low) < 1e-9 && Math.abs(g.high) < 1e-9, `n = ${n}: ${JSON.stringify(g)}`);
-    assert.equal(g.supports, undefined);
+  // Least squares is invariant to invertible maps of the features, so at n ≥ d the probe is scratch
+  // for any full-rank map; below d the min-norm head depends on the metric BᵀB (minNormRisk.ts) and
+  // only an orthogonal map (here a signed permutation) leaves it equal to scratch.
+  const orthogonal = matrix(d, d);
+  for (let i = 0; i < d; i++) orthogonal.data[i * d + ((i + 5) % d)] = i % 2 ? -2 : 2;
+  for (const [map, sizes] of [[featureMap, [20, 40]], [orthogonal, [6, 20, 40]]] as const) {
+    const cf = linearClosedForm(x, y, { featureMap: map }, 2, 200);
+    for (const n of sizes) {
+      const g = cf.gain('probe', n, 0.8);
+      assert.ok(Math.abs(g.mean) < 1e-9 && Math.abs(g.low) < 1e-9 && Math.abs(g.high) < 1e-9, `n = ${n}: ${JSON.stringify(g)}`);
+      assert.equal(g.supports, undefined);
+    }
   }
 });
 
