@@ -16,6 +16,11 @@
  *   probe (LS head, k):   ρ + (σ² + ρ)·k/(n − k − 1)  (n > k + 1),  ρ = ‖β_t‖² − ‖Qᵀβ_t‖²;
  *                         min-norm head below its own threshold (n < k − 1): the scratch form in the
  *                         k whitened features with noise σ² + ρ: ρ + (1 − n/k)‖Qᵀβ_t‖² + (σ² + ρ)·n/(k − n − 1)
+ *                         — with whitened features only: on generic features (BᵀB not ∝ I) the min-norm head
+ *                         lives in the metric BᵀB and its bias and variance come from minNormRisk.ts (a
+ *                         seeded Monte Carlo of three design averages per n; prior on β_t's in-span
+ *                         direction: the energy (β_sᵀβ_t)²/‖Qᵀβ_s‖² along the pretrained head, the rest
+ *                         isotropic — an isotropic prior alone was measured wrong, docs/benchmark.md)
  *   full FT (min-norm from β_s): (1 − n/d)‖β_s − β_t‖² + σ²n/(d − n − 1) (n < d − 1); = scratch (n > d + 1)
  * The interval comes from a seeded bootstrap of the rows (re-estimating every moment), so the
  * noise/signal split — poorly identified when n < d — is propagated into the gain.
