@@ -339,7 +339,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       closedSupports = cfGain.supports;
       const armWords = closedArm === 'full' ? 'the full fine-tune' : 'the linear probe';
       if (!cfGain.finite) notes.push(infiniteGainNote(cfGain, armWords, nEval, inputs.cols, closed.featureRank));
-      if (cfGain.unmodelled) notes.push(`With n = ${nEval} below the probe's ${closed.featureRank} features, the probe's risk depends on how the (non-whitened) hidden features are spread; simulating that was too costly at this size, so the gain shown assumes whitened features and the verdict does not commit on it.`);
+      if (cfGain.unmodelled) notes.push(`With n = ${nEval} below the probe's ${closed.featureRank} features, the probe's risk depends on how the (non-whitened) hidden features are spread; modelling that needs the pretrained head's direction (a single-output head) and a simulation affordable at this size, so the gain shown is only indicative and the verdict does not commit on it.`);
       if (cfGain.clamped > 0) {
         notes.push(`${cfGain.clamped} of ${cfGain.draws} bootstrap draws put the signal at its floor (estimated ≤ 0): they count as no gain in the interval (its bounds reach zero when they are more than a tail), so the verdict never commits on them.`);
       }

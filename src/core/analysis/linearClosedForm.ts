@@ -72,7 +72,7 @@ export interface ClosedFormGain {
   readonly draws: number;
   /** The sign the interval supports: it clears zero by more than GAIN_NUMERIC_MARGIN. */
   readonly supports?: 'positive' | 'negative';
-  /** True when the probe's risk on non-whitened features at n could not be simulated (cost cap): no commit. */
+  /** True when the probe's risk on non-whitened features at n could not be modelled (cost cap, or no pretrained head direction): no commit. */
   readonly unmodelled?: boolean;
 }
 
@@ -288,7 +288,9 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
       const finite = Number.isFinite(mean) && Number.isFinite(low) && Number.isFinite(high);
       // Non-whitened features below the probe's threshold whose design average was too costly to
       // simulate: the whitened numbers are shown but the verdict does not commit on them.
-      const unmodelled = arm === 'probe' && m < k && geometry.anisotropic && !geometry.factors(m);
+      // Likewise without the pretrained head's direction (a multi-output head): the isotropic prior
+      // alone was measured biased towards "negative" (docs/benchmark.md), so it never commits.
+      const unmodelled = arm === 'probe' && m < k && geometry.anisotropic && (!geometry.factors(m) || (PROBE_DIRECTION_PRIOR === 'source' && geometry.sourceInSpan2 <= 0));
       const supports = !finite || unmodelled ? undefined : low > GAIN_NUMERIC_MARGIN ? 'positive' : high < -GAIN_NUMERIC_MARGIN ? 'negative' : undefined;
       return { mean, low, high, finite, infinite, clamped, draws: boot.length, supports, ...(unmodelled ? { unmodelled: true } : {}) };
     },

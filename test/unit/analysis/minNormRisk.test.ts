@@ -183,3 +183,21 @@ test('probe risk on non-whitened features matches a brute-force min-norm Monte C
   }
   setProbeDirectionPrior('source');
 });
+
+test('without the pretrained head direction the non-whitened probe below its rank never commits (and does above it)', () => {
+  const random = createRandom(99);
+  const { b } = makeB(random);
+  const rows = 16;
+  const x = matrix(rows, d, Float64Array.from({ length: rows * d }, () => random.normal()));
+  // Target inside the span, noiseless: a decisive case the whitened or isotropic forms would sign.
+  const beta = new Float64Array(d);
+  for (let j = 0; j < d; j++) beta[j] = b.data[j * k]!;
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) y[i]! += x.data[i * d + j]! * beta[j]!;
+  const cf = linearClosedForm(x, y, { featureMap: b }, 3, 100);
+  const below = cf.gain('probe', 12, 0.8);
+  assert.equal(below.unmodelled, true);
+  assert.equal(below.supports, undefined);
+  const above = cf.gain('probe', 30, 0.8);
+  assert.equal(above.unmodelled, undefined);
+});
