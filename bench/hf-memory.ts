@@ -11,7 +11,7 @@
  * high-water mark (VmHWM in /proc/self/status, Linux) before loading, after loading and after
  * extracting. Nothing is committed; the model stays in /tmp.
  *
- *   node --import tsx bench/hf-memory.ts [--texts 64] [--batch 16] [--engine tfjs|onnx]
+ *   node --import tsx bench/hf-memory.ts [--texts 64] [--batch 4] [--engine tfjs|onnx]
  *                                        [--dir /tmp/transferlens-hf-memory] [--models /tmp/transferlens-hf-bench]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -67,7 +67,7 @@ async function child(folder: string, texts: number, batch: number, engine: 'tfjs
 
 async function main(): Promise<void> {
   const texts = Number(option('texts', '64'));
-  const batch = Number(option('batch', '16'));
+  const batch = Number(option('batch', '4'));
   const engine = option('engine', 'tfjs') === 'onnx' ? 'onnx' : 'tfjs';
   if (process.argv.includes('--child')) return child(option('folder', ''), texts, batch, engine);
   const models = option('models', '/tmp/transferlens-hf-bench');

@@ -1,7 +1,7 @@
 /**
  * The shared transformer building blocks (src/node/hf/architectures/layers.ts) on the WASM backend
  * against float64 references computed here in plain JavaScript: Linear (stored [out, in], kept
- * [in, out] after one transpose at load, applied with a fused matMul + bias), layer norm (epsilon
+ * [out, in] as stored, the left operand of a plain matMul, bias added after), layer norm (epsilon
  * included), exact and tanh gelu, and scaled dot-product attention with a padding mask and
  * grouped-query heads. tfjs-backend-wasm 4.22 returns wrong values for a fused matMul with
  * transposeB and a bias (checked below, so a regression to that formulation cannot pass silently),
@@ -100,7 +100,7 @@ const wData = values(OUT * IN, 2);
 const bData = values(OUT, 3).map((v) => v * 5);
 const expectedLinear = linearReference(xData, ROWS, IN, wData, OUT, bData);
 
-test('loadLinear keeps one [in, out] weight (the stored [out, in] tensor is disposed) and linear equals x·Wᵀ + b in float64', async () => {
+test('loadLinear keeps the stored [out, in] weight as the left operand and linear equals x·Wᵀ + b in float64', async () => {
   const source = memoryWeights({ 'l.weight': { data: wData, shape: [OUT, IN] }, 'l.bias': { data: bData, shape: [OUT] } });
   const beforeCount = tf.memory().numTensors;
   const layer = await loadLinear(source, 'l', IN, OUT);
@@ -108,8 +108,8 @@ test('loadLinear keeps one [in, out] weight (the stored [out, in] tensor is disp
   const y = tf.tidy(() => linear(tf.tensor3d(Float32Array.from(xData), [2, 37, IN]), layer));
   assert.deepEqual(y.shape, [2, 37, OUT]);
   assertClose(await y.data(), expectedLinear, 1e-5, 1e-5, 'linear');
-  assert.equal(loaded, 2, 'weight + bias only: the [out, in] original was disposed');
-  assert.deepEqual(layer.weight.shape, [IN, OUT], 'kept as [in, out] (plain matMul, no transposeB)');
+  assert.equal(loaded, 2, 'weight + bias only, no transposed copy');
+  assert.deepEqual(layer.weight.shape, [OUT, IN], 'kept as [out, in]: the left operand of a plain matMul (no transposeB, no packed weight copy)');
   tf.dispose([y, layer.weight, layer.bias!]);
 });
 

@@ -52,7 +52,7 @@
  * context; RoPE itself has no hard limit).
  *
  * WASM (tfjs-backend-wasm 4.22) notes that shaped this file: a 2-D product with transposeB is ~9×
- * slower than a plain one (so Linear weights are transposed to [in, out] once at load), fused
+ * slower than a plain one, and its right operand is packed and kept by XNNPACK (so Linear weights stay [out, in] and multiply from the left: (W·xᵀ)ᵀ), fused
  * matMul with transposeB AND a bias returns wrong values, a last-axis tf.split is a slow strided
  * copy (so q/k/v and gate/up are separate products and rotate_half is a product with a signed
  * permutation), and batched (rank ≥ 3) products run ~5× below 2-D throughput (attention is
@@ -127,20 +127,29 @@ export function activation(name: unknown, key: string, modelType: string, fallba
 }
 
 /**
- * x [..., in] · W + b with W [in, out] (GPT-2 Conv1D as stored; PyTorch Linear weights are
- * transposed once at load) or [out, in] (transposeB). On the WASM backend (tfjs 4.22) a fused
- * matMul with transposeB AND a bias gives wrong results (measured: errors ~1 on random data), so
- * the bias is then added separately; weights are therefore kept [in, out].
+ * x [..., in] · W + b with W [in, out] (GPT-2 Conv1D as stored: a fused matMul with the weight on
+ * the right) or [out, in] (PyTorch Linear as stored: (W · xᵀ)ᵀ + b, the weight on the left). On
+ * the WASM backend (tfjs 4.22) a product with transposeB is ~9× slower and, fused with a bias,
+ * wrong; and the right operand of a plain product is packed by XNNPACK and kept while that tensor
+ * lives — a second copy of the model when it is the weight (layers.ts has the measurements).
  */
 export function dense(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | undefined, layout: 'out-in' | 'in-out'): tf.Tensor {
   const shape = x.shape;
   const inFeatures = shape[shape.length - 1]!;
   const outFeatures = layout === 'out-in' ? weight.shape[0] : weight.shape[1];
-  const x2 = tf.reshape(x, [x.size / inFeatures, inFeatures]) as tf.Tensor2D;
-  const y = layout === 'in-out'
-    ? tf.fused.matMul({ a: x2, b: weight, bias })
-    : bias ? tf.add(tf.matMul(x2, weight, false, true), bias) : tf.matMul(x2, weight, false, true);
-  return tf.reshape(y, [...shape.slice(0, -1), outFeatures]);
+  return tf.tidy(() => {
+    const x2 = tf.reshape(x, [x.size / inFeatures, inFeatures]) as tf.Tensor2D;
+    let y: tf.Tensor;
+    if (layout === 'in-out') {
+      y = tf.fused.matMul({ a: x2, b: weight, bias });
+    } else {
+      // (W · xᵀ)ᵀ: the weight on the left, so XNNPACK packs (and keeps) the activation, not a
+      // second copy of every weight matrix (see layers.ts); no transposeB either.
+      const yT = tf.transpose(tf.matMul(weight, tf.transpose(x2)));
+      y = bias ? tf.add(yT, bias) : yT;
+    }
+    return tf.reshape(y, [...shape.slice(0, -1), outFeatures]);
+  });
 }
 
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
@@ -489,7 +498,7 @@ export function estimateLlamaParameters(config: HfConfig, variant: LlamaVariant)
   }
 }
 
-/** A Linear layer with its weight transposed to [in, out] at load (see dense()). */
+/** A Linear layer, weight [out, in] as stored (see dense()). */
 interface Proj {
   readonly w: tf.Tensor2D;
   readonly b?: tf.Tensor1D;
@@ -520,15 +529,11 @@ class Loaded {
     return t;
   }
   /**
-   * `${prefix}.weight` [out, in] (+ `${prefix}.bias` [out] when `bias`), the weight transposed to
-   * [in, out] once here: on WASM a product with transposeB is ~10× slower than a plain one.
+   * `${prefix}.weight` [out, in] (+ `${prefix}.bias` [out] when `bias`), kept as stored: dense()
+   * multiplies it from the left (no transposeB, no packed copy of the weight; see dense()).
    */
   async linear(prefix: string, inFeatures: number, outFeatures: number, bias: boolean): Promise<Proj> {
-    const stored = await this.get(`${prefix}.weight`, [outFeatures, inFeatures]);
-    const w = tf.transpose(stored) as tf.Tensor2D; // the stored tensor was counted; its transpose replaces it
-    this.tensors.splice(this.tensors.indexOf(stored), 1);
-    stored.dispose();
-    this.tensors.push(w);
+    const w = (await this.get(`${prefix}.weight`, [outFeatures, inFeatures])) as tf.Tensor2D;
     const b = bias ? ((await this.get(`${prefix}.bias`, [outFeatures])) as tf.Tensor1D) : undefined;
     return { w, b };
   }
@@ -580,7 +585,7 @@ class LlamaModel implements HfModel {
     let h: tf.Tensor = tf.gather(this.embed, tf.cast(text.inputIds, 'int32'));
     if (wanted.has(0)) hiddenOut.set(0, h);
     const b = text.inputIds.shape[0];
-    const project = (x: tf.Tensor, p: Proj): tf.Tensor => dense(x, p.w, p.b, 'in-out');
+    const project = (x: tf.Tensor, p: Proj): tf.Tensor => dense(x, p.w, p.b, 'out-in');
     /** [B, T, n·d] → RoPE → [B, n, T, d]. */
     const heads4 = (x: tf.Tensor, n: number, rope: boolean): tf.Tensor4D => {
       const split = tf.reshape(x, [b, t, n, headDim]) as tf.Tensor4D;
