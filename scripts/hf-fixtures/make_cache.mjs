@@ -15,6 +15,7 @@
 // on Linux/macOS restores them; on Windows without symlink support git writes text files holding
 // the target, which the cache then cannot read (huggingface_hub itself falls back to copies there).
 // Deterministic: rerunning writes the same bytes. Usage: node scripts/hf-fixtures/make_cache.mjs
+/* global console */
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,26 +33,33 @@ const FILES = { 'config.json': 'git', 'preprocessor_config.json': 'git', 'model.
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const gitBlobSha1 = (bytes) => createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 
+/** Writes hub/models--org--name (blobs, refs/main, snapshots/<commit>/ relative symlinks) under `cacheRoot`; returns the commit. */
+function writeHubRepo(cacheRoot, repoId, sourceFolder, files) {
+  const repo = join(cacheRoot, 'hub', `models--${repoId.replace('/', '--')}`);
+  const manifest = [];
+  for (const [name, kind] of Object.entries(files)) {
+    const bytes = readFileSync(join(sourceFolder, name));
+    const blob = kind === 'lfs' ? sha256(bytes) : gitBlobSha1(bytes);
+    mkdirSync(join(repo, 'blobs'), { recursive: true });
+    writeFileSync(join(repo, 'blobs', blob), bytes);
+    manifest.push(`${name}\t${blob}`);
+  }
+  // The commit id stands for the tree: a hash of the file names and blob ids.
+  const commit = createHash('sha1').update(manifest.join('\n')).digest('hex');
+  mkdirSync(join(repo, 'refs'), { recursive: true });
+  writeFileSync(join(repo, 'refs', 'main'), commit);
+  const snapshot = join(repo, 'snapshots', commit);
+  for (const line of manifest) {
+    const [name, blob] = line.split('\t');
+    const depth = name.split('/').length - 1;
+    mkdirSync(dirname(join(snapshot, name)), { recursive: true });
+    symlinkSync(join(...Array(2 + depth).fill('..'), 'blobs', blob), join(snapshot, name));
+  }
+  return { commit, files: manifest.length };
+}
+
 rmSync(out, { recursive: true, force: true });
-const repo = join(out, 'hub', `models--${REPO.replace('/', '--')}`);
-const manifest = [];
-for (const [name, kind] of Object.entries(FILES)) {
-  const bytes = readFileSync(join(source, name));
-  const blob = kind === 'lfs' ? sha256(bytes) : gitBlobSha1(bytes);
-  mkdirSync(join(repo, 'blobs'), { recursive: true });
-  writeFileSync(join(repo, 'blobs', blob), bytes);
-  manifest.push(`${name}\t${blob}`);
-}
-// The commit id stands for the tree: a hash of the file names and blob ids.
-const commit = createHash('sha1').update(manifest.join('\n')).digest('hex');
-mkdirSync(join(repo, 'refs'), { recursive: true });
-writeFileSync(join(repo, 'refs', 'main'), commit);
-const snapshot = join(repo, 'snapshots', commit);
-mkdirSync(snapshot, { recursive: true });
-for (const line of manifest) {
-  const [name, blob] = line.split('\t');
-  symlinkSync(join('..', '..', 'blobs', blob), join(snapshot, name));
-}
+const { commit, files: fileCount } = writeHubRepo(out, REPO, source, FILES);
 
 const project = join(out, 'project');
 for (const label of CLASSES) {
@@ -68,4 +76,32 @@ max_train_samples: ${CLASSES.length * PER_CLASS}
 learning_rate: 0.0001
 num_train_epochs: 3
 `);
-console.log(`wrote ${out}: ${REPO} at ${commit} (${manifest.length} files as relative symlinks), ${CLASSES.length * PER_CLASS} images`);
+console.log(`wrote ${out}: ${REPO} at ${commit} (${fileCount} files as relative symlinks), ${CLASSES.length * PER_CLASS} images`);
+
+// The text counterpart (issue #14 "Must show", text config): examples/text's small BERT (a
+// sentence-transformers folder: 1_Pooling/config.json sits in a subfolder, linked ../../../blobs)
+// as the Hub repo `tiny-org/bert-reviews`, 200 of examples/text's labelled reviews, and a
+// run_classification config that names the model by Hub id.
+const TEXT_REPO = 'tiny-org/bert-reviews';
+const textOut = join(root, 'test/fixtures/hf-text-cache');
+rmSync(textOut, { recursive: true, force: true });
+const text = writeHubRepo(textOut, TEXT_REPO, join(root, 'examples/text/checkpoint'), {
+  'config.json': 'git', 'model.safetensors': 'lfs', 'modules.json': 'git', '1_Pooling/config.json': 'git', 'tokenizer.json': 'git', 'tokenizer_config.json': 'git',
+});
+const reviews = readFileSync(join(root, 'examples/text/data/reviews.csv'), 'utf8').split('\n').filter((l) => l.length > 0);
+mkdirSync(join(textOut, 'project', 'data'), { recursive: true });
+writeFileSync(join(textOut, 'project', 'data', 'train.csv'), reviews.slice(0, 201).join('\n') + '\n');
+writeFileSync(join(textOut, 'project', 'config.yaml'), `# A Hugging Face text checkpoint referenced by Hub id, resolved in the local cache (HF_HUB_CACHE=../hub),
+# on a CSV of labelled texts: built by scripts/hf-fixtures/make_cache.mjs (issue #14).
+model_name_or_path: ${TEXT_REPO}
+train_file: ./data/train.csv
+text_column_names: text
+label_column_name: label
+max_seq_length: 64
+max_train_samples: 100
+finetuning_type: freeze
+freeze_trainable_layers: 0
+learning_rate: 1.0e-3
+num_train_epochs: 5
+`);
+console.log(`wrote ${textOut}: ${TEXT_REPO} at ${text.commit} (${text.files} files as relative symlinks), 200 texts`);

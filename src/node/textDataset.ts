@@ -38,10 +38,10 @@ import type { TextColumnSpec, TextSample } from '../core/formats/textTable';
 import { computeScores, SCORE_KEYS } from '../core/metrics/registry';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
-import { FeatureCache, featureCacheKey, hashFiles } from './cache/featureCache';
+import { FeatureCache, featureCacheKey, fingerprintFiles } from './cache/featureCache';
 import { readTextDataset } from './readers/textDataset';
 import { runTokenizerChecks, type TokenizerCheckResult } from './hf/tokenizerChecks';
-import { loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoint';
+import { hfModelUsed, loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoint';
 import { findTokenizer } from './hf/tokenizer';
 import type { DatasetInfoEntry } from './resolve/inspect';
 
@@ -257,7 +257,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     let checkpointHash: string | undefined;
     const keyFor = async (layer: number): Promise<string | undefined> => {
       if (!cache) return undefined;
-      checkpointHash ??= await hashFiles(checkpoint.info.files);
+      // Sizes, mtimes and the safetensors headers: hashing gigabytes of weights on every run is not needed.
+      checkpointHash ??= await fingerprintFiles(checkpoint.info.files);
       const info = await stat(context.datasetPath).catch(() => undefined);
       return featureCacheKey({
         checkpointHash,
@@ -277,7 +278,6 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
       const features = await checkpoint.extract(sample.pairs ? { texts: sample.texts, pairs: sample.pairs } : { texts: sample.texts }, {
         layer,
         maxLength,
-        batchSize: 16,
         signal: control.signal,
         onProgress: (event) => control.onProgress?.({ ...event, step: 'features', fraction: event.fraction !== undefined ? share[0] + (share[1] - share[0]) * event.fraction : undefined }),
       });
@@ -419,7 +419,9 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     const arms = performance.now() - t;
     findings.push(...verdictFindings(analysis, config));
     progress('done', `verdict: ${analysis.verdict}`, 1);
-    return { file, findings, analysis: { ...analysis, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt } }, finishedAt: new Date().toISOString() };
+    // The model, tokenizer, max length and pooling used, as the image branch reports them (report, hover, CLI text).
+    const hfModel = hfModelUsed(checkpoint.info, resolved, maxLength);
+    return { file, findings, analysis: { ...analysis, hfModel, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt } }, finishedAt: new Date().toISOString() };
   } finally {
     checkpoint.dispose();
   }
