@@ -36,7 +36,12 @@ suite('Hugging Face text checkpoints from the local cache (issue #14)', function
   suiteTeardown(async () => {
     if (previousCache === undefined) delete process.env.HF_HUB_CACHE;
     else process.env.HF_HUB_CACHE = previousCache;
+    // The setting is reset and the worker restarted (back to the user's cache) only once it is
+    // idle: a restart racing the next suite's own restart left that suite without a worker.
+    await api?.whenIdle?.();
     if (memory !== undefined) await vscode.workspace.getConfiguration('transferlens').update('workerMemoryMb', undefined, vscode.ConfigurationTarget.Global);
+    await api?.whenIdle?.();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     await closeAllEditors();
   });
 
