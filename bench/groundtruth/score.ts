@@ -30,6 +30,8 @@ interface CaseResult {
   readonly gainOnToolScale: number;
   readonly toolLogmeVsRaw?: number;
   readonly toolError?: string;
+  /** Breaches of the JSON contract's invariants (see contractProblems), empty when it holds. */
+  readonly contract?: readonly string[];
   readonly toolSeconds: number;
   readonly logmeVsRaw: number;
   readonly mmd2: number;
@@ -162,6 +164,7 @@ export async function scoreCases(options: ScoreOptions): Promise<void> {
     const normalised = typeof analysis?.curves?.riskName === 'string' && /var/i.test(analysis.curves.riskName);
     const gainOnToolScale = normalised ? truth.gainMean / truth.labelVariance : truth.gainMean;
     const gain = analysis?.gain;
+    const contract = analysis ? contractProblems(analysis) : [];
     results.push({
       id,
       family: truth.family,
@@ -172,6 +175,7 @@ export async function scoreCases(options: ScoreOptions): Promise<void> {
       gainOnToolScale,
       ...(typeof analysis?.logmeVsRaw === 'number' ? { toolLogmeVsRaw: analysis.logmeVsRaw } : {}),
       ...(toolError ? { toolError } : {}),
+      ...(contract.length > 0 ? { contract } : {}),
       toolSeconds: run.seconds,
       ...baselines,
     });
@@ -181,9 +185,12 @@ export async function scoreCases(options: ScoreOptions): Promise<void> {
         (last.toolGain ? ` gain ${last.toolGain.mean.toFixed(3)} [${last.toolGain.low.toFixed(3)}, ${last.toolGain.high.toFixed(3)}] vs ${gainOnToolScale.toFixed(3)}` : '') +
         ` logme ${baselines.logmeVsRaw.toFixed(3)} mmd² ${baselines.mmd2.toFixed(3)}` +
         (run.seconds ? ` ${run.seconds.toFixed(1)}s` : '') +
-        (toolError && cliPresent ? `  (${toolError.slice(0, 120)})` : ''),
+        (toolError && cliPresent ? `  (${toolError.slice(0, 120)})` : '') +
+        (contract.length > 0 ? `  CONTRACT: ${contract.join('; ')}` : ''),
     );
   }
+  const breaches = results.filter((r) => r.contract);
+  console.log(`\nJSON contract (finite numbers, gain = its arm's alternatives entry, committed intervals clear zero): ${breaches.length === 0 ? `holds on all ${results.length} cases` : `BROKEN on ${breaches.length}: ${breaches.map((r) => r.id).join(', ')}`}`);
 
   const sign = (v: number): Answer => (v > 0 ? 'positive' : 'negative');
   const methods: [string, (r: CaseResult) => Answer, ((r: CaseResult) => boolean | null)?][] = [
@@ -210,4 +217,37 @@ export async function scoreCases(options: ScoreOptions): Promise<void> {
   mkdirSync(dirname(options.resultsFile), { recursive: true });
   writeFileSync(options.resultsFile, JSON.stringify({ finishedAt: new Date().toISOString(), overall, perFamily, results }, null, 2) + '\n');
   console.log(`results written to ${options.resultsFile}`);
+}
+
+/** Fields the contract allows to be null (no crossover in range; fewer than 90% of directions). */
+const NULLABLE = new Set(['crossoverN', 'directionsFor90']);
+
+/**
+ * The JSON contract's invariants on one report's `analysis` (issue #17), as the CLI printed it:
+ * every number finite and null only where the type allows it (JSON turns ±Infinity and NaN into
+ * null); a reported gain is one of `recommendation.alternatives`' entries (its arm's); a
+ * committed verdict has a gain whose interval excludes zero.
+ */
+export function contractProblems(analysis: any): string[] {
+  const problems: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) problems.push(`${path} = ${value}`);
+    } else if (value === null) {
+      if (!NULLABLE.has(path.split('.').pop()!)) problems.push(`${path} = null`);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+    } else if (typeof value === 'object' && value !== undefined) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, `${path}.${k}`);
+    }
+  };
+  walk(analysis, 'analysis');
+  const gain = analysis.gain;
+  const alternatives: { gain?: unknown }[] = analysis.recommendation?.alternatives ?? [];
+  if (gain && alternatives.length > 0 && !alternatives.some((a) => JSON.stringify(a.gain) === JSON.stringify(gain))) {
+    problems.push(`gain ${JSON.stringify(gain)} is no alternatives entry`);
+  }
+  if (analysis.verdict === 'positive' && !(gain && gain.low > 0)) problems.push(`positive with ${JSON.stringify(gain)}`);
+  if (analysis.verdict === 'negative' && !(gain && gain.high < 0)) problems.push(`negative with ${JSON.stringify(gain)}`);
+  return problems;
 }
