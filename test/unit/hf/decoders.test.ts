@@ -12,7 +12,6 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/node/backend';
@@ -25,12 +24,12 @@ import { qwen2Architecture } from '../../../src/node/hf/architectures/qwen2';
 import { mistralArchitecture } from '../../../src/node/hf/architectures/mistral';
 import { CheckpointError } from '../../../src/core/formats/errors';
 import type { HfArchitecture, HfConfig, WeightSource } from '../../../src/node/hf/types';
+import { excess as parityExcess, readJson, type Values } from './parity';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'hf-models');
 const RTOL = 1e-4;
 const ATOL = 2e-5;
 
-interface Values { shape: number[]; data: number[] }
 interface Reference {
   model_type: string;
   input_ids: number[][];
@@ -53,22 +52,10 @@ before(async () => {
   assert.equal(info.name, 'wasm', JSON.stringify(info.tried));
 });
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
-}
 
-/** Worst |a − e| − (ATOL + RTOL·|e|) over all elements (≤ 0: within tolerance) and the worst abs error. */
+/** Distance from transformers' values at this file's tolerance (test/unit/hf/parity.ts). */
 function excess(actual: ArrayLike<number>, expected: Values): { excess: number; worst: number } {
-  assert.equal(actual.length, expected.data.length, 'element count');
-  let ex = -Infinity;
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const e = expected.data[i]!;
-    const diff = Math.abs(actual[i]! - e);
-    worst = Math.max(worst, diff);
-    ex = Math.max(ex, diff - (ATOL + RTOL * Math.abs(e)));
-  }
-  return { excess: ex, worst };
+  return parityExcess(actual, expected, RTOL, ATOL);
 }
 
 interface Outputs { last: Float32Array; lastShape: number[]; layer1: Float32Array; pooledLast: Float32Array; pooledMean: Float32Array }
