@@ -109,7 +109,10 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
   const listed = checked.resolved?.datasets;
   const usable = listed?.filter((entry) => entry.resolved && !entry.resolved.problem && !findings.some((f) => f.severity === 'error' && f.data?.datasetIndex === entry.index));
   const itemOnly = (f: Finding) => !!usable && usable.length > 0 && typeof f.data?.datasetIndex === 'number';
-  const blocking = findings.some((f) => !itemOnly(f) && f.severity === 'error' && (f.field === 'checkpoint' || f.field === 'dataset' || f.code === 'config-syntax' || f.code.startsWith('checkpoint-') || f.code.startsWith('dataset-') || f.code === 'label-column-missing'));
+  // Weights never downloaded but the tokenizer is there: the text branch still runs the tokenizer
+  // checks (they need the tokenizer only) and stops before the features (textDataset.ts).
+  const tokenizerOnly = (f: Finding) => f.code === 'checkpoint-missing' && f.data?.tokenizerOnly === true;
+  const blocking = findings.some((f) => !itemOnly(f) && !tokenizerOnly(f) && f.severity === 'error' && (f.field === 'checkpoint' || f.field === 'dataset' || f.code === 'config-syntax' || f.code.startsWith('checkpoint-') || f.code.startsWith('dataset-') || f.code === 'label-column-missing'));
   const ckRef = options.checkpointOverride ? { path: options.checkpointOverride, format: 'tfjs-layers' } : checked.resolved?.checkpoint;
   const dsRef = usable ? usable[0]?.resolved : checked.resolved?.dataset;
   if (blocking || !ckRef || !dsRef || !config.checkpoint || !config.dataset) {
@@ -127,6 +130,8 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     );
   }
   // ── End of the text branch. ──
+  // Not text after all: a checkpoint without weights stops here (its finding says what to download).
+  if (findings.some(tokenizerOnly)) return { file, findings };
   // Hugging Face vision checkpoints on image folders run through src/node/hf (issue #14).
   const hfImages = dsRef.format === 'image-folder' && HF_CHECKPOINT_FORMATS.includes(ckRef.format) && !config.featuresFile;
   if (ckRef.format !== 'tfjs-layers' && ckRef.format !== 'tfjs-graph' && !config.featuresFile && !hfImages) {

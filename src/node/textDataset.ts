@@ -30,6 +30,7 @@ import { FILE_START } from '../core/model/range';
 import { analyzeTransfer, MIN_ROWS, type LayerFeatures } from '../core/analysis/analyze';
 import { verdictFindings } from '../core/analysis/findings';
 import { plannedTrainSize } from '../core/config/datasetList';
+import { isGenerativeConfig } from '../core/config/generative';
 import { makeTarget, oneHot } from '../core/analysis/learners';
 import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '../core/analysis/tfidf';
 import type { Matrix } from '../core/linalg/matrix';
@@ -87,12 +88,8 @@ function extraString(config: NormalizedConfig, name: string): string | undefined
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
-/** True when the config's training is generative (instruction / chat / completion data, no label head). */
-export function isGenerativeConfig(config: NormalizedConfig): boolean {
-  if (config.profile === 'axolotl' || config.profile === 'llama-factory' || config.profile === 'torchtune') return true;
-  const field = config.extras?.textColumns;
-  return field?.keyPath === 'dataset_text_field';
-}
+/** True when the config's training is generative (src/core/config/generative.ts). */
+export { isGenerativeConfig };
 
 /** True when the config names text columns or a GLUE task (the table path cannot read it). */
 export function hasTextKeys(config: NormalizedConfig): boolean {
@@ -215,6 +212,12 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
       `\nThe verdict compares a supervised head on the checkpoint's features with a model trained from scratch on the same labels; instruction and chat tuning has no such head and no fixed label, and nobody trains a language model from scratch on a fine-tuning set, so a verdict here would mean nothing. The tokenizer checks above apply.`,
       checkpointAt ?? datasetAt, 'checkpoint', { sampled: sample.rowsUsed, format: sample.columns.kind }));
     progress('done', 'tokenizer checks done (generative config: no verdict)', 1);
+    return { file, findings, finishedAt: new Date().toISOString() };
+  }
+  // Weights never downloaded (the static tier's checkpoint-missing error says what to run): the
+  // tokenizer checks above needed the tokenizer only; the verdict needs the weights.
+  if (findings.some((f) => f.code === 'checkpoint-missing' && f.severity === 'error' && f.data?.tokenizerOnly === true)) {
+    progress('done', 'tokenizer checks done (weights not downloaded: no verdict)', 1);
     return { file, findings, finishedAt: new Date().toISOString() };
   }
   const labels = sample.labels;

@@ -70,12 +70,17 @@ export function withRepo(message: string, resolved: Resolved): string {
   return resolved.hubId ? message.split('ORG/NAME').join(resolved.hubId) : message;
 }
 
+/** A usable tokenizer is in the folder (tokenizer.json that parses): the tokenizer checks can run without weights. */
+function hasTokenizer(info: NonNullable<Resolved['hf']>): boolean {
+  return info.tokenizer.files.includes('tokenizer.json') && !info.tokenizer.problem;
+}
+
 /**
  * Findings for a checkpoint that resolved to a Hugging Face folder (formats hf-*, or onnx /
  * safetensors / pytorch with `hf` set). `keyPath` is the config key; `hasFeatures`: the config
  * names a features file, so the checkpoint is not run and only damage is reported.
  */
-export function hfCheckpointFindings(resolved: Resolved, keyPath: string, hasFeatures: boolean, pytorchReadable: boolean): HfCheckpointFinding[] {
+export function hfCheckpointFindings(resolved: Resolved, keyPath: string, hasFeatures: boolean, pytorchReadable: boolean, generative = false): HfCheckpointFinding[] {
   const info = resolved.hf;
   if (!info) return [];
   const name = resolved.kind === 'hub-cache' ? resolved.hubId! : basename(resolved.path);
@@ -90,7 +95,13 @@ export function hfCheckpointFindings(resolved: Resolved, keyPath: string, hasFea
     const message = info.weights.layout === 'safetensors-sharded' || info.weights.layout === 'pytorch-sharded'
       ? `${name}: ${basename(info.weights.files[0] ?? 'the index')} lists ${info.weights.shards.length} weight shard${info.weights.shards.length === 1 ? '' : 's'} but ${missing.length === info.weights.shards.length ? 'none of them is' : `${missing.length} ${missing.length === 1 ? 'is' : 'are'}`} downloaded (${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}): the download is incomplete. TransferLens never downloads: run \`${download}\`${info.parameters !== undefined ? ` (about ${formatCount(info.parameters)} parameters)` : ''}, or ${FEATURES_WAY}.`
       : `${name} holds only ${describeJsonOnly(info)} — its weights were never downloaded (common when only the tokenizer and config are fetched). TransferLens never downloads: run \`${download}\`, or ${FEATURES_WAY}.`;
-    out.push({ code: 'checkpoint-missing', severity: 'error', message, data: { ...shared, missingShards: missing } });
+    // Generative fine-tuning gets no verdict, only the tokenizer checks, and those need the
+    // tokenizer alone: weights the training run will download are nothing TransferLens lacks.
+    if (generative && hasTokenizer(info)) {
+      out.push({ code: 'checkpoint-missing', severity: 'info', message: `${name}: the weights are not downloaded${info.parameters !== undefined ? ` (about ${formatCount(info.parameters)} parameters)` : ''}. Nothing is missing for TransferLens: generative fine-tuning gets the tokenizer checks only, and they need the tokenizer, which is here. Your training run downloads the weights (or \`${download}\` beforehand).`, data: { ...shared, missingShards: missing, tokenizerOnly: true } });
+      return out;
+    }
+    out.push({ code: 'checkpoint-missing', severity: 'error', message, data: { ...shared, missingShards: missing, ...(hasTokenizer(info) ? { tokenizerOnly: true } : {}) } });
     return out;
   }
   if (resolved.format === 'hf-pytorch' && !pytorchReadable) {

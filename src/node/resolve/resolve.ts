@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, relative, resolve as resolvePath, basename }
 import type { Finding } from '../../core/model/finding';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import { datasetEntries } from '../../core/config/datasetList';
+import { isGenerativeConfig } from '../../core/config/generative';
 import { expandReference, stripFileScheme } from './expand';
 import { findHubSnapshot, hubCacheRoots, looksLikeHubId, type HubRepoType } from './hub';
 import { inspectFolder, inspectPath, type DatasetInfoEntry, type Resolved, type ResolvedFormat } from './inspect';
@@ -191,7 +192,7 @@ function reportFormat(context: Context, value: SourceValue<string>, resolved: Re
   }
   if (role === 'checkpoint' && resolved.hf) {
     // Hugging Face folders: weights missing, unsupported model_type, damaged tokenizer.json (hfModel.ts).
-    for (const f of hfCheckpointFindings(resolved, value.keyPath, !!config.featuresFile, HF_CHECKPOINT_FORMATS.includes('hf-pytorch'))) {
+    for (const f of hfCheckpointFindings(resolved, value.keyPath, !!config.featuresFile, HF_CHECKPOINT_FORMATS.includes('hf-pytorch'), isGenerativeConfig(config))) {
       findings.push(finding(f.code, f.severity, value, f.message, role, { ...(f.data ?? {}), format: resolved.format }));
     }
     if (resolved.format.startsWith('hf-') || resolved.format === 'onnx') return;
