@@ -1,6 +1,6 @@
 /** Human-readable text output of `transferlens analyze`. */
 import { relative } from 'node:path';
-import type { AnalysisReport } from '../../core/model/analysis';
+import { gainIntervalLevel, levelPercent, type AnalysisReport } from '../../core/model/analysis';
 import { hfModelRows } from '../../core/report/hfModel';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -15,7 +15,7 @@ export function toText(report: AnalysisReport, cwd: string): string {
     const headline = a.verdict === 'positive' ? 'TRANSFER HELPS' : a.verdict === 'negative' ? 'NEGATIVE TRANSFER' : 'TOO CLOSE TO CALL';
     lines.push('');
     lines.push(`  Verdict at n=${n(a.n)} (${a.nSource}): ${headline}`);
-    lines.push(a.gain ? `  Gain (scratch − transfer ${a.curves.riskName}): ${f3(a.gain.mean)}  ${Math.round((a.gainLevel ?? 0.95) * 100)}% interval [${f3(a.gain.low)}, ${f3(a.gain.high)}]` : `  Gain (scratch − transfer ${a.curves.riskName}): not a finite number at this n (see the notes)`);
+    lines.push(a.gain ? `  Gain (scratch − transfer ${a.curves.riskName}): ${f3(a.gain.mean)}  ${levelPercent(gainIntervalLevel(a))} interval [${f3(a.gain.low)}, ${f3(a.gain.high)}]` : `  Gain (scratch − transfer ${a.curves.riskName}): not a finite number at this n (see the notes)`);
     lines.push(`  Crossover n*: ${a.crossoverN === null ? 'none in range' : '≈' + n(a.crossoverN)}`);
     lines.push(`  Feature overlap Ω: ${a.overlap.value.toFixed(2)} [${a.overlap.low.toFixed(2)}, ${a.overlap.high.toFixed(2)}] (${a.overlap.method}); ${a.spectrum.directionsFor90 ?? '–'} of ${a.featureDim} directions carry 90% of the target; effective rank ${a.spectrum.effectiveRank.toFixed(1)}`);
     lines.push(`  Recommendation: ${a.recommendation.strategy} — ${a.recommendation.reason}`);

@@ -4,7 +4,7 @@
  * strategy advice on the strategy key, learning-rate advice on the learning-rate key, the myth
  * check on the dataset (or source) key. First lines are short; the numbers follow.
  */
-import type { TransferAnalysis } from '../model/analysis';
+import { gainIntervalLevel, levelPercent, type TransferAnalysis } from '../model/analysis';
 import type { NormalizedConfig, SourceValue } from '../model/config';
 import type { Finding, Severity } from '../model/finding';
 import { codeInfo } from '../model/codes';
@@ -12,7 +12,11 @@ import { FILE_START, type Range } from '../model/range';
 import { DISTORTION_LR, DISTORTION_MAX_N } from './analyze';
 
 const fmtN = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtGain = (g: { mean: number; low: number; high: number } | undefined) => (g ? `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(3)} [${g.low.toFixed(3)}, ${g.high.toFixed(3)}]` : 'not a finite number (an expected risk is infinite at this n)');
+/** The gain with its interval and the interval's level (80% for the closed forms, 90% cross-validated). */
+const fmtGain = (a: TransferAnalysis) => {
+  const g = a.gain;
+  return g ? `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(3)} [${g.low.toFixed(3)}, ${g.high.toFixed(3)}] (${levelPercent(gainIntervalLevel(a))} interval)` : 'not a finite number (an expected risk is infinite at this n)';
+};
 
 export function verdictFindings(a: TransferAnalysis, config: NormalizedConfig): Finding[] {
   const out: Finding[] = [];
@@ -30,7 +34,7 @@ export function verdictFindings(a: TransferAnalysis, config: NormalizedConfig): 
   // can turn "freeze up to block d" into "train the top totalLayers − d blocks".
   const totalLayers = a.perLayer?.length ? Math.max(...a.perLayer.map((l) => l.depth)) : undefined;
   const recData = { strategy: rec.strategy, learningRate: rec.learningRate, freezeDepth: rec.freezeDepth, totalLayers, verdict: a.verdict };
-  const details = `Predicted gain (scratch ${risk} − transfer ${risk}) at n=${fmtN(a.n)}: ${fmtGain(a.gain)}; feature overlap ${a.overlap.value.toFixed(2)} [${a.overlap.low.toFixed(2)}, ${a.overlap.high.toFixed(2)}]; ${fmtN(a.samplesUsed)} rows analysed on ${a.backend}.`;
+  const details = `Predicted gain (scratch ${risk} − transfer ${risk}) at n=${fmtN(a.n)}: ${fmtGain(a)}; feature overlap ${a.overlap.value.toFixed(2)} [${a.overlap.low.toFixed(2)}, ${a.overlap.high.toFixed(2)}]; ${fmtN(a.samplesUsed)} rows analysed on ${a.backend}.`;
 
   if (a.verdict === 'negative') {
     add('negative-transfer', `Negative transfer likely at n=${fmtN(a.n)}: scratch is predicted to beat this checkpoint${crossover}.\n${details}\nRecommendation: ${rec.strategy} — ${rec.reason}`, ck, 'checkpoint', recData);

@@ -10,7 +10,7 @@ import type { Strategy, TaskKind } from './config';
 export type Verdict = 'positive' | 'negative' | 'too-close';
 export type RecommendedStrategy = 'linear-probe' | 'lp-ft' | 'full' | 'partial-freeze' | 'scratch';
 
-/** An estimate with an interval (roughly 90% unless stated). */
+/** An estimate with an interval (90% unless stated; the gain's level is `TransferAnalysis.gainLevel`). */
 export interface Estimate {
   readonly mean: number;
   readonly low: number;
@@ -88,7 +88,7 @@ export interface Recommendation {
   /** For partial freeze: how many bottom blocks to freeze / the deepest frozen layer. */
   readonly freezeDepth?: number;
   readonly freezeUpTo?: string;
-  /** Alternatives considered, with their predicted gain at n. */
+  /** Alternatives considered, with their predicted gain at n (at `gainLevel` for the arms the closed forms cover, else 90%). */
   readonly alternatives?: readonly { readonly strategy: RecommendedStrategy; readonly gain: Estimate }[];
 }
 
@@ -155,7 +155,11 @@ export interface TransferAnalysis {
    * is not a finite number (an expected risk is infinite at n); the verdict is then `too-close`.
    */
   readonly gain?: Estimate;
-  /** Coverage of the gain interval (0.95 for cross-validated arms, lower for the closed forms). */
+  /**
+   * Coverage of the gain interval: 0.9 for the cross-validated arms, 0.8 for the closed forms of
+   * linear checkpoints (0.95 for a REML fit at the boundary). Absent in analyses written before the
+   * field existed, whose gain interval was 95%: read it with `gainIntervalLevel`.
+   */
   readonly gainLevel?: number;
   /** Sample size where transfer and scratch meet; null when they do not cross in range. */
   readonly crossoverN: number | null;
@@ -196,6 +200,24 @@ export interface TransferAnalysis {
   /** Honest caveats, e.g. "probe under-determined", "partial analysis: row limit". */
   readonly notes: readonly string[];
   readonly seed: number;
+}
+
+/** The gain interval's coverage of analyses written before `gainLevel` existed. */
+export const GAIN_LEVEL_WITHOUT_FIELD = 0.95;
+
+/**
+ * Coverage of `analysis.gain`'s interval (e.g. 0.8): `gainLevel` when it is a level, else the 95%
+ * that every analysis written before the field had. Every text that prints the gain interval says
+ * this level, since it differs between the cross-validated and the closed-form verdicts.
+ */
+export function gainIntervalLevel(analysis: { readonly gainLevel?: unknown }): number {
+  const level = analysis.gainLevel;
+  return typeof level === 'number' && level > 0 && level < 1 ? level : GAIN_LEVEL_WITHOUT_FIELD;
+}
+
+/** A coverage as words, e.g. 0.8 → "80%", 0.975 → "97.5%". */
+export function levelPercent(level: number): string {
+  return `${Number((level * 100).toFixed(1))}%`;
 }
 
 /** What `transferlens analyze` prints (JSON) and the worker returns. */

@@ -4,7 +4,7 @@
  * to show live here, in pure code, so they are unit-tested without a browser. It never throws on
  * a malformed or partial report: missing parts become absent sections with a reason.
  */
-import type { AnalysisReport, Estimate, TransferAnalysis } from '../model/analysis';
+import { gainIntervalLevel, levelPercent, type AnalysisReport, type Estimate, type TransferAnalysis } from '../model/analysis';
 import { CODES } from '../model/codes';
 import type { Finding } from '../model/finding';
 import {
@@ -114,14 +114,15 @@ function noAnalysisReason(findings: readonly Finding[]): string {
 // ---------------------------------------------------------------------------------------------
 // Headline
 
-function intervalText(low: number, high: number): string {
-  return `90% interval ${formatNumber(low, 2)} to ${formatNumber(high, 2)}`;
+function intervalText(level: number, low: number, high: number): string {
+  return `${levelPercent(level)} interval ${formatNumber(low, 2)} to ${formatNumber(high, 2)}`;
 }
 
 function buildHeadline(analysis: TransferAnalysis): Section<HeadlineSection> {
   const { verdict, n, gain, crossoverN, recommendation } = analysis;
   if (!isFiniteNumber(gain?.mean)) return absent('The analysis did not produce a predicted gain.');
   const riskName = analysis.curves?.riskName || 'risk';
+  const gainLevel = gainIntervalLevel(analysis);
   const size = `${formatInteger(n)} training samples`;
   // The short label (no parenthetical gloss) keeps the sentence free of nested parentheses.
   const configured = `Reusing the checkpoint (${strategyLabel(analysis.strategy).replace(/ \(.*\)$/, '')}, as configured)`;
@@ -129,13 +130,13 @@ function buildHeadline(analysis: TransferAnalysis): Section<HeadlineSection> {
   let badge: string;
   if (verdict === 'positive') {
     badge = 'Transfer helps';
-    verdictSentence = `${configured} is predicted to beat training from scratch with ${size}: the ${riskName} is ${formatNumber(gain.mean, 2)} lower (${intervalText(gain.low, gain.high)}).`;
+    verdictSentence = `${configured} is predicted to beat training from scratch with ${size}: the ${riskName} is ${formatNumber(gain.mean, 2)} lower (${intervalText(gainLevel, gain.low, gain.high)}).`;
   } else if (verdict === 'negative') {
     badge = 'Transfer hurts';
-    verdictSentence = `${configured} is predicted to lose to training from scratch with ${size}: the ${riskName} is ${formatNumber(-gain.mean, 2)} higher (${intervalText(-gain.high, -gain.low)}).`;
+    verdictSentence = `${configured} is predicted to lose to training from scratch with ${size}: the ${riskName} is ${formatNumber(-gain.mean, 2)} higher (${intervalText(gainLevel, -gain.high, -gain.low)}).`;
   } else {
     badge = 'Too close to call';
-    verdictSentence = `${configured} and training from scratch are too close to call with ${size}: the predicted gain in ${riskName} is ${formatSigned(gain.mean)} (90% interval ${formatSigned(gain.low)} to ${formatSigned(gain.high)}), within noise.`;
+    verdictSentence = `${configured} and training from scratch are too close to call with ${size}: the predicted gain in ${riskName} is ${formatSigned(gain.mean)} (${levelPercent(gainLevel)} interval ${formatSigned(gain.low)} to ${formatSigned(gain.high)}), within noise.`;
   }
   const crossoverSentence = crossoverText(verdict, n, crossoverN);
   const recommendedLabel = strategyLabel(recommendation?.strategy ?? 'full');
@@ -152,6 +153,7 @@ function buildHeadline(analysis: TransferAnalysis): Section<HeadlineSection> {
     badge,
     n,
     gain: { mean: gain.mean, low: gain.low, high: gain.high },
+    gainLevel,
     riskName,
     crossoverN: isFiniteNumber(crossoverN) ? crossoverN : null,
     recommendation: { strategy: recommendation?.strategy ?? 'full', label: capitalise(recommendedLabel), reason: recommendation?.reason ?? '' },

@@ -4,6 +4,7 @@
  * the same content. All text from the model goes through `escapeHtml` (file names and config
  * values are user input). No inline styles or event handlers: the webview CSP forbids them.
  */
+import { levelPercent } from '../model/analysis';
 import { escapeHtml as esc, formatInteger, formatMilliseconds, formatNumber } from './format';
 import type { PlotId, ReportModel, Section, SectionId } from './model';
 import { SECTION_IDS, SECTION_TITLES } from './model';
@@ -45,7 +46,7 @@ function renderSection(model: ReportModel, id: SectionId, options: RenderOptions
       let inner = `<p class="badge tone-${headline.tone}"><span class="badge-text">${esc(headline.badge)}</span></p>`;
       inner += `<p class="headline-sentence">${esc(headline.sentence)}</p>`;
       inner += '<dl class="key-numbers">';
-      inner += keyNumber('Predicted gain', `${formatNumber(headline.gain.mean, 2)}`, `90% interval ${formatNumber(headline.gain.low, 2)} to ${formatNumber(headline.gain.high, 2)} (${headline.riskName}; > 0 means transfer helps)`);
+      inner += keyNumber('Predicted gain', `${formatNumber(headline.gain.mean, 2)}`, `${levelPercent(headline.gainLevel)} interval ${formatNumber(headline.gain.low, 2)} to ${formatNumber(headline.gain.high, 2)} (${headline.riskName}; > 0 means transfer helps)`);
       inner += keyNumber('Training size n', formatInteger(headline.n), 'the size the verdict is for');
       inner += keyNumber('Crossover n*', headline.crossoverN === null ? 'none' : formatInteger(headline.crossoverN), 'where transfer and scratch meet');
       inner += keyNumber('Feature overlap', formatNumber(headline.overlap.value, 2), `${formatNumber(headline.overlap.low, 2)}–${formatNumber(headline.overlap.high, 2)}, ${headline.overlap.method}`);

@@ -53,6 +53,8 @@ export interface HeadlineSection {
   readonly badge: string;
   readonly n: number;
   readonly gain: Estimate;
+  /** Coverage of the gain interval (0.8 for the closed forms, 0.9 cross-validated, …). */
+  readonly gainLevel: number;
   readonly riskName: string;
   readonly crossoverN: number | null;
   readonly recommendation: { readonly strategy: RecommendedStrategy; readonly label: string; readonly reason: string };

@@ -5,7 +5,7 @@
  * the hover on the checkpoint and dataset keys, and the status bar item's text.
  * The adapter (src/vscode/extension.ts) only converts these plain objects to vscode types.
  */
-import type { AnalysisReport, TransferAnalysis, Verdict } from '../../core/model/analysis';
+import { gainIntervalLevel, levelPercent, type AnalysisReport, type TransferAnalysis, type Verdict } from '../../core/model/analysis';
 import type { Finding, RelatedLocation, Severity } from '../../core/model/finding';
 import type { Range } from '../../core/model/range';
 import { CODES } from '../../core/model/codes';
@@ -148,7 +148,7 @@ export function hoverMarkdown(report: AnalysisReport, field: 'checkpoint' | 'dat
     lines.push('**TransferLens**', '');
   }
   lines.push(
-    `- Verdict: **${VERDICT_WORDS[analysis.verdict]}** at n=${formatCount(analysis.n)} (${analysis.nSource}); ` + (analysis.gain ? `gain ${signed(analysis.gain.mean)} [${signed(analysis.gain.low)}, ${signed(analysis.gain.high)}]` : 'gain not finite at this n (see the notes)'),
+    `- Verdict: **${VERDICT_WORDS[analysis.verdict]}** at n=${formatCount(analysis.n)} (${analysis.nSource}); ` + (analysis.gain ? `gain ${signed(analysis.gain.mean)} [${signed(analysis.gain.low)}, ${signed(analysis.gain.high)}] (${levelPercent(gainIntervalLevel(analysis))} interval)` : 'gain not finite at this n (see the notes)'),
     `- Feature overlap Ω: ${interval(analysis.overlap)} (${analysis.overlap.method})`,
     `- Samples used: ${formatCount(analysis.samplesUsed)}` + (analysis.datasetRows !== undefined ? ` of ${formatCount(analysis.datasetRows)} rows` : ''),
   );
