@@ -14,6 +14,9 @@
  * - `chat-template-missing` (warning): chat/messages data whose tokenizer has no chat template and
  *   whose config sets none.
  *
+ * Chat data is counted as the trainer feeds it: rendered with the chat template in force
+ * (src/node/hf/chatTemplate.ts) and passed here as `lengths`; the rates stay on the texts' tokens.
+ *
  * Pure: the node side (src/node/hf/tokenizerChecks.ts) tokenises; this file counts and words.
  */
 import type { SourceValue } from '../model/config';
@@ -87,9 +90,13 @@ export function roundUpTo64(n: number): number {
   return Math.max(64, Math.ceil(n / 64) * 64);
 }
 
-/** Token statistics of encoded samples against a maximum length. */
-export function tokenStats(encodings: readonly EncodedSample[], texts: readonly string[], facts: TokenizerFacts, maxLength?: number): TokenStats {
-  const lengths = Int32Array.from(encodings, (e) => e.untruncatedLength);
+/**
+ * Token statistics of encoded samples against a maximum length. `lengths` (aligned with
+ * `encodings`) overrides the sample lengths — chat data counted with the chat template rendered —
+ * while the unknown / byte-fallback / per-word rates stay on the texts' own tokens.
+ */
+export function tokenStats(encodings: readonly EncodedSample[], texts: readonly string[], facts: TokenizerFacts, maxLength?: number, lengths_?: readonly number[]): TokenStats {
+  const lengths = lengths_ ? Int32Array.from(lengths_) : Int32Array.from(encodings, (e) => e.untruncatedLength);
   const sorted = Int32Array.from(lengths).sort();
   const special = new Set(facts.specialIds);
   let tokens = 0;
@@ -146,6 +153,10 @@ export interface TokenizerCheckContext {
   readonly chatTemplateAt?: SourceValue<unknown>;
   /** Where the chat format is declared (Axolotl `datasets[0].type`), for the finding's range. */
   readonly chatFormatAt?: SourceValue<unknown>;
+  /** How the lengths were counted when that is not the plain text (the chat template used, or why none). */
+  readonly lengthsNote?: string;
+  /** The chat template the lengths were rendered with (for the findings' data). */
+  readonly renderedWith?: string;
 }
 
 function at(value: SourceValue<unknown> | undefined, file: string): Pick<Finding, 'file' | 'range'> {
@@ -167,9 +178,10 @@ export function tokenizerFindings(stats: TokenStats, facts: TokenizerFacts, maxL
     field,
     message:
       `Token lengths of ${stats.samples.toLocaleString('en-US')} samples of ${context.datasetName}: median ${p.p50}, 90th percentile ${p.p90}, 95th ${p.p95}, 99th ${p.p99}, max ${p.max} (special tokens included).` +
+      (context.lengthsNote ? `\n${context.lengthsNote}` : '') +
       (maxLength ? `\nMaximum length: ${maxLength.value} (${maxLength.source}); ${pct(stats.truncatedShare)} of samples are longer.` : '\nNo maximum length is set, so nothing is cut.') +
       `\nTokenizer: ${facts.model}${facts.byteLevel ? ' (byte-level)' : ''}, ${facts.vocabSize.toLocaleString('en-US')} tokens; ${stats.tokensPerWord.toFixed(2)} tokens per word, unknown-token rate ${pct(stats.unknownRate)}${facts.byteFallback ? `, byte-fallback rate ${pct(stats.byteFallbackRate)}` : ''}.`,
-    data: { ...stats.percentiles, samples: stats.samples, tokensPerWord: stats.tokensPerWord, unknownRate: stats.unknownRate, byteFallbackRate: stats.byteFallbackRate, ...(maxLength ? { maxLength: maxLength.value } : {}) },
+    data: { ...stats.percentiles, samples: stats.samples, tokensPerWord: stats.tokensPerWord, unknownRate: stats.unknownRate, byteFallbackRate: stats.byteFallbackRate, ...(maxLength ? { maxLength: maxLength.value } : {}), ...(context.renderedWith ? { chatTemplate: context.renderedWith } : {}) },
   });
   if (maxLength && stats.truncatedSamples > 0) {
     const cap = maxLength.modelLimit;
@@ -186,10 +198,10 @@ export function tokenizerFindings(stats: TokenStats, facts: TokenizerFacts, maxL
       ...at(lengthAt, context.file),
       field,
       message:
-        `${pct(stats.truncatedShare)} of samples (${stats.truncatedSamples.toLocaleString('en-US')} of ${stats.samples.toLocaleString('en-US')}) are longer than ${maxLength.key} = ${maxLength.value} and get cut.` +
+        `${pct(stats.truncatedShare)} of samples (${stats.truncatedSamples.toLocaleString('en-US')} of ${stats.samples.toLocaleString('en-US')}) are longer than ${maxLength.key} = ${maxLength.value} and get cut${context.renderedWith ? ` (lengths of the conversations rendered with ${context.renderedWith})` : ''}.` +
         `\n${stats.tokensCut.toLocaleString('en-US')} tokens are cut (${pct(stats.tokensCutShare)} of all tokens); the 95th percentile of lengths is ${p.p95}.` +
         (fixable ? `\nRaise ${maxLength.key} to ${suggested}${capped ? ` (the model's limit; the 95th percentile rounded up would be ${stats.suggestedMaxLength})` : ' (the 95th percentile rounded up to a multiple of 64)'}, or shorten the texts.` : capped ? `\nThe model accepts at most ${cap} tokens, so raising ${maxLength.key} does not help: shorten or split the texts.` : ''),
-      data: { maxLengthKey: maxLength.key, maxLength: maxLength.value, truncatedShare: stats.truncatedShare, truncatedSamples: stats.truncatedSamples, tokensCut: stats.tokensCut, p95: p.p95, ...(fixable ? { suggestedMaxLength: suggested } : {}), ...(maxLength.at ? {} : { insert: true }) },
+      data: { maxLengthKey: maxLength.key, maxLength: maxLength.value, ...(context.renderedWith ? { chatTemplate: context.renderedWith } : {}), truncatedShare: stats.truncatedShare, truncatedSamples: stats.truncatedSamples, tokensCut: stats.tokensCut, p95: p.p95, ...(fixable ? { suggestedMaxLength: suggested } : {}), ...(maxLength.at ? {} : { insert: true }) },
     });
   }
   const reasons: string[] = [];

@@ -93,6 +93,8 @@ export interface TextColumns {
   readonly label?: string;
   /** Why these columns (for the report). */
   readonly reason: string;
+  /** Alpaca records: which column is the system prompt, instruction, input and output (for chat-template rendering). */
+  readonly alpaca?: { readonly system?: string; readonly prompt: string; readonly query?: string; readonly response?: string };
 }
 
 /** One message of a chat sample (role normalised to system | user | assistant | other names). */
@@ -112,7 +114,7 @@ export interface TextSample {
   readonly texts: string[];
   /** Second sentences, aligned with `texts`, for pair tasks. */
   readonly pairs?: string[];
-  /** Chat samples as messages (generative chat formats), aligned with `texts`. */
+  /** Chat samples as messages (generative chat formats; alpaca records as LLaMA-Factory converts them), aligned with `texts`. */
   readonly messages?: ChatMessage[][];
   /** Labels (supervised), aligned; undefined for generative data. */
   readonly labels?: TableLabels;
@@ -195,7 +197,8 @@ function chooseChatColumns(header: readonly string[], spec: TextColumnSpec, sour
       throw new DatasetError('dataset-invalid', `${source}: alpaca-format records need a '${prompt}' field (the instruction); the fields are ${listNames(header)}. Fix the file or the 'columns' mapping in dataset_info.json`, { line: 1 });
     }
     const text = [system, prompt, query, response].filter((c): c is string => has(header, c));
-    return { kind: 'alpaca', text, reason: `alpaca format (${text.map((c) => `'${c}'`).join(' + ')})` };
+    const alpaca = { prompt, ...(has(header, system) ? { system } : {}), ...(has(header, query) ? { query } : {}), ...(has(header, response) ? { response } : {}) };
+    return { kind: 'alpaca', text, alpaca, reason: `alpaca format (${text.map((c) => `'${c}'`).join(' + ')})` };
   }
   const messages = map.messages ?? (spec.formatting === 'sharegpt' ? 'conversations' : 'messages');
   const column = has(header, messages) ? messages : ['messages', 'conversations'].find((c) => has(header, c));
@@ -349,9 +352,20 @@ export class TextSampler {
     }
     if (c.kind === 'alpaca') {
       const parts = c.text.map((name) => ({ name, value: record(name) })).filter((p) => p.value !== undefined && p.value !== null && p.value !== '');
-      const text = parts.map((p) => this.clean(p.value, p.name, row)).join('\n');
+      const cleaned = new Map(parts.map((p) => [p.name, this.clean(p.value, p.name, row)]));
+      const text = [...cleaned.values()].join('\n');
       if (text.trim() === '') this.problem('empty', row, `${this.source}: row ${row}: the instruction and output are empty`);
-      return { text };
+      // As LLaMA-Factory's alpaca converter builds the conversation: system, user = instruction + "\n" + input, assistant = output.
+      const roles = c.alpaca;
+      if (!roles) return { text };
+      const part = (name: string | undefined): string => (name !== undefined ? cleaned.get(name) ?? '' : '');
+      const user = [part(roles.prompt), part(roles.query)].filter((t) => t !== '').join('\n');
+      const messages: ChatMessage[] = [
+        ...(part(roles.system) !== '' ? [{ role: 'system', content: part(roles.system) }] : []),
+        { role: 'user', content: user },
+        ...(roles.response !== undefined ? [{ role: 'assistant', content: part(roles.response) }] : []),
+      ];
+      return { text, messages };
     }
     const delimiter = this.options.delimiter ?? ' ';
     const text = c.text.map((name) => this.clean(record(name), name, row)).join(delimiter);
@@ -369,7 +383,7 @@ export class TextSampler {
     return {
       texts: rows.map((r) => r.text),
       ...(this.columns.pair !== undefined ? { pairs: rows.map((r) => r.pair ?? '') } : {}),
-      ...(this.columns.kind === 'sharegpt' || this.columns.kind === 'messages' ? { messages: rows.map((r) => r.messages ?? []) } : {}),
+      ...(this.columns.kind === 'sharegpt' || this.columns.kind === 'messages' || this.columns.alpaca ? { messages: rows.map((r) => r.messages ?? []) } : {}),
       ...(supervised ? { labels: table.labels, ...(table.classCounts ? { classCounts: table.classCounts } : {}) } : {}),
       rows: [...this.rowNumbers],
       rowsTotal: table.rowsTotal,

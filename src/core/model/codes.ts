@@ -37,6 +37,7 @@ const list: CodeInfo[] = [
   { code: 'sequence-truncated', severity: 'warning', kind: 'input', title: 'Samples are longer than the configured maximum length and get cut' },
   { code: 'tokenizer-fragmentation', severity: 'warning', kind: 'advice', title: "The checkpoint's tokenizer shreds this text (unknown / byte-fallback tokens, many tokens per word)" },
   { code: 'chat-template-missing', severity: 'warning', kind: 'config', title: 'Chat data without a chat template' },
+  { code: 'chat-template-invalid', severity: 'warning', kind: 'config', title: 'The chat template does not parse or refuses some conversations' },
   { code: 'generative-no-verdict', severity: 'info', kind: 'limit', title: 'Generative fine-tuning: the transfer-versus-scratch verdict is for supervised heads' },
   // the verdict
   { code: 'negative-transfer', severity: 'warning', kind: 'verdict', title: 'Transfer is predicted to lose to training from scratch at this n' },

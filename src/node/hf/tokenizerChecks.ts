@@ -5,15 +5,23 @@
  * without truncation, and works out the maximum length in force from the config (or the
  * trainer's default, said so) and the model's own limit (config.json `max_position_embeddings`,
  * tokenizer `model_max_length`).
+ *
+ * Chat data (messages / sharegpt, and every LLaMA-Factory supervised record) is counted as the
+ * trainer feeds it: rendered with the chat template in force and tokenised without adding special
+ * tokens again, as `apply_chat_template(tokenize=True)` does (src/node/hf/chatTemplate.ts). A
+ * template that does not parse, or refuses a conversation, is a `chat-template-invalid` finding;
+ * those samples fall back to the plain count.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import type { Finding } from '../../core/model/finding';
+import { FILE_START } from '../../core/model/range';
 import { tokenStats, tokenizerFindings, type EncodedSample, type MaxLengthSetting, type TokenizerFacts, type TokenStats } from '../../core/analysis/tokenizerChecks';
 import type { TextSample } from '../../core/formats/textTable';
 import type { HfTokenizer } from './types';
 import { loadTokenizer } from './tokenizer';
+import { chooseChatCounter } from './chatTemplate';
 
 /** Samples encoded for the checks at most (the sample is already bounded; this caps time). */
 export const MAX_CHECKED_SAMPLES = 5000;
@@ -26,7 +34,14 @@ export interface TokenizerCheckResult {
   readonly tokenizer: HfTokenizer;
   /** ms spent encoding. */
   readonly encodeMs: number;
+  /** The chat template the lengths were rendered with, if any. */
+  readonly chatTemplate?: string;
+  /** ms spent rendering chat templates (included in encodeMs). */
+  readonly renderMs?: number;
 }
+
+/** Conversations whose template failure is listed by row (the count covers all). */
+const MAX_LISTED_ROWS = 5;
 
 function extra(config: NormalizedConfig, name: string): SourceValue<unknown> | undefined {
   return config.extras?.[name];
@@ -105,6 +120,9 @@ export async function runTokenizerChecks(
     const pair = sample.pairs?.[i];
     encodings.push(tokenizer.encode(sample.texts[i]!, pair, { addSpecialTokens: true }));
   }
+  const tr = now();
+  const chat = await chatLengths(folder, config, sample, tokenizer, encodings, context);
+  const renderMs = now() - tr;
   const encodeMs = now() - t0;
   const specialIds = [info.clsTokenId, info.sepTokenId, info.bosTokenId, info.eosTokenId, info.padTokenId].filter((x): x is number => x !== undefined);
   const facts: TokenizerFacts = {
@@ -121,7 +139,7 @@ export async function runTokenizerChecks(
   const modelLimit = await modelPositionLimit(folder);
   const maxLength = maxLengthSetting(config, chatFormat !== undefined || sample.columns.kind !== 'plain', info.modelMaxLength, modelLimit ?? info.modelMaxLength);
   const texts = sample.pairs ? sample.texts.slice(0, count).map((t, i) => `${t} ${sample.pairs![i]}`) : sample.texts.slice(0, count);
-  const stats = tokenStats(encodings, texts, facts, maxLength?.value);
+  const stats = tokenStats(encodings, texts, facts, maxLength?.value, chat.lengths);
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
     file: config.file,
@@ -131,6 +149,76 @@ export async function runTokenizerChecks(
     chatFormat,
     chatTemplateAt: chatTemplateAt && chatTemplateAt.value !== null && chatTemplateAt.value !== '' && chatTemplateAt.value !== 'tokenizer_default' ? chatTemplateAt : undefined,
     chatFormatAt: extra(config, 'datasetType'),
+    ...(chat.note ? { lengthsNote: chat.note } : {}),
+    ...(chat.description ? { renderedWith: chat.description } : {}),
   });
-  return { findings, stats, maxLength, facts, tokenizer, encodeMs };
+  findings.push(...chat.findings);
+  return { findings, stats, maxLength, facts, tokenizer, encodeMs, ...(chat.description ? { chatTemplate: chat.description, renderMs } : {}) };
+}
+
+/** Whether the training run renders this sample through a chat template. */
+function rendersChat(config: NormalizedConfig, sample: TextSample): boolean {
+  if (!sample.messages) return false;
+  if (sample.columns.kind === 'messages' || sample.columns.kind === 'sharegpt') return true;
+  // LLaMA-Factory turns alpaca records into a conversation and applies its template to them too (not in pre-training).
+  return config.profile === 'llama-factory' && extra(config, 'stage')?.value !== 'pt';
+}
+
+/**
+ * Lengths of the chat samples with the chat template rendered (undefined: not chat data, or no
+ * template — the plain counts stand, with a note saying so), and the template's findings.
+ */
+async function chatLengths(
+  folder: string,
+  config: NormalizedConfig,
+  sample: TextSample,
+  tokenizer: HfTokenizer,
+  encodings: readonly EncodedSample[],
+  context: { readonly datasetName: string; readonly datasetAt?: SourceValue<unknown> },
+): Promise<{ lengths?: number[]; description?: string; note?: string; findings: Finding[] }> {
+  if (!rendersChat(config, sample)) return { findings: [] };
+  const choice = await chooseChatCounter(folder, config, tokenizer);
+  const findingAt = (at: SourceValue<unknown> | undefined, field: string, message: string, data: Finding['data']): Finding => ({
+    code: 'chat-template-invalid',
+    severity: 'warning',
+    file: at?.file ?? config.file,
+    range: at?.keyRange ?? FILE_START,
+    field,
+    message,
+    data,
+  });
+  if (choice.problem) {
+    return {
+      note: 'The chat template could not be used (see chat-template-invalid), so the lengths count the message contents joined by newlines, without the template\'s tokens.',
+      findings: [findingAt(choice.problem.at ?? config.checkpoint, choice.problem.field, choice.problem.message, { kind: 'template' })],
+    };
+  }
+  const counter = choice.counter;
+  if (!counter) return { ...(choice.note ? { note: choice.note } : {}), findings: [] };
+  const lengths = encodings.map((e) => e.untruncatedLength);
+  const failed: { row: number; message: string }[] = [];
+  let failures = 0;
+  for (let i = 0; i < encodings.length; i++) {
+    const messages = sample.messages![i];
+    if (!messages || messages.length === 0) continue;
+    try {
+      lengths[i] = counter.count(messages);
+    } catch (e) {
+      failures++;
+      if (failed.length < MAX_LISTED_ROWS) failed.push({ row: sample.rows[i] ?? i + 1, message: (e as Error).message });
+    }
+  }
+  const note = `Lengths are the conversations rendered with ${counter.description} (add_generation_prompt false), tokenised without adding special tokens again, as apply_chat_template(tokenize=True) counts them.${choice.note ? ` ${choice.note}` : ''}`;
+  const findings: Finding[] = [];
+  if (failures > 0) {
+    const setting = extra(config, 'chatTemplate');
+    const at = setting && setting.value !== null && setting.value !== '' ? setting : config.checkpoint;
+    findings.push(findingAt(at, at === config.checkpoint ? 'checkpoint' : 'chatTemplate',
+      `${counter.description} refuses ${failures} of the ${encodings.length.toLocaleString('en-US')} sampled conversations of ${context.datasetName}; training stops on them the same way.\n` +
+      failed.map((f) => `${context.datasetName}: row ${f.row}: ${f.message}`).join('\n') +
+      (failures > failed.length ? `\n…and ${failures - failed.length} more.` : '') +
+      '\nFix those rows (e.g. roles that alternate user / assistant, a system message only first) or use a template that accepts them. Their lengths were counted without the template.',
+      { kind: 'render', rows: failed.map((f) => f.row), failures }));
+  }
+  return { lengths, description: counter.description, note, findings };
 }

@@ -15,6 +15,7 @@
  *   datasetType   Axolotl `datasets[0].type` (alpaca, chat_template, completion, …), torchtune
  *                 `dataset._component_`
  *   chatTemplate  Axolotl `chat_template`, LLaMA-Factory `template`, TRL `chat_template_path`
+ *   chatTemplateJinja Axolotl `chat_template_jinja` (inline template or .jinja path, with `chat_template: jinja`)
  *   messagesField Axolotl `datasets[0].field_messages`, torchtune `dataset.conversation_column`
  *   stage         LLaMA-Factory `stage` (sft, pt, rm, dpo, …)
  */
@@ -32,6 +33,7 @@ export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = 
   maxLength: ['sequence_len'],
   datasetType: ['datasets[0].type', 'datasets[0].type.field_instruction'],
   chatTemplate: ['chat_template', 'datasets[0].chat_template'],
+  chatTemplateJinja: ['chat_template_jinja', 'datasets[0].chat_template_jinja'],
   messagesField: ['datasets[0].field_messages'],
   textColumns: ['datasets[0].field'],
 };

