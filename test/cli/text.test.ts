@@ -3,8 +3,10 @@
  * Face run_classification config with a BERT checkpoint folder (a verdict), an Axolotl chat config
  * and a LLaMA-Factory config with dataset_info.json alpaca + sharegpt (tokenizer findings, no
  * verdict), and bad input. Truncation counts are checked against token counts computed
- * independently by the Python `tokenizers` library (scripts/hf-fixtures/text_token_counts.py →
- * test/fixtures/text/token-counts.json).
+ * independently in Python: chat data rendered with the chat template the trainer applies, as
+ * `transformers`' apply_chat_template(tokenize=True) counts it (Axolotl, the llama-chat fixture's
+ * Llama-3-style template) or as LLaMA-Factory's template.py encodes its `qwen` template
+ * (scripts/hf-fixtures/chat_template_counts.py → test/fixtures/text/chat-template-counts.json).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const CONFIGS = join(ROOT, 'test', 'fixtures', 'text', 'configs');
-const COUNTS = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'text', 'token-counts.json'), 'utf8')) as Record<string, number[]>;
+const COUNTS = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'text', 'chat-template-counts.json'), 'utf8')) as Record<string, number[]>;
 
 interface Finding { code: string; severity: string; message: string; field?: string; data?: Record<string, unknown>; range: { start: { line: number } } }
 
@@ -55,16 +57,17 @@ test('run_classification on a text CSV with a BERT folder: a verdict, TF-IDF scr
   assert.ok(!out.findings.some((f) => f.code === 'checkpoint-unsupported' || f.code === 'dataset-invalid'));
 });
 
-test('Axolotl chat config: truncation share equals independent token counts; chat template missing; no verdict', () => {
+test('Axolotl chat config: truncation share equals independent counts of the rendered chat template; no verdict', () => {
   const out = analyze(join(CONFIGS, 'axolotl-chat.yml'));
   assert.ok(!out.analysis);
-  const expected = truncation(COUNTS['axolotl-chat:llama']!, 32);
+  const expected = truncation(COUNTS['llama-chat:chat.jsonl']!, 32);
   const f = out.findings.find((x) => x.code === 'sequence-truncated')!;
   assert.ok(f, JSON.stringify(out.findings.map((x) => x.code)));
   assert.equal(f.data?.truncatedSamples, expected.samples);
   assert.equal(f.data?.tokensCut, expected.cut);
   assert.equal(f.data?.maxLengthKey, 'sequence_len');
-  assert.ok(out.findings.some((x) => x.code === 'chat-template-missing'));
+  assert.match(String(f.data?.chatTemplate), /the tokenizer's chat_template \(chat_template\.jinja\)/);
+  assert.ok(!out.findings.some((x) => x.code === 'chat-template-missing' || x.code === 'chat-template-invalid'));
   assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);
 });
 
@@ -74,9 +77,11 @@ test('LLaMA-Factory dataset_info.json (alpaca + sharegpt): cutoff_len truncation
   assert.ok(!out.findings.some((x) => x.code === 'dataset-unsupported'), 'JSON arrays are read');
   const truncated = out.findings.filter((x) => x.code === 'sequence-truncated');
   assert.equal(truncated.length, 2);
-  const alpaca = truncation(COUNTS['llamafactory-alpaca:qwen2']!, 64);
-  const sharegpt = truncation(COUNTS['llamafactory-sharegpt:qwen2']!, 64);
+  // template: qwen — every record goes through LLaMA-Factory's qwen slots (default system prompt included).
+  const alpaca = truncation(COUNTS['llamafactory-qwen:alpaca:qwen2']!, 64);
+  const sharegpt = truncation(COUNTS['llamafactory-qwen:sharegpt:qwen2']!, 64);
   assert.deepEqual(truncated.map((f) => [f.data?.truncatedSamples, f.data?.tokensCut]), [[alpaca.samples, alpaca.cut], [sharegpt.samples, sharegpt.cut]]);
+  for (const f of truncated) assert.match(String(f.data?.chatTemplate), /LLaMA-Factory's 'qwen' template/);
   assert.ok(!out.findings.some((x) => x.code === 'chat-template-missing'), 'template: qwen is set');
   assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);
 });
