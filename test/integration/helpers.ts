@@ -3,6 +3,7 @@
  * extension handle, fresh copies of the fixture workspace's example projects, and the driver
  * bridge (screenshots and webview DOM reads that only the code-server + Chromium runner can do).
  */
+/// <reference types="mocha" />
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -297,6 +298,47 @@ export async function statusTexts(api: TransferLensTestApi | undefined): Promise
     for (const item of await extensionStatusItems().catch(() => [])) found.push({ text: `${item.text} ${item.ariaLabel}`, spinning: item.spinning });
   }
   return found;
+}
+
+/**
+ * For a suite of Hugging Face checkpoints from a fixture cache laid out as huggingface_hub writes
+ * it: registers the suite's setup, which points HF_HUB_CACHE of the extension host (this process)
+ * at `hub` and restarts the worker (forked with this environment) by changing a worker setting, so
+ * the static tier and the worker both see the fixture cache; and its teardown, which restores both.
+ * Returns a handle whose `api` is the extension's test API once the setup ran.
+ */
+export function useHfCache(hub: string): { readonly api: TransferLensTestApi | undefined } {
+  const handle: { api: TransferLensTestApi | undefined } = { api: undefined };
+  const previousCache = process.env.HF_HUB_CACHE;
+  let memory: number | undefined;
+
+  suiteSetup(async () => {
+    handle.api = await activeExtensionApi<TransferLensTestApi>();
+    process.env.HF_HUB_CACHE = hub;
+    // A fresh worker: one more MB than the current value is a change even when an earlier suite's
+    // reset has not landed yet.
+    const config = vscode.workspace.getConfiguration('transferlens');
+    memory = config.get<number>('workerMemoryMb') ?? 2048;
+    await config.update('workerMemoryMb', memory + 1, vscode.ConfigurationTarget.Global);
+    await handle.api?.whenIdle?.();
+    // The configuration event that restarts the worker arrives asynchronously: let it land before
+    // the first analysis, or the restart kills that analysis (seen in CI after the other suites).
+    await sleep(3000);
+  });
+
+  suiteTeardown(async () => {
+    if (previousCache === undefined) delete process.env.HF_HUB_CACHE;
+    else process.env.HF_HUB_CACHE = previousCache;
+    // The setting is reset and the worker restarted (back to the user's cache) only once it is
+    // idle: a restart racing the next suite's own restart left that suite without a worker.
+    await handle.api?.whenIdle?.();
+    if (memory !== undefined) await vscode.workspace.getConfiguration('transferlens').update('workerMemoryMb', undefined, vscode.ConfigurationTarget.Global);
+    await handle.api?.whenIdle?.();
+    await sleep(2000);
+    await closeAllEditors();
+  });
+
+  return handle;
 }
 
 /** PID of the analysis worker: from the test API when offered, else from /proc. */

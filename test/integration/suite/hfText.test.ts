@@ -5,51 +5,25 @@
  * labelled reviews, gets a verdict in the editor; the hover on the checkpoint key names the model
  * type, the pooling, the tokenizer and the max length used.
  *
- * HF_HUB_CACHE is set in the extension host and the worker is restarted (a changed worker setting),
- * so the static tier and the worker both see the fixture cache.
+ * The fixture cache is set up for the extension host and the worker by `useHfCache` (helpers.ts).
  */
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activeExtensionApi, closeAllEditors, codeOf, openFile, waitFor, workspaceRoot, type TransferLensTestApi } from '../helpers';
+import { codeOf, openFile, useHfCache, waitFor, workspaceRoot } from '../helpers';
 import type { AnalysisReport } from '../../../src/core/model/analysis';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CACHE = path.join(REPO, 'test', 'fixtures', 'hf-text-cache');
 
 suite('Hugging Face text checkpoints from the local cache (issue #14)', function () {
-  let api: TransferLensTestApi | undefined;
-  const previousCache = process.env.HF_HUB_CACHE;
-  let memory: number | undefined;
-
-  suiteSetup(async () => {
-    api = await activeExtensionApi<TransferLensTestApi>();
-    process.env.HF_HUB_CACHE = path.join(CACHE, 'hub');
-    const config = vscode.workspace.getConfiguration('transferlens');
-    memory = config.get<number>('workerMemoryMb') ?? 2048;
-    await config.update('workerMemoryMb', memory + 2, vscode.ConfigurationTarget.Global);
-    await api?.whenIdle?.();
-    // The configuration event that restarts the worker arrives asynchronously: let it land before
-    // the first analysis, or the restart kills that analysis (seen in CI after the other suites).
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  });
-
-  suiteTeardown(async () => {
-    if (previousCache === undefined) delete process.env.HF_HUB_CACHE;
-    else process.env.HF_HUB_CACHE = previousCache;
-    // The setting is reset and the worker restarted (back to the user's cache) only once it is
-    // idle: a restart racing the next suite's own restart left that suite without a worker.
-    await api?.whenIdle?.();
-    if (memory !== undefined) await vscode.workspace.getConfiguration('transferlens').update('workerMemoryMb', undefined, vscode.ConfigurationTarget.Global);
-    await api?.whenIdle?.();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await closeAllEditors();
-  });
+  const fixture = useHfCache(path.join(CACHE, 'hub'));
 
   test('a Hub id in the cache on a text CSV: verdict, hover with the model, tokenizer, max length and pooling', async function () {
     this.timeout(240_000);
+    const api = fixture.api;
     assert.ok(api, 'the extension exposes its test API');
     assert.equal(typeof api.analyze, 'function', 'the test API offers analyze()');
     const folder = path.join(workspaceRoot(), 'runs', `hf-text-${Date.now().toString(36)}`);

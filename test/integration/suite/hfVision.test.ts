@@ -6,15 +6,14 @@
  * names the model type, pooling and image processor. A 7B llama (a sparse file whose header lists
  * 6.7 B parameters) gets a finding with the estimate while the worker stays alive.
  *
- * HF_HUB_CACHE is set in the extension host (this process) and the worker is restarted (a changed
- * worker setting) so the static tier and the worker both see the fixture cache.
+ * The fixture cache is set up for the extension host and the worker by `useHfCache` (helpers.ts).
  */
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activeExtensionApi, closeAllEditors, codeOf, openFile, waitFor, workerPid, workspaceRoot, type TransferLensTestApi } from '../helpers';
+import { codeOf, openFile, useHfCache, waitFor, workerPid, workspaceRoot, type TransferLensTestApi } from '../helpers';
 import { writeSparseLlama7b } from '../../unit/hf/llama7b';
 import type { AnalysisReport } from '../../../src/core/model/analysis';
 
@@ -40,32 +39,11 @@ function copyProject(testName: string): string {
 }
 
 suite('Hugging Face vision checkpoints from the local cache (issue #14)', function () {
-  let api: TransferLensTestApi | undefined;
-  const previousCache = process.env.HF_HUB_CACHE;
-  let memory: number | undefined;
-
-  suiteSetup(async () => {
-    api = await activeExtensionApi<TransferLensTestApi>();
-    process.env.HF_HUB_CACHE = path.join(CACHE, 'hub');
-    // A fresh worker (forked with this process's environment): change a worker setting.
-    const config = vscode.workspace.getConfiguration('transferlens');
-    memory = config.get<number>('workerMemoryMb') ?? 2048;
-    await config.update('workerMemoryMb', memory + 1, vscode.ConfigurationTarget.Global);
-    await api?.whenIdle?.();
-    // The configuration event that restarts the worker arrives asynchronously: let it land before
-    // the first analysis, or the restart kills that analysis (seen in CI after the other suites).
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  });
-
-  suiteTeardown(async () => {
-    if (previousCache === undefined) delete process.env.HF_HUB_CACHE;
-    else process.env.HF_HUB_CACHE = previousCache;
-    if (memory !== undefined) await vscode.workspace.getConfiguration('transferlens').update('workerMemoryMb', undefined, vscode.ConfigurationTarget.Global);
-    await closeAllEditors();
-  });
+  const fixture = useHfCache(path.join(CACHE, 'hub'));
 
   test('a Hub id in the cache on an image folder: verdict, hover with the model, pooling and processor', async function () {
     this.timeout(240_000);
+    const api = fixture.api;
     assert.ok(api, 'the extension exposes its test API');
     const folder = copyProject('hf-vision');
     const editor = await openFile(path.join(folder, 'config.yaml'));
@@ -91,6 +69,7 @@ suite('Hugging Face vision checkpoints from the local cache (issue #14)', functi
 
   test('a 7B llama in the editor: a finding with the estimate on the checkpoint key, the worker survives', async function () {
     this.timeout(120_000);
+    const api = fixture.api;
     assert.ok(api, 'the extension exposes its test API');
     const folder = copyProject('hf-llama7b');
     const model = writeSparseLlama7b(path.join(folder, 'llama-7b'), path.join(REPO, 'test', 'fixtures', 'hf-models', 'llama'));
