@@ -5,29 +5,22 @@
  * header-only opening (a file-handle spy counts the bytes), name resolution under task-head
  * prefixes, and a CheckpointError naming the file for every kind of damage.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../src/node/backend';
 import { openWeights, parseWeightIndex, resolveWeightName } from '../../../src/node/hf/weights';
 import { numberToBfloat16Bits, writeSafetensors, toFloat32 } from '../../../src/core/formats/safetensors';
 import { float16ToNumber } from '../../../src/core/formats/float16';
 import { CheckpointError } from '../../../src/core/formats/errors';
+import { rejectsWith, useScratch, VARIANTS } from './weightsKit';
 
-const VARIANTS = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'variants');
 interface Values { shape: number[]; data: number[] }
 const reference = JSON.parse(readFileSync(join(VARIANTS, 'reference.json'), 'utf8')) as { bf16_as_float32: Record<string, Values>; float32: Record<string, Values>; shards: string[] };
-let scratch: string;
-
-before(async () => {
-  await initBackend('wasm');
-  scratch = mkdtempSync(join(tmpdir(), 'tl-weights-'));
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = useScratch('tl-weights-');
+const { writeFolder } = scratch;
 
 async function values(source: Awaited<ReturnType<typeof openWeights>>, name: string, shape?: number[]): Promise<{ shape: number[]; data: Float32Array }> {
   const t = await source.tensor(name, shape);
@@ -84,7 +77,7 @@ test('sharded: ≥ 3 shards through the index give exactly the single-file tenso
 
 test('header-only opening: a file-handle spy sees < 64 KB read for a checkpoint with a 1 GB data region', async () => {
   // A valid header followed by a sparse 1 GB data region (no disk used).
-  const folder = join(scratch, 'sparse');
+  const folder = join(scratch.path, 'sparse');
   mkdirSync(folder);
   const big = 1024 * 1024 * 256; // elements of F32 = 1 GB
   const header = JSON.stringify({ w: { dtype: 'F32', shape: [big], data_offsets: [0, big * 4] }, b: { dtype: 'BF16', shape: [4], data_offsets: [big * 4, big * 4 + 8] } });
@@ -122,7 +115,7 @@ test('header-only opening: a file-handle spy sees < 64 KB read for a checkpoint 
 });
 
 test('names resolve under task-head prefixes, without them, and through legacy gamma/beta', async () => {
-  const folder = join(scratch, 'prefixed');
+  const folder = join(scratch.path, 'prefixed');
   mkdirSync(folder);
   writeFileSync(join(folder, 'model.safetensors'), writeSafetensors({
     'bert.embeddings.word_embeddings.weight': { dtype: 'F32', shape: [2, 2], data: [1, 2, 3, 4] },
@@ -164,28 +157,12 @@ test('toFloat32: every F16 bit pattern through the table equals the scalar decod
 
 // ── Damage: each a CheckpointError that names the file and says what to do. ──
 
-function writeFolder(name: string, files: Record<string, Uint8Array | string>): string {
-  const folder = join(scratch, name);
-  mkdirSync(folder, { recursive: true });
-  for (const [file, content] of Object.entries(files)) writeFileSync(join(folder, file), content);
-  return folder;
-}
-
 function rawSafetensors(header: Record<string, unknown>, dataBytes: number): Uint8Array {
   const json = Buffer.from(JSON.stringify(header));
   const out = Buffer.alloc(8 + json.length + dataBytes);
   out.writeBigUInt64LE(BigInt(json.length), 0);
   json.copy(out, 8);
   return out;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `not a CheckpointError: ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 test('truncated file, offsets past the end, unknown dtype, shape mismatch', async () => {
@@ -242,7 +219,7 @@ test('fuzz: 300 damaged copies of a real checkpoint (truncations, header byte fl
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state % n;
   };
-  const folder = join(scratch, 'fuzz');
+  const folder = join(scratch.path, 'fuzz');
   mkdirSync(folder);
   let opened = 0;
   let refused = 0;

@@ -5,27 +5,20 @@
  * unknown opcodes, damaged zips, legacy non-zip pickles — as a CheckpointError naming the file,
  * with nothing executed.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
-import { initBackend } from '../../../src/node/backend';
 import { openWeights } from '../../../src/node/hf/weights';
 import { interpretTorchPickle, PickleRefused, tensorsOfStateDict } from '../../../src/node/hf/torchZip';
 import { validTorchPickle } from '../../fuzz/properties';
 import { CheckpointError } from '../../../src/core/formats/errors';
+import { rejectsWith, useScratch, VARIANTS } from './weightsKit';
 
-const VARIANTS = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'variants');
 const PWNED = join(tmpdir(), 'transferlens-torchzip-pwned');
-let scratch: string;
-
-before(async () => {
-  await initBackend('wasm');
-  scratch = mkdtempSync(join(tmpdir(), 'tl-torchzip-'));
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = useScratch('tl-torchzip-');
 
 // ── A tiny protocol-2 pickle writer for hand-made state dicts ──
 const enc = (s: string): number[] => [...Buffer.from(s, 'utf8')];
@@ -54,20 +47,7 @@ async function torchZip(pickle: Uint8Array, storages: Record<string, Uint8Array>
   zip.file('archive/version', '3\n');
   return zip.generateAsync({ type: 'uint8array', compression: 'STORE' });
 }
-function folderWith(name: string, bin: Uint8Array): string {
-  const folder = join(scratch, name);
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'pytorch_model.bin'), bin);
-  return folder;
-}
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `not a CheckpointError: ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
+const folderWith = (name: string, bin: Uint8Array): string => scratch.writeFolder(name, { 'pytorch_model.bin': bin });
 
 test('pytorch_model.bin written by torch.save: exactly the tensors of the safetensors copy, read lazily', async () => {
   const pt = await openWeights(join(VARIANTS, 'pytorch'));
@@ -172,7 +152,7 @@ test('fuzz: 300 damaged copies of a real pytorch_model.bin (truncations, byte fl
 });
 
 test('sharded pytorch_model-*.bin through pytorch_model.bin.index.json; a missing .bin shard is checkpoint-missing', async () => {
-  const folder = join(scratch, 'pt-sharded');
+  const folder = join(scratch.path, 'pt-sharded');
   mkdirSync(folder);
   const one = await torchZip(stateDict([['a', tensor('FloatStorage', '0', 2, 0, [2], [1])]]), { 0: new Uint8Array(new Float32Array([1, 2]).buffer) });
   const two = await torchZip(stateDict([['b', tensor('HalfStorage', '0', 1, 0, [1], [1])]]), { 0: new Uint8Array([0x00, 0x3c]) });
