@@ -18,7 +18,6 @@
  * architecture from random initialisation is NOT trained (that would need backpropagation through
  * the transformer, which the inference engine does not have) — the report says so.
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +39,8 @@ import { computeScores, SCORE_KEYS } from '../core/metrics/registry';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
 import { FeatureCache, featureCacheKey, fingerprintFiles } from './cache/featureCache';
+import { FitCache } from './cache/fitCache';
+import { cachedScores, textsIdentity, textTfidf } from './textCache';
 import { readTextDataset } from './readers/textDataset';
 import { runTokenizerChecks, type TokenizerCheckResult } from './hf/tokenizerChecks';
 import { hfModelUsed, loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoint';
@@ -144,9 +145,7 @@ function rowProblemFindings(context: TextBranchContext, sample: TextSample): Fin
 }
 
 function sampleHash(sample: TextSample): string {
-  const h = createHash('sha256');
-  sample.texts.forEach((t, i) => h.update(`${t}\u0000${sample.pairs?.[i] ?? ''}\u0001`));
-  return h.digest('hex');
+  return textsIdentity(sample);
 }
 
 /** Runs the text analysis (see the module comment). */
@@ -319,10 +318,14 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     }
 
     // 5. The scratch arm: TF-IDF (word 1–2-grams + char 2–4-grams), ridge tuned by CV.
+    // With a cache folder, the hashed view and the term count come from the fit cache and the sparse
+    // matrix is built only when a TF-IDF fit is not cached (src/node/textCache.ts, issue #15).
     t = performance.now();
-    const x = tfidfMatrix(sample.texts, sample.pairs);
-    const scratchLearner = tfidfLearner(x, target, { seed });
-    const inputs = hashedDense(x, HASHED_DIMS);
+    const fits = context.cacheDir ? FitCache.under(context.cacheDir) : undefined;
+    const tfidf = await textTfidf(sample, HASHED_DIMS, fits);
+    const x = { cols: tfidf.cols };
+    const scratchLearner = tfidfLearner(tfidf.matrix, target, { seed, identity: tfidf.identity });
+    const inputs = tfidf.inputs;
     timings.tfidf = performance.now() - t;
 
     // Myth check: a sample of the pretraining text (source_train_file), vectorised with the target.
@@ -348,11 +351,18 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     const scoreInput = labels.kind === 'classes' ? { labels: labels.values, task: 'classification' as const } : { targets: labels.values, task: 'regression' as const };
     let scores: Record<string, number> | undefined;
     let logmeVsRaw: number | undefined;
+    let scoresCached = false;
     try {
       // The cross-validated probe score repeats what the verdict's CV measures: skipped, as for images.
-      scores = computeScores({ features, ...scoreInput }, { now: () => performance.now(), gram: fastGram, scores: SCORE_KEYS.filter((key) => key !== 'probeAccuracy') }).scores;
-      const raw = computeScores({ features: inputs, ...scoreInput }, { scores: ['logme'], gram: fastGram }).scores.logme;
-      if (scores.logme !== undefined && raw !== undefined) logmeVsRaw = scores.logme - raw;
+      const scoreKeys = SCORE_KEYS.filter((key) => key !== 'probeAccuracy');
+      const scored = await cachedScores(fits, { features, inputs, labels: labels.kind === 'classes' ? labels.values : labels.values.data, task: scoreInput.task, keys: scoreKeys }, () => {
+        const all = computeScores({ features, ...scoreInput }, { now: () => performance.now(), gram: fastGram, scores: scoreKeys }).scores;
+        const raw = computeScores({ features: inputs, ...scoreInput }, { scores: ['logme'], gram: fastGram }).scores.logme;
+        return { scores: all, ...(all.logme !== undefined && raw !== undefined ? { logmeVsRaw: all.logme - raw } : {}) };
+      });
+      scores = scored.scores;
+      logmeVsRaw = scored.logmeVsRaw;
+      scoresCached = scored.cached;
     } catch (e) {
       if (e instanceof CancelledError) throw e;
       findings.push(findingAt(context, 'partial-analysis', 'info', `Classic scores were skipped: ${(e as Error).message}`, checkpointAt, 'checkpoint'));
@@ -402,6 +412,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         learningRate: config.learningRate?.value,
         datasetRows: sample.rowsTotal,
         scratchLearner,
+        ...(fits ? { learnerCache: fits } : {}),
         transferLearners: [],
         layerFeatures,
         sourceInputs,
@@ -419,12 +430,14 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
       },
       { signal: control.signal, onProgress: control.onProgress },
     );
+    await fits?.flush();
     const arms = performance.now() - t;
+    const cacheUse = fits ? { ...analysis.cache, features: top.cached ? 'hit' as const : 'miss' as const, steps: { tfidf: tfidf.cached ? 'hit' as const : 'miss' as const, ...(scores ? { scores: scoresCached ? 'hit' as const : 'miss' as const } : {}) } } : undefined;
     findings.push(...verdictFindings(analysis, config));
     progress('done', `verdict: ${analysis.verdict}`, 1);
     // The model, tokenizer, max length and pooling used, as the image branch reports them (report, hover, CLI text).
     const hfModel = hfModelUsed(checkpoint.info, resolved, maxLength);
-    return { file, findings, analysis: { ...analysis, hfModel, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt } }, finishedAt: new Date().toISOString() };
+    return { file, findings, analysis: { ...analysis, hfModel, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt }, ...(cacheUse ? { cache: cacheUse } : {}) }, finishedAt: new Date().toISOString() };
   } finally {
     checkpoint.dispose();
   }

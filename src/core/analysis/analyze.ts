@@ -25,7 +25,7 @@ import type {
   Verdict,
 } from '../model/analysis';
 import { throwIfAborted, yieldToEventLoop, type RunControl } from '../model/progress';
-import { crossValidate, repeatedHoldout, ridgeLearner, type CvResult, type Learner, type Target } from './learners';
+import { crossValidate, emptyLearnerCacheStats, repeatedHoldout, ridgeLearner, withLearnerCache, type CvResult, type Learner, type LearnerCache, type Target } from './learners';
 import { estimateOverlap, overlapSpectrum, pca } from './overlap';
 import { inputDistances } from './myth';
 import { stratifiedSample } from './sampling';
@@ -81,6 +81,12 @@ export interface AnalysisInput {
    * every layer trainable it is a full fine-tune (set by the node layer for linear checkpoints).
    */
   readonly partialFreezeIs?: { readonly arm: 'linear-probe' | 'full'; readonly trainable: number; readonly layers: number };
+  /**
+   * Persistent store of the arms' fits (issue #15): every learner with a `cacheKey` (the ridge
+   * probe and baselines here, the node layer's TF-IDF and trained arms) reads its predictions for
+   * the same train/test rows from it instead of fitting, and stores them after a fit.
+   */
+  readonly learnerCache?: LearnerCache;
 }
 
 /** Two-sided 90% intervals throughout (z ≈ 1.645) for display; the verdict uses `VERDICT_Z`. */
@@ -259,7 +265,9 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     if (wantedArm !== 'transfer:linear-probe') notes.push(`The ${input.strategy} fine-tune could not be simulated; the verdict uses the frozen linear probe as the transfer arm.`);
   }
   if (input.strategy === 'lora' || input.strategy === 'qlora') notes.push(`${input.strategy.toUpperCase()} keeps the backbone frozen; the linear probe on its features is used as the transfer arm (a lower bound on what the adapters add).`);
-  const allLearners: Learner[] = [...new Map([...transferLearners, scratch, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()];
+  const armStats = emptyLearnerCacheStats();
+  const cachedFits = (l: Learner): Learner => withLearnerCache(l, input.learnerCache, armStats, now);
+  const allLearners: Learner[] = [...new Map([...transferLearners, scratch, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()].map(cachedFits);
 
   // 3. Cross-validation at the configured n (every learner), then the learning-curve sizes.
   t = now();
@@ -341,7 +349,11 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       if (!cfGain.finite) notes.push(infiniteGainNote(cfGain, armWords, nEval, inputs.cols, closed.featureRank));
       if (cfGain.unmodelled) notes.push(`With n = ${nEval} below the probe's ${closed.featureRank} features, the probe's risk depends on how the (non-whitened) hidden features are spread; modelling that needs the pretrained head's direction (a single-output head) and a simulation affordable at this size, so the gain shown is only indicative and the verdict does not commit on it.`);
       if (cfGain.clamped > 0) {
-        notes.push(`${cfGain.clamped} of ${cfGain.draws} bootstrap draws put the signal at its floor (estimated ≤ 0): they count as no gain in the interval (its bounds reach zero when they are more than a tail), so the verdict never commits on them.`);
+        notes.push(
+          `${cfGain.clamped} of ${cfGain.draws} bootstrap draws put the signal at its floor (estimated ≤ 0): their gain is taken at zero signal exactly (the boundary the floor stands for)` +
+            (cfGain.atoms > 0 ? `; for ${cfGain.atoms} of them it is zero there, and those count as no gain in the interval (its bounds reach zero when they are more than a tail)` : '') +
+            ', so the floor\'s own value never decides the verdict.',
+        );
       }
       // The alternatives show the same closed forms for every arm they cover (the cross-validated
       // ridge probe answers a different question: a regularised head), so the verdict's arm and
@@ -451,7 +463,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     if (candidate !== undefined) {
       const layer = perLayer[candidate]!;
       const layerProbe = ridgeLearner(`layer-probe:${layer.layer}`, `Linear probe on ${layer.layer}`, layerScores[candidate]!, target);
-      const cv = await crossValidate([probe, layerProbe], evalRows, target, folds, input.seed, control);
+      const cv = await crossValidate([probe, layerProbe].map(cachedFits), evalRows, target, folds, input.seed, control);
       partialFreeze = { layer, top: perLayer[perLayer.length - 1]!, probeGain: pairedGain(cv.get(probe.id)!, cv.get(layerProbe.id)!, VERDICT_Z) };
       if (!(partialFreeze.probeGain.mean > 0)) {
         notes.push(`Block ${layer.depth} (${layer.layer}) carries more of the target than the last block over all rows (overlap ${layer.overlap.value.toFixed(2)} vs ${partialFreeze.top.overlap.value.toFixed(2)}), but at n = ${nEval} a probe on its features does no better than the top-layer probe (MSE/loss difference ${partialFreeze.probeGain.mean.toFixed(3)}): partial freeze is not advised at this n.`);
@@ -493,6 +505,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, closedAlternatives, partialFreeze, nEval, verdict });
 
   timings.analysis = now() - started;
+  timings.armFits = armStats.fitMs;
   const riskName = target.task === 'classification' ? 'error rate' : 'MSE / Var(y)';
   const gamma = nEval / Math.max(1, inputs.cols);
   // The interpolation threshold n ≈ d is a property of a linear scratch model on d inputs: only
@@ -528,6 +541,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     dataset: input.dataset,
     preprocessing: input.preprocessing,
     timings,
+    ...(input.learnerCache ? { cache: { arms: { hits: armStats.hits, misses: armStats.misses, uncached: armStats.uncached } } } : {}),
     notes,
     seed: input.seed,
   };

@@ -9,6 +9,7 @@ import { throwIfAborted } from '../model/progress';
 import type { TaskKind } from '../model/config';
 import { fitRidge, predictRidge, subtractStats, sufficientStats, type SufficientStats } from './ridge';
 import { foldAssignment, foldIndices, stratifiedSample } from './sampling';
+import { ContentHasher, hashMatrix, hashRows } from './contentHash';
 
 /** Target data of the analysis sample. */
 export interface Target {
@@ -33,6 +34,101 @@ export interface Learner {
    * (regression: values; classification: class scores), shape test.length × outputs.
    */
   fitPredict(train: Int32Array, test: Int32Array, control?: RunControl): Promise<Matrix>;
+  /**
+   * Content identity of everything `fitPredict` depends on besides the rows: the learner's data,
+   * targets, hyper-parameters, seed and a version string. Set it only when fits are deterministic
+   * (same key and rows → same predictions, bit for bit): analyzeTransfer then reuses stored
+   * predictions through `AnalysisInput.learnerCache` instead of fitting (issue #15).
+   */
+  readonly cacheKey?: string;
+  /**
+   * Facts a fit leaves behind that the caller reads (e.g. the tuned λ of the TF-IDF arm): `take`
+   * returns those of the last fit, stored with its predictions; `replay` applies them on a cache hit,
+   * so a cached run reports the same.
+   */
+  readonly fitMeta?: { take(): unknown; replay(meta: unknown): void };
+}
+
+/** Stored predictions of one fit (see Learner.cacheKey). */
+export interface CachedFit {
+  readonly predictions: Matrix;
+  readonly meta?: unknown;
+}
+
+/** Persistent store of fits, injected by the node layer (AnalysisInput.learnerCache). */
+export interface LearnerCache {
+  get(key: string): Promise<CachedFit | undefined>;
+  set(key: string, value: CachedFit): Promise<void>;
+}
+
+/** Hits, misses and fitting time of the cached learners of one analysis. */
+export interface LearnerCacheStats {
+  hits: number;
+  misses: number;
+  /** Learners without a cacheKey (always fitted). */
+  uncached: number;
+  /** Time spent in fitPredict on misses and uncached fits (ms, by the injected clock). */
+  fitMs: number;
+  /** Per learner id: [hits, misses]. */
+  readonly byLearner: Record<string, [number, number]>;
+}
+
+export function emptyLearnerCacheStats(): LearnerCacheStats {
+  return { hits: 0, misses: 0, uncached: 0, fitMs: 0, byLearner: {} };
+}
+
+/** The cache key of one fit: the learner's identity plus hashes of its train and test rows. */
+export function fitCacheKey(learner: Learner, train: Int32Array, test: Int32Array): string | undefined {
+  return learner.cacheKey === undefined ? undefined : `${learner.id}|${learner.cacheKey}|train:${train.length}:${hashRows(train)}|test:${test.length}:${hashRows(test)}`;
+}
+
+/**
+ * The learner with its fits read from / written to `cache` (learners without a cacheKey are only
+ * counted). Everything but `fitPredict` is the learner's own.
+ */
+export function withLearnerCache(learner: Learner, cache: LearnerCache | undefined, stats: LearnerCacheStats, now: () => number = () => 0): Learner {
+  const count = (hit: boolean) => {
+    const entry = (stats.byLearner[learner.id] ??= [0, 0]);
+    entry[hit ? 0 : 1]++;
+    if (hit) stats.hits++;
+    else stats.misses++;
+  };
+  return {
+    id: learner.id,
+    label: learner.label,
+    expensive: learner.expensive,
+    ...(learner.cacheKey !== undefined ? { cacheKey: learner.cacheKey } : {}),
+    ...(learner.fitMeta ? { fitMeta: learner.fitMeta } : {}),
+    async fitPredict(train, test, control) {
+      const key = cache ? fitCacheKey(learner, train, test) : undefined;
+      if (cache && key !== undefined) {
+        const hit = await cache.get(key);
+        if (hit && hit.predictions.rows === test.length) {
+          if (hit.meta !== undefined) learner.fitMeta?.replay(hit.meta);
+          count(true);
+          return hit.predictions;
+        }
+      }
+      const t = now();
+      const predictions = await learner.fitPredict(train, test, control);
+      stats.fitMs += now() - t;
+      if (cache && key !== undefined) {
+        count(false);
+        const meta = learner.fitMeta?.take();
+        await cache.set(key, meta === undefined ? { predictions } : { predictions, meta });
+      } else {
+        stats.uncached++;
+      }
+      return predictions;
+    },
+  };
+}
+
+/** Content identity of a target (task, values, classes). */
+export function targetIdentity(target: Target): string {
+  const h = new ContentHasher().string(target.task).matrix(target.y);
+  if (target.classes) h.words32(target.classes);
+  return `${target.numClasses ?? 0}:${h.digest()}`;
 }
 
 export function makeTarget(task: TaskKind, y: Matrix, classes?: Int32Array, numClasses?: number): Target {
@@ -79,14 +175,24 @@ export function perSampleLoss(target: Target, rows: Int32Array, predictions: Mat
   return out;
 }
 
+function stableOptions(options: { lambda?: number; minRelativeLambda?: number }): string {
+  return `lambda=${options.lambda ?? ''};minRel=${options.minRelativeLambda ?? ''}`;
+}
+
 /** Ridge learner on a fixed design matrix (features of the checkpoint, or raw inputs). */
 export function ridgeLearner(id: string, label: string, design: Matrix, target: Target, options: { lambda?: number; minRelativeLambda?: number } = {}): Learner & { stats: SufficientStats } {
   const stats = sufficientStats(design, target.y);
+  let key: string | undefined;
   return {
     id,
     label,
     expensive: false,
     stats,
+    // The exact design and targets (hashed once, on first use) and the options: fits are closed-form.
+    get cacheKey() {
+      key ??= `ridge-v1|${stableOptions(options)}|x:${hashMatrix(design)}|y:${targetIdentity(target)}`;
+      return key;
+    },
     async fitPredict(train, test) {
       // When train and test partition every row, the training statistics are the total minus the
       // held-out rows' (one pass over the small side); otherwise sum the training rows.

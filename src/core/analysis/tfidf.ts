@@ -16,7 +16,8 @@
  * started from the previous λ on a decreasing grid); prediction ȳ + XW.
  */
 import { matrix, type Matrix } from '../linalg/matrix';
-import type { Learner, Target } from './learners';
+import { targetIdentity, type Learner, type Target } from './learners';
+import { ContentHasher } from './contentHash';
 import { foldAssignment, foldIndices } from './sampling';
 
 /** Per-block vocabulary cap (most frequent terms kept). */
@@ -290,10 +291,26 @@ export function tuneLambda(x: SparseRows, y: Matrix, train: Int32Array, classes:
   return { lambda: LAMBDA_GRID[best]!, losses };
 }
 
-/** The tuned TF-IDF ridge learner over a precomputed sparse matrix of the analysis sample. */
-export function tfidfLearner(x: SparseRows, target: Target, options: { readonly seed?: number; readonly id?: string; readonly label?: string } = {}): Learner & { readonly lambdas: number[] } {
+/** Version of the TF-IDF arm's fitting in its cache key: bump when the fit (grid, CG, inner CV) changes. */
+export const TFIDF_LEARNER_VERSION = 'tfidf-ridge-v1';
+
+/**
+ * The tuned TF-IDF ridge learner over a sparse matrix of the analysis sample. `x` may be a thunk:
+ * it is then only built when a fit actually runs (a re-analysis served from the learner cache
+ * never vectorises). `identity`: a content identity of the matrix (e.g. a hash of the texts and
+ * the vectoriser's options) for the cache key; without it the key hashes the matrix itself.
+ */
+export function tfidfLearner(
+  x: SparseRows | (() => SparseRows),
+  target: Target,
+  options: { readonly seed?: number; readonly id?: string; readonly label?: string; readonly identity?: string } = {},
+): Learner & { readonly lambdas: number[] } {
   const lambdas: number[] = [];
   const y = reducedTargets(target);
+  let matrixOf: SparseRows | undefined = typeof x === 'function' ? undefined : x;
+  const sparse = (): SparseRows => (matrixOf ??= (x as () => SparseRows)());
+  let key: string | undefined;
+  let lastLambda: number | undefined;
   return {
     id: options.id ?? 'scratch',
     label: options.label ?? 'Scratch: TF-IDF (word 1–2-grams + char 2–4-grams), ridge tuned by 3-fold CV',
@@ -302,13 +319,33 @@ export function tfidfLearner(x: SparseRows, target: Target, options: { readonly 
     // near a minute instead of several.
     expensive: true,
     lambdas,
+    get cacheKey() {
+      if (key === undefined) {
+        let data = options.identity;
+        if (data === undefined) {
+          const m = sparse();
+          data = new ContentHasher().words32(Uint32Array.of(m.rows, m.cols)).words32(m.indptr).words32(m.indices).float64(m.values).digest();
+        }
+        key = `${TFIDF_LEARNER_VERSION}|grid=${LAMBDA_GRID.join(',')};cg=${CG_MAX_ITERATIONS},${CG_TOLERANCE};seed=${options.seed ?? 0}|x:${data}|y:${targetIdentity(target)}`;
+      }
+      return key;
+    },
+    fitMeta: {
+      take: () => (lastLambda === undefined ? undefined : { lambda: lastLambda }),
+      replay: (meta) => {
+        const lambda = (meta as { lambda?: unknown } | undefined)?.lambda;
+        if (typeof lambda === 'number') lambdas.push(lambda);
+      },
+    },
     async fitPredict(train, test) {
-      const { lambda } = tuneLambda(x, y, train, target.classes, 3, options.seed ?? 0);
+      const m = sparse();
+      const { lambda } = tuneLambda(m, y, train, target.classes, 3, options.seed ?? 0);
       lambdas.push(lambda);
+      lastLambda = lambda;
       const { yc, mean } = centred(y, train);
-      const w = new Float64Array(x.cols * y.cols);
-      ridgeCg(x, train, yc, y.cols, lambda, w);
-      return expandPredictions(predict(x, test, w, mean), target);
+      const w = new Float64Array(m.cols * y.cols);
+      ridgeCg(m, train, yc, y.cols, lambda, w);
+      return expandPredictions(predict(m, test, w, mean), target);
     },
   };
 }

@@ -197,9 +197,23 @@ export interface TransferAnalysis {
   readonly hfModel?: HfModelUsed;
   /** Milliseconds per step. */
   readonly timings: Readonly<Record<string, number>>;
+  /**
+   * What the persistent caches (CLI --cache-dir, the worker's cache folder) served on this run
+   * (issue #15): the features, the arms' fits (predictions per train/test rows) and other cached
+   * steps by name ('hit' / 'miss'). Absent when nothing was cached or looked up.
+   */
+  readonly cache?: AnalysisCacheUse;
   /** Honest caveats, e.g. "probe under-determined", "partial analysis: row limit". */
   readonly notes: readonly string[];
   readonly seed: number;
+}
+
+/** See TransferAnalysis.cache. */
+export interface AnalysisCacheUse {
+  readonly features?: 'hit' | 'miss' | 'off';
+  /** Fits of learners with a cache key: served from the cache / fitted and stored; `uncached`: learners without a key. */
+  readonly arms?: { readonly hits: number; readonly misses: number; readonly uncached: number };
+  readonly steps?: Readonly<Record<string, 'hit' | 'miss'>>;
 }
 
 /** The gain interval's coverage of analyses written before `gainLevel` existed. */
