@@ -24,8 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../../../core/formats/errors';
 import type { ForwardOptions, ForwardOutput, HfArchitecture, HfConfig, HfModel, ModelBatch, Pooling, TextBatch, WeightSource } from '../types';
 import {
-  activationFor, attention, configInt, configNumber, countParameters, layerNorm, linear, loadEmbedding, loadLayerNorm, loadLinear,
-  mergeHeads, paddingBias, splitHeads, type Activation, type LayerNorm, type Linear,
+  activationFor, attention, configInt, configNumber, countParameters, embedTokens, layerNorm, linear, loadLayerNorm, loadLinear, loadTokenEmbeddings,
+  mergeHeads, paddingBias, splitHeads, tokenEmbeddingTensors, type Activation, type LayerNorm, type Linear,
 } from './layers';
 
 /** Dimensions of a post-LN BERT encoder from config.json. */
@@ -238,23 +238,17 @@ export const bert: HfArchitecture = {
     const vocab = configInt(config, 'vocab_size');
     const positions = configInt(config, 'max_position_embeddings', 512);
     const typeVocab = configInt(config, 'type_vocab_size', 2);
-    const word = await loadEmbedding(weights, 'embeddings.word_embeddings.weight', vocab, h);
-    const position = await loadEmbedding(weights, 'embeddings.position_embeddings.weight', positions, h);
-    const tokenType = await loadEmbedding(weights, 'embeddings.token_type_embeddings.weight', typeVocab, h);
-    const norm = await loadLayerNorm(weights, 'embeddings.LayerNorm', h, dims.eps);
+    const embeddings = await loadTokenEmbeddings(weights, { vocab, positions, typeVocab, width: h, eps: dims.eps });
     const encoder = await loadBertEncoder(weights, dims, true);
     return bertLikeModel({
       modelType: 'bert',
       encoder,
-      embeddingTensors: [word, position, tokenType, norm.weight, norm.bias],
+      embeddingTensors: tokenEmbeddingTensors(embeddings),
       maxLength: positions,
       defaultPooling: 'pooler',
       embed(batch) {
         checkIds(batch, vocab, 'bert');
-        const t = batch.inputIds.shape[1];
-        const ids = tf.cast(batch.inputIds, 'int32');
-        const sum = tf.add(tf.add(tf.gather(word, ids), tf.gather(tokenType, tokenTypes(batch, typeVocab))), tf.expandDims(tf.slice(position, [0, 0], [t, h]), 0));
-        return layerNorm(sum, norm);
+        return embedTokens(embeddings, batch.inputIds, tokenTypes(batch, typeVocab));
       },
     });
   },

@@ -9,9 +9,8 @@
  * Poolings: `cls` (default: ElectraForSequenceClassification's ElectraClassificationHead reads
  * features[:, 0, :], the [CLS] token's last hidden state, then dense + gelu + out_proj), `mean`.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { HfArchitecture, HfConfig, HfModel, WeightSource } from '../types';
-import { configInt, layerNorm, linear, loadEmbedding, loadLayerNorm, loadLinear } from './layers';
+import { configInt, embedTokens, linear, loadLinear, loadTokenEmbeddings, tokenEmbeddingTensors } from './layers';
 import { bertDims, bertLikeModel, checkIds, encoderParameters, loadBertEncoder, tokenTypes } from './bert';
 
 export const electra: HfArchitecture = {
@@ -35,25 +34,19 @@ export const electra: HfArchitecture = {
     const vocab = configInt(config, 'vocab_size');
     const positions = configInt(config, 'max_position_embeddings', 512);
     const typeVocab = configInt(config, 'type_vocab_size', 2);
-    const word = await loadEmbedding(weights, 'embeddings.word_embeddings.weight', vocab, e);
-    const position = await loadEmbedding(weights, 'embeddings.position_embeddings.weight', positions, e);
-    const tokenType = await loadEmbedding(weights, 'embeddings.token_type_embeddings.weight', typeVocab, e);
-    const norm = await loadLayerNorm(weights, 'embeddings.LayerNorm', e, dims.eps);
+    const embeddings = await loadTokenEmbeddings(weights, { vocab, positions, typeVocab, width: e, eps: dims.eps });
     // transformers creates embeddings_project only when embedding_size != hidden_size.
     const project = e !== h ? await loadLinear(weights, 'embeddings_project', e, h) : undefined;
     const encoder = await loadBertEncoder(weights, dims, false);
     return bertLikeModel({
       modelType: 'electra',
       encoder,
-      embeddingTensors: [word, position, tokenType, norm.weight, norm.bias, project?.weight, project?.bias],
+      embeddingTensors: [...tokenEmbeddingTensors(embeddings), project?.weight, project?.bias],
       maxLength: positions,
       defaultPooling: 'cls',
       embed(batch) {
         checkIds(batch, vocab, 'electra');
-        const t = batch.inputIds.shape[1];
-        const ids = tf.cast(batch.inputIds, 'int32');
-        const sum = tf.add(tf.add(tf.gather(word, ids), tf.gather(tokenType, tokenTypes(batch, typeVocab))), tf.expandDims(tf.slice(position, [0, 0], [t, e]), 0));
-        const embedded = layerNorm(sum, norm);
+        const embedded = embedTokens(embeddings, batch.inputIds, tokenTypes(batch, typeVocab));
         return project ? linear(embedded, project) : embedded;
       },
     });

@@ -1,7 +1,8 @@
 /**
  * Building blocks shared by the Hugging Face architectures (text encoders, decoders, vision
  * transformers): loading a Linear / LayerNorm / embedding table through a WeightSource with the
- * shape config.json implies, and the functional forward ops (linear, layer norm, RMS norm,
+ * shape config.json implies, the BERT-likes' token embeddings (absolute or RoBERTa's
+ * padding-offset positions), and the functional forward ops (linear, layer norm, RMS norm,
  * activations by `hidden_act` name, additive attention biases, multi-head attention with
  * grouped-query support). Only tfjs-core functional ops, so they run on WASM and any backend;
  * inference only, call inside tf.tidy.
@@ -72,6 +73,58 @@ export async function loadLayerNorm(weights: WeightSource, prefix: string, size:
 /** Loads an embedding table `${name}` of shape [rows, width]. */
 export async function loadEmbedding(weights: WeightSource, name: string, rows: number, width: number): Promise<tf.Tensor2D> {
   return (await weights.tensor(name, [rows, width])) as tf.Tensor2D;
+}
+
+/** The embeddings of the BERT-likes (bert, roberta / xlm-roberta, electra): word, position and token-type tables and their LayerNorm. */
+export interface TokenEmbeddings {
+  readonly word: tf.Tensor2D;
+  readonly position: tf.Tensor2D;
+  readonly tokenType: tf.Tensor2D;
+  readonly norm: LayerNorm;
+}
+
+/**
+ * Loads `embeddings.{word,position,token_type}_embeddings.weight` ([vocab | positions | typeVocab,
+ * width], the shapes config.json implies) and `embeddings.LayerNorm`.
+ */
+export async function loadTokenEmbeddings(
+  weights: WeightSource,
+  dims: { readonly vocab: number; readonly positions: number; readonly typeVocab: number; readonly width: number; readonly eps: number },
+): Promise<TokenEmbeddings> {
+  const word = await loadEmbedding(weights, 'embeddings.word_embeddings.weight', dims.vocab, dims.width);
+  const position = await loadEmbedding(weights, 'embeddings.position_embeddings.weight', dims.positions, dims.width);
+  const tokenType = await loadEmbedding(weights, 'embeddings.token_type_embeddings.weight', dims.typeVocab, dims.width);
+  const norm = await loadLayerNorm(weights, 'embeddings.LayerNorm', dims.width, dims.eps);
+  return { word, position, tokenType, norm };
+}
+
+/** The tensors of loaded embeddings (for parameter counts and disposal). */
+export function tokenEmbeddingTensors(e: TokenEmbeddings): tf.Tensor[] {
+  return [e.word, e.position, e.tokenType, e.norm.weight, ...(e.norm.bias ? [e.norm.bias] : [])];
+}
+
+/**
+ * Position ids [B, T] int32 that count only non-padding tokens and start after the padding index
+ * (fairseq, RoBERTa): cumsum(ids ≠ pad) · (ids ≠ pad) + pad; padding tokens get the pad index.
+ */
+export function paddingOffsetPositionIds(inputIds: tf.Tensor2D, paddingIdx: number): tf.Tensor2D {
+  const mask = tf.cast(tf.notEqual(tf.cast(inputIds, 'int32'), paddingIdx), 'float32');
+  const incremental = tf.mul(tf.cumsum(mask, 1), mask);
+  return tf.cast(tf.add(incremental, paddingIdx), 'int32') as tf.Tensor2D;
+}
+
+/**
+ * LayerNorm(word[ids] + tokenType[typeIds] + position[p]) → [B, T, width]. Positions p are absolute
+ * (0…T−1, BERT, ELECTRA) unless `paddingIdx` is given: then RoBERTa's padding-offset ids
+ * (paddingOffsetPositionIds). Callers check the ids against the vocabulary first.
+ */
+export function embedTokens(e: TokenEmbeddings, inputIds: tf.Tensor2D, tokenTypeIds: tf.Tensor2D, options: { readonly paddingIdx?: number } = {}): tf.Tensor {
+  const ids = tf.cast(inputIds, 'int32');
+  const position = options.paddingIdx === undefined
+    ? tf.expandDims(tf.slice(e.position, [0, 0], [inputIds.shape[1], e.position.shape[1]]), 0)
+    : tf.gather(e.position, paddingOffsetPositionIds(inputIds, options.paddingIdx));
+  const sum = tf.add(tf.add(tf.gather(e.word, ids), tf.gather(e.tokenType, tokenTypeIds)), position);
+  return layerNorm(sum, e.norm);
 }
 
 /** x [..., in] · W + b → [..., out] (W stored [in, out], see loadLinear). */

@@ -15,17 +15,12 @@
  * NOT read the pooler), `mean`, and `pooler` (dense + tanh on <s>) when the checkpoint stores
  * pooler weights.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { HfArchitecture, HfConfig, HfModel, WeightSource } from '../types';
-import { configInt, layerNorm, loadEmbedding, loadLayerNorm } from './layers';
+import { configInt, embedTokens, loadTokenEmbeddings, paddingOffsetPositionIds, tokenEmbeddingTensors } from './layers';
 import { bertDims, bertLikeModel, checkIds, encoderParameters, loadBertEncoder, tokenTypes } from './bert';
 
-/** RoBERTa position ids [B, T] int32 from input ids and the padding index. */
-export function robertaPositionIds(inputIds: tf.Tensor2D, paddingIdx: number): tf.Tensor2D {
-  const mask = tf.cast(tf.notEqual(tf.cast(inputIds, 'int32'), paddingIdx), 'float32');
-  const incremental = tf.mul(tf.cumsum(mask, 1), mask);
-  return tf.cast(tf.add(incremental, paddingIdx), 'int32') as tf.Tensor2D;
-}
+/** RoBERTa position ids [B, T] int32 from input ids and the padding index (layers.ts). */
+export const robertaPositionIds = paddingOffsetPositionIds;
 
 export const roberta: HfArchitecture = {
   modelTypes: ['roberta', 'xlm-roberta'],
@@ -48,23 +43,17 @@ export const roberta: HfArchitecture = {
     const positions = configInt(config, 'max_position_embeddings', 514);
     const typeVocab = configInt(config, 'type_vocab_size', 1);
     const pad = configInt(config, 'pad_token_id', 1);
-    const word = await loadEmbedding(weights, 'embeddings.word_embeddings.weight', vocab, h);
-    const position = await loadEmbedding(weights, 'embeddings.position_embeddings.weight', positions, h);
-    const tokenType = await loadEmbedding(weights, 'embeddings.token_type_embeddings.weight', typeVocab, h);
-    const norm = await loadLayerNorm(weights, 'embeddings.LayerNorm', h, dims.eps);
+    const embeddings = await loadTokenEmbeddings(weights, { vocab, positions, typeVocab, width: h, eps: dims.eps });
     const encoder = await loadBertEncoder(weights, dims, true);
     return bertLikeModel({
       modelType,
       encoder,
-      embeddingTensors: [word, position, tokenType, norm.weight, norm.bias],
+      embeddingTensors: tokenEmbeddingTensors(embeddings),
       maxLength: positions - pad - 1,
       defaultPooling: 'cls',
       embed(batch) {
         checkIds(batch, vocab, modelType);
-        const ids = tf.cast(batch.inputIds, 'int32');
-        const pos = robertaPositionIds(batch.inputIds, pad);
-        const sum = tf.add(tf.add(tf.gather(word, ids), tf.gather(tokenType, tokenTypes(batch, typeVocab))), tf.gather(position, pos));
-        return layerNorm(sum, norm);
+        return embedTokens(embeddings, batch.inputIds, tokenTypes(batch, typeVocab), { paddingIdx: pad });
       },
     });
   },
