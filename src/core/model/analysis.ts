@@ -161,6 +161,12 @@ export interface TransferAnalysis {
    * field existed, whose gain interval was 95%: read it with `gainIntervalLevel`.
    */
   readonly gainLevel?: number;
+  /**
+   * Curve id of the scratch arm the gain is measured against, when there were several (text: the
+   * TF-IDF ridge `scratch` and the architecture from random initialisation `scratch-transformer`):
+   * the one with the lower risk at n. Absent: the curve `scratch` (or `scratch-ridge`).
+   */
+  readonly scratchArm?: string;
   /** Sample size where transfer and scratch meet; null when they do not cross in range. */
   readonly crossoverN: number | null;
   readonly overlap: OverlapEstimate;

@@ -184,7 +184,8 @@ function curveRole(id: string, analysis: TransferAnalysis): CurveRole {
   if (id === `transfer:${analysis.strategy}`) return 'configured';
   if (id === `transfer:${analysis.recommendation?.strategy}`) return 'recommended';
   if (id.startsWith('transfer:')) return 'transfer-other';
-  if (id === 'scratch') return 'scratch';
+  // With several scratch arms (text), the one the verdict uses is drawn as scratch, the others as alternatives.
+  if (id === (analysis.scratchArm ?? 'scratch')) return 'scratch';
   if (id === 'scratch-unregularised') return 'scratch-unregularised';
   return 'other';
 }
