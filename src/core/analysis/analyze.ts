@@ -53,6 +53,12 @@ export interface AnalysisInput {
   readonly datasetRows?: number;
   /** The checkpoint's architecture trained from its default initialisation (node layer). */
   readonly scratchLearner?: Learner;
+  /**
+   * Several scratch arms (with or instead of `scratchLearner`; e.g. text: a TF-IDF ridge and the
+   * checkpoint's architecture trained from random initialisation). Every one is trained and shown
+   * in the curves; the verdict uses the one with the lower risk at n (chooseScratchArm).
+   */
+  readonly scratchLearners?: readonly Learner[];
   /** Fine-tuning arms simulated by the node layer: ids `transfer:full`, `transfer:lp-ft`, `transfer:partial-freeze`. */
   readonly transferLearners?: readonly Learner[];
   readonly layerFeatures?: readonly LayerFeatures[];
@@ -180,6 +186,42 @@ function pairedGain(scratch: CvResult, transfer: CvResult, z: number): Estimate 
   return { mean: m, low: m - q * se, high: m + q * se, se };
 }
 
+/** The scratch arm the verdict uses, and how the others compared at n. */
+export interface ScratchChoice {
+  readonly arm: Learner;
+  /** Every scratch arm with its mean risk at n, best first. */
+  readonly ranked: readonly { readonly learner: Learner; readonly risk: number }[];
+  /** Paired risk difference (runner-up − chosen) at n with its display interval; absent for one arm. */
+  readonly margin?: Estimate;
+}
+
+/**
+ * The verdict's scratch arm: the one with the lowest mean risk at n (CV or hold-out, same rows
+ * and folds for every arm; ties keep the given order). Picking the minimum of noisy risks biases
+ * the chosen risk down, i.e. towards scratch: conservative for a "transfer wins" verdict, a little
+ * generous to a "negative" one (the note says so).
+ */
+export function chooseScratchArm(arms: readonly Learner[], atN: ReadonlyMap<string, CvResult>): ScratchChoice {
+  const ranked = arms
+    .filter((l) => atN.has(l.id))
+    .map((learner, order) => ({ learner, risk: atN.get(learner.id)!.meanRisk, order }))
+    .sort((a, b) => (Number.isNaN(a.risk) ? 1 : Number.isNaN(b.risk) ? -1 : a.risk - b.risk || a.order - b.order))
+    .map(({ learner, risk }) => ({ learner, risk }));
+  if (ranked.length === 0) throw new RangeError('chooseScratchArm: no scratch arm was evaluated at n');
+  const best = ranked[0]!.learner;
+  const runnerUp = ranked[1]?.learner;
+  const margin = runnerUp ? pairedGain(atN.get(runnerUp.id)!, atN.get(best.id)!, DISPLAY_Z) : undefined;
+  return { arm: best, ranked, ...(margin ? { margin: { mean: margin.mean, low: margin.low, high: margin.high } } : {}) };
+}
+
+function scratchChoiceNote(choice: ScratchChoice, n: number, riskName: string): string {
+  const f = (v: number) => v.toFixed(3);
+  const list = choice.ranked.map((r) => `${r.learner.label} (${r.learner.id}): ${riskName} ${f(r.risk)}`).join('; ');
+  const m = choice.margin;
+  const by = m ? `, lower by ${f(m.mean)} (90% interval ${f(m.low)} to ${f(m.high)}${m.low <= 0 ? ': within noise of each other' : ''})` : '';
+  return `Scratch arms at n = ${n.toLocaleString('en-US')}: ${list}. The verdict uses the better one, ${choice.arm.id}${by}; every arm is in the curves. Taking the lower of noisy risks flatters scratch slightly: conservative for a "transfer wins" verdict, slightly generous to a "negative" one.`;
+}
+
 function standardiseColumns(x: Matrix): Matrix {
   const { rows, cols } = x;
   const means = columnMeans(x);
@@ -224,7 +266,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const sampleRows = features.rows;
   // Five folds by default; three when a trained network is simulated on ≥ 1,000 rows (its
   // training dominates the run: bench/analyze-speed.ts), which widens the NB interval by ≈ 5%.
-  const hasNetwork = Boolean(input.scratchLearner?.expensive || input.transferLearners?.some((l) => l.expensive));
+  const hasNetwork = Boolean(input.scratchLearner?.expensive || input.scratchLearners?.some((l) => l.expensive) || input.transferLearners?.some((l) => l.expensive));
   const folds = input.folds ?? (hasNetwork && Math.min(input.plannedN, features.rows) >= 1000 ? 3 : 5);
   const closedForm = closedFormApplies(inputs, target, input.linearMaps);
   const minRows = closedForm ? MIN_ROWS_CLOSED_FORM : MIN_ROWS;
@@ -249,8 +291,9 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const xStd = standardiseColumns(inputs);
   const scratchRidge = ridgeLearner('scratch-ridge', 'Scratch baseline: tuned ridge on raw inputs', xStd, target);
   const scratchMinNorm = ridgeLearner('scratch-unregularised', 'Scratch baseline: unregularised least squares', xStd, target, { lambda: 1e-9 * inputs.rows });
-  const scratch = input.scratchLearner ?? scratchRidge;
-  if (!input.scratchLearner) notes.push('Scratch arm: tuned ridge on raw inputs (the checkpoint architecture could not be trained here); a real network trained from scratch may do better.');
+  const givenScratch = [...new Map([...(input.scratchLearner ? [input.scratchLearner] : []), ...(input.scratchLearners ?? [])].map((l) => [l.id, l])).values()];
+  const scratchArms: readonly Learner[] = givenScratch.length > 0 ? givenScratch : [scratchRidge];
+  if (givenScratch.length === 0) notes.push('Scratch arm: tuned ridge on raw inputs (the checkpoint architecture could not be trained here); a real network trained from scratch may do better.');
   const transferLearners = [probe, ...(input.transferLearners ?? [])];
   const exactly = input.strategy === 'partial-freeze' ? input.partialFreezeIs : undefined;
   const wantedArm = exactly ? `transfer:${exactly.arm}` : transferArmFor(input.strategy);
@@ -267,7 +310,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   if (input.strategy === 'lora' || input.strategy === 'qlora') notes.push(`${input.strategy.toUpperCase()} keeps the backbone frozen; the linear probe on its features is used as the transfer arm (a lower bound on what the adapters add).`);
   const armStats = emptyLearnerCacheStats();
   const cachedFits = (l: Learner): Learner => withLearnerCache(l, input.learnerCache, armStats, now);
-  const allLearners: Learner[] = [...new Map([...transferLearners, scratch, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()].map(cachedFits);
+  const allLearners: Learner[] = [...new Map([...transferLearners, ...scratchArms, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()].map(cachedFits);
 
   // 3. Cross-validation at the configured n (every learner), then the learning-curve sizes.
   t = now();
@@ -317,6 +360,9 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
 
   // 4. The verdict at n.
   const atN = results.get(nEval)!;
+  const scratchChoice = chooseScratchArm(scratchArms, atN);
+  const scratch = scratchChoice.arm;
+  if (scratchArms.length > 1) notes.push(scratchChoiceNote(scratchChoice, nEval, target.task === 'classification' ? 'error rate' : 'MSE / Var(y)'));
   // The reported gain: absent (with a note) when it is not a finite number.
   let gainZ: Estimate | undefined = pairedGain(atN.get(scratch.id)!, atN.get(transfer.id)!, VERDICT_Z);
   let closedSupports: Verdict | undefined;
@@ -405,7 +451,8 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
       return { n, risk: { mean: r, low: r - halfWidth, high: r + halfWidth }, measured: false };
     })],
   });
-  let finalCurves = curves.map((c) => (c.id === transfer!.id ? extend(c, transferFit) : c.id === scratch.id ? extend(c, scratchFit) : c));
+  // Every scratch arm is extrapolated (the verdict's and the others: each is a scratch alternative).
+  let finalCurves = curves.map((c) => (c.id === transfer!.id ? extend(c, transferFit) : c.id === scratch.id ? extend(c, scratchFit) : scratchArms.some((a) => a.id === c.id) && c.points.length >= 2 ? extend(c, fitOf(c)) : c));
   let crossoverN = findCrossover(transferCurve, scratchCurve, transferFit, scratchFit, nEval);
   if (closed) {
     // Theory curves over a log grid that brackets n and the interpolation threshold d.
@@ -518,6 +565,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     nSource: input.nSource,
     ...(gainZ ? { gain: { mean: gainZ.mean, low: gainZ.low, high: gainZ.high } } : {}),
     gainLevel,
+    ...(scratchArms.length > 1 ? { scratchArm: scratch.id } : {}),
     crossoverN,
     overlap,
     recommendation,

@@ -1,0 +1,101 @@
+/**
+ * Several scratch arms (issue #15 item 2): analyzeTransfer trains every one, shows each in the
+ * curves, and measures the verdict's gain against the one with the lower risk at n. The arms here
+ * are stub learners whose accuracy is fixed per row, so which one is better is known exactly; the
+ * case is built both ways round so a choice that ignored the risks (first / last / by id) fails.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matrix } from '../../../src/core/linalg/matrix';
+import { makeTarget, oneHot, type Learner } from '../../../src/core/analysis/learners';
+import { analyzeTransfer, chooseScratchArm } from '../../../src/core/analysis/analyze';
+import { createRandom } from '../../../src/core/formats/random';
+
+const N = 120;
+
+/** Two classes; features carry the class weakly (the probe is mediocre), inputs are noise. */
+function data() {
+  const random = createRandom(3);
+  const classes = Int32Array.from({ length: N }, (_, i) => i % 2);
+  const features = matrix(N, 4);
+  const inputs = matrix(N, 3);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < 4; j++) features.data[i * 4 + j] = (j === 0 ? (classes[i]! ? 0.6 : -0.6) : 0) + (random.next() - 0.5) * 2;
+    for (let j = 0; j < 3; j++) inputs.data[i * 3 + j] = random.next();
+  }
+  return { features, inputs, target: makeTarget('classification', oneHot(classes, 2), classes, 2) };
+}
+
+/** A learner that predicts the true class on rows whose (seeded) draw is below `accuracy`. */
+function stub(id: string, accuracy: number, classes: Int32Array): Learner {
+  const random = createRandom(id.length * 7919 + Math.round(accuracy * 100));
+  const right = Uint8Array.from({ length: N }, () => (random.next() < accuracy ? 1 : 0));
+  return {
+    id,
+    label: `stub ${id} (${accuracy})`,
+    expensive: false,
+    async fitPredict(_train, test) {
+      const out = matrix(test.length, 2);
+      test.forEach((row, r) => {
+        const c = right[row] ? classes[row]! : 1 - classes[row]!;
+        out.data[r * 2 + c] = 1;
+      });
+      return out;
+    },
+  };
+}
+
+async function run(arms: Learner[]) {
+  const { features, inputs, target } = data();
+  return analyzeTransfer({ features, inputs, target, plannedN: N, nSource: 'test', strategy: 'linear-probe', backend: 'none', seed: 5, scratchLearners: arms });
+}
+
+for (const order of ['tfidf-better', 'transformer-better'] as const) {
+  test(`the verdict uses the scratch arm with the lower risk at n (${order})`, async () => {
+    const { target } = data();
+    const good = 0.95;
+    const bad = 0.6;
+    const tfidf = stub('scratch', order === 'tfidf-better' ? good : bad, target.classes!);
+    const transformer = stub('scratch-transformer', order === 'tfidf-better' ? bad : good, target.classes!);
+    const a = await run([tfidf, transformer]);
+    const winner = order === 'tfidf-better' ? 'scratch' : 'scratch-transformer';
+    assert.equal(a.scratchArm, winner);
+    // Both arms are in the curves, each with its measured point at n.
+    const ids = a.curves.curves.map((c) => c.id);
+    assert.ok(ids.includes('scratch') && ids.includes('scratch-transformer'), ids.join(','));
+    const riskAt = (id: string) => a.curves.curves.find((c) => c.id === id)!.points.find((p) => p.n === a.n && p.measured)!.risk.mean;
+    const probe = riskAt('transfer:linear-probe');
+    // The gain is scratch − transfer risk against the winner (paired over the same rows), not the loser.
+    assert.ok(Math.abs(a.gain!.mean - (riskAt(winner) - probe)) < 1e-9, `gain ${a.gain!.mean} vs ${riskAt(winner) - probe}`);
+    const loser = winner === 'scratch' ? 'scratch-transformer' : 'scratch';
+    assert.ok(riskAt(loser) > riskAt(winner) + 0.1);
+    assert.ok(a.notes.some((n) => n.includes(`The verdict uses the better one, ${winner}`) && n.includes('flatters scratch')), a.notes.join('\n'));
+    // A 95%-accurate scratch arm beats the weak probe: negative; a 60% one alone would not be.
+    assert.equal(a.verdict, 'negative');
+  });
+}
+
+test('one scratch arm: no choice, no scratchArm field, same as scratchLearner', async () => {
+  const { features, inputs, target } = data();
+  const arm = stub('scratch', 0.6, target.classes!);
+  const viaList = await run([arm]);
+  const viaSingle = await analyzeTransfer({ features, inputs, target, plannedN: N, nSource: 'test', strategy: 'linear-probe', backend: 'none', seed: 5, scratchLearner: arm });
+  assert.equal(viaList.scratchArm, undefined);
+  assert.deepEqual(viaList.gain, viaSingle.gain);
+  assert.equal(viaList.verdict, viaSingle.verdict);
+  assert.ok(!viaList.notes.some((n) => n.startsWith('Scratch arms at n')));
+});
+
+test('chooseScratchArm ranks by mean risk, keeps the given order on ties, reports the paired margin', () => {
+  const cv = (losses: number[]) => ({ losses: Float64Array.from(losses), meanRisk: losses.reduce((a, b) => a + b, 0) / losses.length, trainSize: 8, testSize: 2, folds: 5 });
+  const a = { id: 'a' } as Learner;
+  const b = { id: 'b' } as Learner;
+  const atN = new Map([['a', cv([1, 1, 0, 0, 1, 0, 1, 0, 1, 1])], ['b', cv([0, 0, 0, 0, 1, 0, 0, 0, 1, 0])]]);
+  const choice = chooseScratchArm([a, b], atN);
+  assert.equal(choice.arm.id, 'b');
+  assert.deepEqual(choice.ranked.map((r) => r.learner.id), ['b', 'a']);
+  assert.ok(Math.abs(choice.margin!.mean - 0.4) < 1e-12);
+  const tie = new Map([['a', cv([0, 1]) as never], ['b', cv([1, 0]) as never]]);
+  assert.equal(chooseScratchArm([a, b], tie).arm.id, 'a');
+  assert.equal(chooseScratchArm([b, a], tie).arm.id, 'b');
+});
