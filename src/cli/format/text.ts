@@ -6,6 +6,28 @@ import { hfModelRows } from '../../core/report/hfModel';
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 const f3 = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
 
+/** Phases in the order they run (analysis.timings keys); `arms` is the verdict's training of every arm. */
+const PHASES = ['dataset', 'tokenize', 'checkpoint', 'features', 'layerFeatures', 'tfidf', 'scores', 'arms'] as const;
+
+/** `tokenize 63 ms · features 12 ms (cached) · … · arms 0.9 s (113 of 113 fits cached)`, or '' without phase timings. */
+export function phaseLine(a: NonNullable<AnalysisReport['analysis']>): string {
+  const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${n(v)} ms`);
+  const cache = a.cache;
+  // Analyses without an `arms` phase (tables, images) show the verdict's cross-validation instead.
+  const phases: readonly string[] = typeof a.timings.arms === 'number' ? PHASES : [...PHASES.slice(0, -1), 'crossValidation'];
+  const parts = phases.filter((p) => typeof a.timings[p] === 'number').map((p) => {
+    let note = '';
+    if (p === 'features' && cache?.features && cache.features !== 'off') note = cache.features === 'hit' ? ' (cached)' : ' (extracted, stored)';
+    if ((p === 'tfidf' || p === 'scores') && cache?.steps?.[p]) note = cache.steps[p] === 'hit' ? ' (cached)' : '';
+    if (p === 'arms' && cache?.arms) {
+      const all = cache.arms.hits + cache.arms.misses + cache.arms.uncached;
+      note = ` (${n(cache.arms.hits)} of ${n(all)} fits cached)`;
+    }
+    return `${p} ${ms(a.timings[p]!)}${note}`;
+  });
+  return parts.length >= 2 ? parts.join(' · ') : '';
+}
+
 export function toText(report: AnalysisReport, cwd: string): string {
   const lines: string[] = [];
   const rel = relative(cwd, report.file) || report.file;
@@ -33,6 +55,8 @@ export function toText(report: AnalysisReport, cwd: string): string {
     }
     for (const row of hfModelRows(a.hfModel)) lines.push(`  ${row.label}: ${row.value}`);
     lines.push(`  Samples used: ${n(a.samplesUsed)} of ${a.datasetRows !== undefined ? n(a.datasetRows) : '?'} · backend ${a.backend} · ${n(a.timings.total ?? a.timings.analysis ?? 0)} ms`);
+    const phases = phaseLine(a);
+    if (phases) lines.push(`  Time per phase: ${phases}`);
     for (const note of a.notes) lines.push(`  note: ${note}`);
   }
   lines.push('');
