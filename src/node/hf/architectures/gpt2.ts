@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../../../core/formats/errors';
 import type { ForwardOptions, ForwardOutput, HfArchitecture, HfConfig, HfModel, ModelBatch, Pooling, WeightSource } from '../types';
-import { activation, configBool, configFloat, configInt, decoderMask, dense, groupedAttention, layerNorm, splitHeads, textBatchOf, wantedLayers, type Activation } from './llama';
+import { activation, configBool, configFloat, configInt, decoderMask, dense, groupedAttention, layerNorm, runDecoderStack, splitHeads, textBatchOf, wantedLayers, type Activation } from './llama';
 
 const TYPE = 'gpt2';
 
@@ -119,27 +119,17 @@ class Gpt2Model implements HfModel {
     }
     const { heads, hidden } = this.dims;
     const d = hidden / heads;
-    const hiddenOut = new Map<number, tf.Tensor>();
     const mask = decoderMask(text.attentionMask);
-    let h: tf.Tensor = tf.add(tf.gather(this.wte, tf.cast(text.inputIds, 'int32')), tf.slice(this.wpe, [0, 0], [t, hidden]));
-    if (wanted.has(0)) hiddenOut.set(0, h);
-    for (let i = 0; i < this.blocks.length; i++) {
+    const embedded = tf.add(tf.gather(this.wte, tf.cast(text.inputIds, 'int32')), tf.slice(this.wpe, [0, 0], [t, hidden]));
+    const hiddenOut = runDecoderStack(embedded, this.blocks.length, wanted, (prev, i) => {
       const block = this.blocks[i]!;
-      const prev = h;
-      h = tf.tidy(() => {
-        const x = layerNorm(prev, block.ln1[0], block.ln1[1], this.eps);
-        const [q, k, v] = [block.q, block.k, block.v].map(([w, b]) => splitHeads(dense(x, w, b, 'in-out'), heads, d));
-        const attn = groupedAttention(q!, k!, v!, mask, block.scale);
-        const h1 = tf.add(prev, dense(attn, block.cProj[0], block.cProj[1], 'in-out'));
-        const y = layerNorm(h1, block.ln2[0], block.ln2[1], this.eps);
-        return tf.add(h1, dense(this.act(dense(y, block.fc[0], block.fc[1], 'in-out')), block.proj[0], block.proj[1], 'in-out'));
-      });
-      if (![...hiddenOut.values()].includes(prev)) prev.dispose();
-      if (i + 1 < this.numLayers && wanted.has(i + 1)) hiddenOut.set(i + 1, h);
-    }
-    const last = layerNorm(h, this.lnF[0], this.lnF[1], this.eps);
-    if (![...hiddenOut.values()].includes(h)) h.dispose();
-    hiddenOut.set(this.numLayers, last);
+      const x = layerNorm(prev, block.ln1[0], block.ln1[1], this.eps);
+      const [q, k, v] = [block.q, block.k, block.v].map(([w, b]) => splitHeads(dense(x, w, b, 'in-out'), heads, d));
+      const attn = groupedAttention(q!, k!, v!, mask, block.scale);
+      const h1 = tf.add(prev, dense(attn, block.cProj[0], block.cProj[1], 'in-out'));
+      const y = layerNorm(h1, block.ln2[0], block.ln2[1], this.eps);
+      return tf.add(h1, dense(this.act(dense(y, block.fc[0], block.fc[1], 'in-out')), block.proj[0], block.proj[1], 'in-out'));
+    }, (h) => layerNorm(h, this.lnF[0], this.lnF[1], this.eps));
     tf.dispose([mask.bias, mask.rows]);
     return { hidden: hiddenOut };
   }

@@ -233,6 +233,34 @@ export function textBatchOf(batch: ModelBatch, modelType: string, vocabSize: num
   return batch;
 }
 
+/**
+ * The hidden-state plumbing both decoder files share (llama family, gpt2): from the embedding
+ * output, runs `block(x, i)` for i = 0 … layers − 1, each in its own tidy; keeps the hidden states
+ * `wanted` asks for (0 = embeddings, i = after block i, `layers` = after `finalNorm`) and releases
+ * every other one as soon as the next exists, instead of at the caller's tidy.
+ */
+export function runDecoderStack(
+  embedded: tf.Tensor,
+  layers: number,
+  wanted: ReadonlySet<number>,
+  block: (x: tf.Tensor, i: number) => tf.Tensor,
+  finalNorm: (x: tf.Tensor) => tf.Tensor,
+): Map<number, tf.Tensor> {
+  const hiddenOut = new Map<number, tf.Tensor>();
+  let h = embedded;
+  if (wanted.has(0)) hiddenOut.set(0, h);
+  for (let i = 0; i < layers; i++) {
+    const prev = h;
+    h = tf.tidy(() => block(prev, i));
+    if (![...hiddenOut.values()].includes(prev)) prev.dispose();
+    if (i + 1 < layers && wanted.has(i + 1)) hiddenOut.set(i + 1, h);
+  }
+  const last = finalNorm(h);
+  if (![...hiddenOut.values()].includes(h)) h.dispose();
+  hiddenOut.set(layers, last);
+  return hiddenOut;
+}
+
 /** Hidden-state indices wanted (always including the last), validated against 0 … numLayers. */
 export function wantedLayers(options: ForwardOptions | undefined, numLayers: number, modelType: string): Set<number> {
   const wanted = new Set<number>([numLayers]);
@@ -571,7 +599,6 @@ class LlamaModel implements HfModel {
     const wanted = wantedLayers(options, this.numLayers, this.modelType);
     const t = text.inputIds.shape[1];
     const { heads, kvHeads, headDim } = this.dims;
-    const hiddenOut = new Map<number, tf.Tensor>();
     // Masks (one per distinct window) and RoPE tables, shared by all layers.
     const masks = new Map<number | undefined, DecoderMask>();
     const maskFor = (window: number | undefined): DecoderMask => {
@@ -582,8 +609,6 @@ class LlamaModel implements HfModel {
     };
     const tables = ropeTables(this.rope, t);
     const scale = 1 / Math.sqrt(headDim);
-    let h: tf.Tensor = tf.gather(this.embed, tf.cast(text.inputIds, 'int32'));
-    if (wanted.has(0)) hiddenOut.set(0, h);
     const b = text.inputIds.shape[0];
     const project = (x: tf.Tensor, p: Proj): tf.Tensor => dense(x, p.w, p.b, 'out-in');
     /** [B, T, n·d] → RoPE → [B, n, T, d]. */
@@ -591,27 +616,21 @@ class LlamaModel implements HfModel {
       const split = tf.reshape(x, [b, t, n, headDim]) as tf.Tensor4D;
       return tf.transpose(rope ? applyRope(split, tables) : split, [0, 2, 1, 3]) as tf.Tensor4D;
     };
-    for (let i = 0; i < this.layers.length; i++) {
+    // Made here, outside the blocks' tidies, so that every layer with the same window shares one.
+    const layerMasks = this.layers.map((layer) => maskFor(layer.window));
+    const embedded = tf.gather(this.embed, tf.cast(text.inputIds, 'int32'));
+    const hiddenOut = runDecoderStack(embedded, this.layers.length, wanted, (prev, i) => {
       const layer = this.layers[i]!;
-      const mask = maskFor(layer.window);
-      const prev = h;
-      h = tf.tidy(() => {
-        const x = rmsNorm(prev, layer.inputNorm, this.eps);
-        const q = heads4(project(x, layer.q), heads, true);
-        const k = heads4(project(x, layer.k), kvHeads, true);
-        const v = heads4(project(x, layer.v), kvHeads, false);
-        const attn = groupedAttention(q, k, v, mask, scale);
-        const h1 = tf.add(prev, project(attn, layer.o));
-        const y = rmsNorm(h1, layer.postNorm, this.eps);
-        return tf.add(h1, project(tf.mul(this.act(project(y, layer.gate)), project(y, layer.up)), layer.down));
-      });
-      // Release the previous hidden state early unless it is an output (the caller's tidy would too).
-      if (![...hiddenOut.values()].includes(prev)) prev.dispose();
-      if (i + 1 < this.numLayers && wanted.has(i + 1)) hiddenOut.set(i + 1, h);
-    }
-    const last = rmsNorm(h, this.finalNorm, this.eps);
-    if (![...hiddenOut.values()].includes(h)) h.dispose();
-    hiddenOut.set(this.numLayers, last);
+      const mask = layerMasks[i]!;
+      const x = rmsNorm(prev, layer.inputNorm, this.eps);
+      const q = heads4(project(x, layer.q), heads, true);
+      const k = heads4(project(x, layer.k), kvHeads, true);
+      const v = heads4(project(x, layer.v), kvHeads, false);
+      const attn = groupedAttention(q, k, v, mask, scale);
+      const h1 = tf.add(prev, project(attn, layer.o));
+      const y = rmsNorm(h1, layer.postNorm, this.eps);
+      return tf.add(h1, project(tf.mul(this.act(project(y, layer.gate)), project(y, layer.up)), layer.down));
+    }, (h) => rmsNorm(h, this.finalNorm, this.eps));
     tf.dispose([tables.cos, tables.sin, tables.rotate, ...[...masks.values()].flatMap((m) => [m.bias, m.rows])]);
     return { hidden: hiddenOut };
   }
