@@ -125,7 +125,7 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     const otherDatasets = (usable ?? []).slice(1).map((entry) => ({ path: entry.resolved!.path, datasetInfo: entry.resolved!.datasetInfo, reference: entry.reference, index: entry.index }));
     const textBackend = await initBackend(options.backend ?? 'auto');
     return analyzeTextDataset(
-      { file, config, findings, datasetPath: dsRef.path, datasetInfo: dsRef.datasetInfo, otherDatasets, checkpointPath: ckRef.path, sourcePath: checked.resolved?.source?.path, backend: textBackend.name, ...(options.engine ? { engine: options.engine } : {}), seed: options.seed ?? 0, maxSamples: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
+      { file, config, findings, datasetPath: dsRef.path, datasetInfo: dsRef.datasetInfo, ...(usable?.[0] ? { datasetEntry: { reference: usable[0].reference, index: usable[0].index } } : {}), otherDatasets, checkpointPath: ckRef.path, sourcePath: checked.resolved?.source?.path, backend: textBackend.name, ...(options.engine ? { engine: options.engine } : {}), seed: options.seed ?? 0, maxSamples: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
       control,
     );
   }

@@ -9,7 +9,9 @@
  * (instruction / chat data, no label) stop there and say why there is no verdict → otherwise the
  * checkpoint's features (loadHfCheckpoint, pooled as the family's head reads them, truncated at the
  * configured maximum, through the feature cache) → the core verdict with the TF-IDF ridge as the
- * scratch arm (src/core/analysis/tfidf.ts) → findings.
+ * scratch arm (src/core/analysis/tfidf.ts) → findings. A config that lists several datasets gets
+ * each one tokenizer-checked on its list entry, and a supervised verdict on the rows training
+ * mixes (concatenated or interleaved, labels mapped across the files: src/node/textMix.ts).
  *
  * Arms, plainly: the transfer arm is the linear probe on the checkpoint's features; partial freeze
  * adds per-layer features (a probe on a lower block); full fine-tuning of a transformer is not
@@ -32,6 +34,7 @@ import { plannedTrainSize } from '../core/config/datasetList';
 import { isGenerativeConfig } from '../core/config/generative';
 import { makeTarget, oneHot } from '../core/analysis/learners';
 import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '../core/analysis/tfidf';
+import { textScratchTransformer } from './scratchTransformer';
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
 import type { TextColumnSpec, TextSample } from '../core/formats/textTable';
@@ -42,6 +45,7 @@ import { FeatureCache, featureCacheKey, fingerprintFiles } from './cache/feature
 import { FitCache } from './cache/fitCache';
 import { cachedScores, textsIdentity, textTfidf } from './textCache';
 import { readTextDataset } from './readers/textDataset';
+import { mixTextSamples, type MixedTextSample, type TextPart } from './textMix';
 import { runTokenizerChecks, type TokenizerCheckResult } from './hf/tokenizerChecks';
 import { hfModelUsed, loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoint';
 import { findTokenizer } from './hf/tokenizer';
@@ -61,7 +65,9 @@ export interface TextBranchContext {
   readonly datasetPath: string;
   /** LLaMA-Factory dataset_info.json entry of the dataset, when it came from one. */
   readonly datasetInfo?: DatasetInfoEntry;
-  /** Further listed datasets (LLaMA-Factory `dataset: a,b`, Axolotl `datasets[]`): tokenizer-checked each; the verdict uses the first. */
+  /** The first dataset's list entry when the config lists several (findings about it land there). */
+  readonly datasetEntry?: { readonly reference: SourceValue<string>; readonly index: number };
+  /** Further listed datasets (LLaMA-Factory `dataset: a,b`, Axolotl `datasets[]`): tokenizer-checked each; the verdict mixes them as training does (src/node/textMix.ts). */
   readonly otherDatasets?: readonly { readonly path: string; readonly datasetInfo?: DatasetInfoEntry; readonly reference: SourceValue<string>; readonly index: number }[];
   readonly checkpointPath: string;
   /** Path of `source_train_file` (a sample of the pretraining text), for the myth check. */
@@ -159,14 +165,21 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   const checkpointAt = config.checkpoint;
   const generative = isGenerativeConfig(config);
   const spec = textColumnSpec(config, context.datasetInfo);
+  const listed = (context.otherDatasets?.length ?? 0) > 0;
 
   // 1. The sample.
   let t = performance.now();
   progress('dataset', `reading ${context.datasetPath}`, 0.05);
   let sample: TextSample;
   try {
-    sample = await readTextDataset(context.datasetPath, { spec, task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal });
+    sample = await readTextDataset(context.datasetPath, { spec, task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal, allowSingleClass: listed });
   } catch (e) {
+    if (e instanceof DatasetError && listed && !generative && context.datasetEntry) {
+      // One unreadable file of a list (e.g. no label column): a finding on its entry; the others are still mixed.
+      const [next, ...rest] = context.otherDatasets!;
+      findings.push({ ...findingAt(context, e.code, 'error', `${e.message.replace(/\.$/, '')}. The analysis leaves this dataset out and mixes the other listed ones.`, context.datasetEntry.reference, 'dataset'), range: context.datasetEntry.reference.range, data: { datasetIndex: context.datasetEntry.index } });
+      return analyzeTextDataset({ ...context, findings, datasetPath: next!.path, datasetInfo: next!.datasetInfo, datasetEntry: { reference: next!.reference, index: next!.index }, otherDatasets: rest }, control);
+    }
     if (e instanceof DatasetError) {
       findings.push(findingAt(context, e.code, 'error', e.message, e.code === 'label-column-missing' ? (config.labelColumn ?? datasetAt) : datasetAt, 'dataset'));
       return { file, findings };
@@ -189,16 +202,19 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', `Tokenizer checks skipped: ${e.message}`, checkpointAt, 'checkpoint'));
   }
   // Every further listed dataset gets the same checks, on its own name in the list.
+  // Their samples also join the verdict's mix below (supervised configs).
+  const otherParts: TextPart[] = [];
   for (const other of context.otherDatasets ?? []) {
-    if (!checks) break;
     try {
-      const otherSample = await readTextDataset(other.path, { spec: textColumnSpec(config, other.datasetInfo), task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal });
-      findings.push(...rowProblemFindings({ ...context, datasetPath: other.path }, otherSample).map((f) => ({ ...f, range: other.reference.keyRange ?? f.range, data: { ...f.data, datasetIndex: other.index } })));
+      const otherSample = await readTextDataset(other.path, { spec: textColumnSpec(config, other.datasetInfo), task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal, allowSingleClass: true });
+      otherParts.push({ path: other.path, reference: other.reference, index: other.index, sample: otherSample });
+      findings.push(...rowProblemFindings({ ...context, datasetPath: other.path }, otherSample).map((f) => ({ ...f, range: other.reference.range ?? f.range, data: { ...f.data, datasetIndex: other.index } })));
+      if (!checks) continue;
       const more = await runTokenizerChecks(context.checkpointPath, config, otherSample, { datasetName: other.path, tokenizer: checks.tokenizer, datasetAt: other.reference });
-      findings.push(...more.findings.map((f) => (f.field === 'dataset' ? { ...f, data: { ...f.data, datasetIndex: other.index } } : f)).filter((f) => f.code !== 'tokenizer-fragmentation' && f.code !== 'chat-template-missing' || f.field === 'dataset'));
+      findings.push(...more.findings.map((f) => (f.field === 'dataset' ? { ...f, data: { ...f.data, datasetIndex: other.index } } : f)).filter((f) => (f.code !== 'tokenizer-fragmentation' && f.code !== 'chat-template-missing' || f.field === 'dataset') && !(f.code === 'chat-template-invalid' && f.data?.kind === 'template')));
     } catch (e) {
       if (!(e instanceof DatasetError)) throw e;
-      findings.push({ ...findingAt(context, e.code, 'error', e.message, other.reference, 'dataset'), data: { datasetIndex: other.index } });
+      findings.push({ ...findingAt(context, e.code, 'error', generative ? e.message : `${e.message.replace(/\.$/, '')}. The analysis leaves this dataset out of the mix.`, other.reference, 'dataset'), range: other.reference.range, data: { datasetIndex: other.index } });
     }
   }
   timings.tokenize = performance.now() - t;
@@ -219,9 +235,16 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     progress('done', 'tokenizer checks done (weights not downloaded: no verdict)', 1);
     return { file, findings, finishedAt: new Date().toISOString() };
   }
-  const labels = sample.labels;
-  const second = context.otherDatasets?.[0];
-  if (second) findings.push({ ...findingAt(context, 'partial-analysis', 'info', `Only the first listed dataset (${context.datasetPath}) is analysed for the verdict; lists of text datasets are not mixed yet.`, second.reference, 'dataset'), data: { datasetIndex: second.index } });
+  // Several listed datasets: the rows training mixes, labels mapped across the files (src/node/textMix.ts).
+  let mixed: MixedTextSample | undefined;
+  if (listed) {
+    const first: TextPart = { path: context.datasetPath, reference: context.datasetEntry?.reference ?? datasetAt!, index: context.datasetEntry?.index ?? 0, sample };
+    mixed = mixTextSamples(config, [first, ...otherParts], { maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed }, findings);
+    if (!mixed) return { file, findings };
+    sample = mixed.sample;
+    notes.push(...mixed.notes);
+  }
+  const labels = sample.labels!;
   if (sample.rowsUsed < MIN_ROWS) {
     findings.push(findingAt(context, 'dataset-too-small', 'warning', `${sample.rowsUsed} usable rows in ${context.datasetPath}: at least ${MIN_ROWS} are needed for a cross-validated verdict.\nLabel more samples.`, config.trainSize ?? datasetAt, 'dataset'));
     return { file, findings };
@@ -328,6 +351,20 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     const inputs = tfidf.inputs;
     timings.tfidf = performance.now() - t;
 
+    // The second scratch arm: the checkpoint's own architecture (or a small model of its family)
+    // from random initialisation on the checkpoint's token ids (src/node/scratchTransformer.ts).
+    const transformerArm = await textScratchTransformer({
+      backend: context.backend,
+      modelType: checkpoint.info.modelType,
+      folder: checkpoint.info.folder,
+      tokenize: () => checkpoint.tokenize(sample.texts, sample.pairs, maxLength),
+      vocabSize: checkpoint.info.tokenizer?.vocabSize,
+      target,
+      maxLength,
+      trainRows: Math.min(plannedTrainSize(config, [sample.rowsTotal]).n, sample.rowsUsed),
+      seed,
+    });
+
     // Myth check: a sample of the pretraining text (source_train_file), vectorised with the target.
     let sourceInputs: { file: string; inputs: Matrix } | undefined;
     let vocabularyJs: number | undefined;
@@ -370,7 +407,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     timings.scores = performance.now() - t;
 
     const info = checkpoint.info;
-    notes.push(`Scratch arm: a TF-IDF linear model (word 1–2-grams + character 2–4-grams, ${x.cols.toLocaleString('en-US')} terms; ridge one-vs-rest, λ tuned by 3-fold CV inside every training set) — what a practitioner trains instead of fine-tuning. The checkpoint's own architecture (${info.modelType}, ${info.parameters.toLocaleString('en-US')} parameters) from random initialisation was not trained: TransferLens runs checkpoints for inference only, and a frozen random-init feature probe is not the same thing.`);
+    notes.push(`Scratch arm: a TF-IDF linear model (word 1–2-grams + character 2–4-grams, ${x.cols.toLocaleString('en-US')} terms; ridge one-vs-rest, λ tuned by 3-fold CV inside every training set) — what a practitioner trains instead of fine-tuning.`);
+    notes.push(transformerArm.note);
     if (strategy === 'full' || strategy === 'lora' || strategy === 'qlora') notes.push(`Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated (inference-only engine); the frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`);
     if (strategy === 'partial-freeze') notes.push(`Partial freeze: probes on lower blocks' features (hidden states ${layerFeatures?.map((l) => l.depth).join(', ')}) stand in for fine-tuning above them.`);
     notes.push(top.cached ? `Features of ${sample.rowsUsed} texts came from the feature cache (${context.cacheDir}).` : `Features of ${sample.rowsUsed} texts extracted at ${top.perSecond.toFixed(1)} texts/s (${info.engine}, ${context.backend}).`);
@@ -393,11 +431,12 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         featureCache: cache ? (top.cached ? 'hit' : 'miss') : 'off',
         textsPerSecond: top.perSecond,
         scratch: { kind: 'tfidf-ridge', terms: x.cols, lambdas: scratchLearner.lambdas },
+        scratchTransformer: transformerArm.summary,
         ...(vocabularyJs !== undefined ? { vocabularyJensenShannon: vocabularyJs } : {}),
       },
     };
 
-    const planned = plannedTrainSize(config, [sample.rowsTotal]);
+    const planned = mixed?.planned ?? plannedTrainSize(config, [sample.rowsTotal]);
     if (planned.note) notes.push(planned.note);
     progress('curves', 'training the arms', 0.65);
     t = performance.now();
@@ -411,7 +450,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         strategy,
         learningRate: config.learningRate?.value,
         datasetRows: sample.rowsTotal,
-        scratchLearner,
+        scratchLearners: [scratchLearner, ...(transformerArm.learner ? [transformerArm.learner] : [])],
         ...(fits ? { learnerCache: fits } : {}),
         transferLearners: [],
         layerFeatures,
@@ -437,7 +476,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     progress('done', `verdict: ${analysis.verdict}`, 1);
     // The model, tokenizer, max length and pooling used, as the image branch reports them (report, hover, CLI text).
     const hfModel = hfModelUsed(checkpoint.info, resolved, maxLength);
-    return { file, findings, analysis: { ...analysis, hfModel, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt }, ...(cacheUse ? { cache: cacheUse } : {}) }, finishedAt: new Date().toISOString() };
+    return { file, findings, analysis: { ...analysis, hfModel, timings: { ...analysis.timings, arms, total: performance.now() - context.startedAt }, ...(cacheUse ? { cache: cacheUse } : {}), ...(mixed ? { datasets: mixed.parts } : {}) }, finishedAt: new Date().toISOString() };
   } finally {
     checkpoint.dispose();
   }

@@ -274,11 +274,11 @@ export class TextSampler {
 
   constructor(
     readonly columns: TextColumns,
-    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly delimiter?: string },
+    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly delimiter?: string; readonly allowSingleClass?: boolean },
     private readonly source: string,
   ) {
     const label = columns.label;
-    this.labelSampler = new TableSampler(['__row', label ?? '__none'], { labelColumn: label ?? '__none', task: label ? options.task : 'classification', maxRows: options.maxRows, seed: options.seed, featureColumns: ['__row'], allowSingleClass: !label }, source);
+    this.labelSampler = new TableSampler(['__row', label ?? '__none'], { labelColumn: label ?? '__none', task: label ? options.task : 'classification', maxRows: options.maxRows, seed: options.seed, featureColumns: ['__row'], allowSingleClass: !label || options.allowSingleClass === true }, source);
   }
 
   /** Pass 1: one record (the label cell is read; `row` is the 1-based row for messages). */

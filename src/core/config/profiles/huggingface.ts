@@ -20,7 +20,8 @@ export const huggingfaceProfile: BuiltinProfile = {
     },
     fields: {
       checkpoint: ['model_name_or_path'],
-      dataset: ['train_file', 'train_dir', 'dataset_name'],
+      // `train_file: [a.csv, b.csv]` (load_dataset data_files lists): every file, concatenated.
+      dataset: ['train_file[*]', 'train_file', 'train_dir', 'dataset_name'],
       validationDataset: ['validation_file', 'validation_dir'],
       labelColumn: ['label_column_name', 'label_column'],
       task: [PROBLEM_TYPE_RULE as never],

@@ -18,6 +18,8 @@
  *   chatTemplateJinja Axolotl `chat_template_jinja` (inline template or .jinja path, with `chat_template: jinja`)
  *   messagesField Axolotl `datasets[0].field_messages`, torchtune `dataset.conversation_column`
  *   stage         LLaMA-Factory `stage` (sft, pt, rm, dpo, …)
+ *   mixStrategy   LLaMA-Factory `mix_strategy` (concat, interleave_under, interleave_over)
+ *   interleaveProbs LLaMA-Factory `interleave_probs` ("0.7,0.3" or a list)
  */
 export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   textColumns: ['text_column_names', 'text_column', 'sentence1_key', 'dataset_text_field'],
@@ -42,6 +44,8 @@ export const LLAMA_FACTORY_TEXT_EXTRAS: Readonly<Record<string, readonly string[
   maxLength: ['cutoff_len'],
   chatTemplate: ['template'],
   stage: ['stage'],
+  mixStrategy: ['mix_strategy'],
+  interleaveProbs: ['interleave_probs'],
 };
 
 export const TORCHTUNE_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
