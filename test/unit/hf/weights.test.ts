@@ -15,7 +15,7 @@ import { openWeights, parseWeightIndex, resolveWeightName } from '../../../src/n
 import { numberToBfloat16Bits, writeSafetensors, toFloat32 } from '../../../src/core/formats/safetensors';
 import { float16ToNumber } from '../../../src/core/formats/float16';
 import { CheckpointError } from '../../../src/core/formats/errors';
-import { rejectsWith, useScratch, VARIANTS } from './weightsKit';
+import { fuzzOpenWeights, rejectsWith, seededNext, useScratch, VARIANTS } from './weightsKit';
 
 interface Values { shape: number[]; data: number[] }
 const reference = JSON.parse(readFileSync(join(VARIANTS, 'reference.json'), 'utf8')) as { bf16_as_float32: Record<string, Values>; float32: Record<string, Values>; shards: string[] };
@@ -214,33 +214,17 @@ test('tensors come back as float32 tf tensors the backend owns (the read bytes a
 test('fuzz: 300 damaged copies of a real checkpoint (truncations, header byte flips) open and read with CheckpointErrors only', async () => {
   const good = readFileSync(join(VARIANTS, 'bf16', 'model.safetensors'));
   const headerEnd = 8 + Number(good.readBigUInt64LE(0));
-  let state = 12345;
-  const next = (n: number): number => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state % n;
-  };
+  const next = seededNext(12345);
   const folder = join(scratch.path, 'fuzz');
   mkdirSync(folder);
-  let opened = 0;
-  let refused = 0;
-  for (let i = 0; i < 300; i++) {
-    let bytes: Buffer;
-    if (i % 3 === 0) bytes = good.subarray(0, next(good.length));
-    else {
-      bytes = Buffer.from(good);
-      for (let k = 0; k <= next(4); k++) bytes[next(headerEnd)] = next(256);
-    }
+  const { opened, refused } = await fuzzOpenWeights(300, (i) => {
+    if (i % 3 === 0) return good.subarray(0, next(good.length));
+    const bytes = Buffer.from(good);
+    for (let k = 0; k <= next(4); k++) bytes[next(headerEnd)] = next(256);
+    return bytes;
+  }, (_i, bytes) => {
     writeFileSync(join(folder, 'model.safetensors'), bytes);
-    try {
-      const source = await openWeights(folder);
-      opened++;
-      for (const name of source.entries.keys()) (await source.tensor(name)).dispose();
-    } catch (e) {
-      if (!(e instanceof CheckpointError)) throw new Error(`case ${i}: ${String(e)}`);
-      assert.match(e.message, /fuzz\/model\.safetensors/);
-      refused++;
-    }
-  }
-  assert.ok(opened > 0 && refused > 0, `${opened} opened, ${refused} refused`);
+    return { folder, file: /fuzz\/model\.safetensors/ };
+  });
   console.log(`${opened} opened and read, ${refused} refused with a CheckpointError`);
 });

@@ -1,9 +1,9 @@
 /**
  * Shared set-up of the weight-reader tests (weights.test.ts for safetensors, weightsTorch.test.ts
  * for pytorch_model.bin): the WASM backend and a scratch folder for hand-made checkpoints, a
- * writer of small model folders in it, and the check that a promise fails with a CheckpointError
- * of a given code whose message matches (names the file, says what to do). One copy, so both
- * readers are held to the same error contract.
+ * writer of small model folders in it, the check that a promise fails with a CheckpointError
+ * of a given code whose message matches (names the file, says what to do), and the fuzz loop over
+ * damaged copies of a real checkpoint. One copy, so both readers are held to the same contract.
  */
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../../src/node/backend';
+import { openWeights } from '../../../src/node/hf/weights';
 import { CheckpointError } from '../../../src/core/formats/errors';
 
 /** One tiny BertModel saved float32, bfloat16, sharded and by torch.save (scripts/hf-fixtures/make_variants.py). */
@@ -59,4 +60,42 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, patte
     assert.match(e.message, pattern);
     return true;
   });
+}
+
+/** A seeded linear congruential generator: `next(n)` is a whole number in [0, n). */
+export function seededNext(seed: number): (n: number) => number {
+  let state = seed;
+  return (n: number): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % n;
+  };
+}
+
+/**
+ * Writes `cases` damaged copies (`damaged(i)`, through `write(i, bytes)`, which returns the folder
+ * and a pattern of the file's path) and opens each, reading every tensor: each must either open
+ * and read or fail with a CheckpointError naming the file. Both outcomes must occur. Returns the
+ * counts.
+ */
+export async function fuzzOpenWeights(
+  cases: number,
+  damaged: (i: number) => Buffer,
+  write: (i: number, bytes: Buffer) => { readonly folder: string; readonly file: RegExp },
+): Promise<{ opened: number; refused: number }> {
+  let opened = 0;
+  let refused = 0;
+  for (let i = 0; i < cases; i++) {
+    const { folder, file } = write(i, damaged(i));
+    try {
+      const source = await openWeights(folder);
+      opened++;
+      for (const name of source.entries.keys()) (await source.tensor(name)).dispose();
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw new Error(`case ${i}: ${String(e)}`);
+      assert.match(e.message, file);
+      refused++;
+    }
+  }
+  assert.ok(opened > 0 && refused > 0, `${opened} opened, ${refused} refused`);
+  return { opened, refused };
 }

@@ -14,8 +14,7 @@ import JSZip from 'jszip';
 import { openWeights } from '../../../src/node/hf/weights';
 import { interpretTorchPickle, PickleRefused, tensorsOfStateDict } from '../../../src/node/hf/torchZip';
 import { validTorchPickle } from '../../fuzz/properties';
-import { CheckpointError } from '../../../src/core/formats/errors';
-import { rejectsWith, useScratch, VARIANTS } from './weightsKit';
+import { fuzzOpenWeights, rejectsWith, seededNext, useScratch, VARIANTS } from './weightsKit';
 
 const PWNED = join(tmpdir(), 'transferlens-torchzip-pwned');
 const scratch = useScratch('tl-torchzip-');
@@ -121,33 +120,14 @@ test('fuzz: 300 damaged copies of a real pytorch_model.bin (truncations, byte fl
   const good = readFileSync(join(VARIANTS, 'pytorch', 'pytorch_model.bin'));
   const pickleAt = good.indexOf('data.pkl') + 'data.pkl'.length;
   const directoryAt = good.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), good.length - 1) - 2000;
-  let state = 777;
-  const next = (n: number): number => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state % n;
-  };
-  let opened = 0;
-  let refused = 0;
-  for (let i = 0; i < 300; i++) {
-    let bytes: Buffer;
-    if (i % 3 === 0) bytes = good.subarray(0, next(good.length));
-    else {
-      bytes = Buffer.from(good);
-      const region = i % 3 === 1 ? [pickleAt, 2000] : [Math.max(0, directoryAt), good.length - Math.max(0, directoryAt)];
-      for (let k = 0; k <= next(4); k++) bytes[region[0]! + next(region[1]!)] = next(256);
-    }
-    const folder = folderWith(`fuzz-${i}`, bytes);
-    try {
-      const source = await openWeights(folder);
-      opened++;
-      for (const name of source.entries.keys()) (await source.tensor(name)).dispose();
-    } catch (e) {
-      if (!(e instanceof CheckpointError)) throw new Error(`case ${i}: ${String(e)}`);
-      assert.match(e.message, new RegExp(`fuzz-${i}/pytorch_model\\.bin`));
-      refused++;
-    }
-  }
-  assert.ok(opened > 0 && refused > 0, `${opened} opened, ${refused} refused`);
+  const next = seededNext(777);
+  const { opened, refused } = await fuzzOpenWeights(300, (i) => {
+    if (i % 3 === 0) return good.subarray(0, next(good.length));
+    const bytes = Buffer.from(good);
+    const region = i % 3 === 1 ? [pickleAt, 2000] : [Math.max(0, directoryAt), good.length - Math.max(0, directoryAt)];
+    for (let k = 0; k <= next(4); k++) bytes[region[0]! + next(region[1]!)] = next(256);
+    return bytes;
+  }, (i, bytes) => ({ folder: folderWith(`fuzz-${i}`, bytes), file: new RegExp(`fuzz-${i}/pytorch_model\\.bin`) }));
   console.log(`${opened} opened and read, ${refused} refused with a CheckpointError`);
 });
 
