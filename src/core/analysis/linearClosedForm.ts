@@ -27,9 +27,12 @@
  *
  * Where an expectation is infinite (|n − d| ≤ 1 for scratch, |n − k| ≤ 1 for the probe, with noise)
  * the risk is +∞ and `gain` says so (`finite: false`); it never turns ∞ − ∞ into a number.
- * Bootstrap draws whose signal estimate hit its floor (an estimate ≤ 0 clamped to ≈ 0) make an
- * atom of gains that reflects the clamp, not the data: they widen the interval to zero on both
- * sides (see `gain`), so a committed sign never rests on them.
+ * Bootstrap draws whose signal estimate hit its floor (an estimate ≤ 0 clamped to ≈ 0) never decide
+ * the sign through the clamp (see `gain`): with least squares or REML, whose noise is estimated from
+ * the residuals, they stand for the boundary, zero signal, and their gain is taken there exactly —
+ * an atom at zero when the arms differ only through the signal, evidence when the noise separates
+ * them; with the moment estimates (noise = S − signal, so the clamp sets the whole split) they
+ * widen the interval to zero on both sides.
  */
 import { matrix, type Matrix } from '../linalg/matrix';
 import { columnVariances, identity } from '../linalg/products';
@@ -69,6 +72,12 @@ export interface ClosedFormGain {
   readonly infinite?: 'scratch' | 'transfer' | 'both';
   /** Bootstrap draws (and REML profile points) whose signal estimate sat at its floor. */
   readonly clamped: number;
+  /**
+   * Draws that count as no evidence about the sign (see `gain`): clamped moment draws, clamped
+   * least-squares / REML draws whose gain at zero signal is zero up to GAIN_NUMERIC_MARGIN (the
+   * clamp's atom), and undefined (∞ − ∞) gains.
+   */
+  readonly atoms: number;
   readonly draws: number;
   /** The sign the interval supports: it clears zero by more than GAIN_NUMERIC_MARGIN. */
   readonly supports?: 'positive' | 'negative';
@@ -229,30 +238,47 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
   const geometry = probeGeometry(maps, q, seed);
   const risk = (arm: LinearArm, m: number, e: LinearEstimates = point): number => expectedRisk(arm, m, { d, k, headNorm2, negligible, minNorm: geometry.factors, sourceInSpan2: geometry.sourceInSpan2 }, e) / scale;
 
+  const method = ols ? 'least-squares' : reml ? 'reml' : 'moments';
   return {
     estimates: point,
-    method: ols ? 'least-squares' : reml ? 'reml' : 'moments',
+    method,
     draws: boot.length,
     featureRank: k,
     risk,
     gain(arm, m, level = 0.95) {
       // ∞ − ∞ is NaN on purpose: an undefined gain is never read as 0.
       const g = (e: LinearEstimates) => risk('scratch', m, e) - risk(arm, m, e);
-      // A draw whose signal sat at its floor is evidence of nothing about the sign: it enters the
-      // lower bound as min(g, 0) and the upper bound as max(g, 0). So when at least a tail's worth
-      // of draws are clamped the interval reaches zero and the verdict cannot commit; with fewer,
-      // they only widen it. Undefined gains (∞ − ∞) count as clamped at 0 both ways.
+      // A draw whose signal sat at its floor must not decide the sign through the clamp.
+      // - Least squares and REML estimate the noise from the residuals (RSS/(n − d − 1); σ² profiled
+      //   from the contrasts, h = 0 being the likelihood's own maximum), independently of the signal
+      //   estimate: such a draw estimates the boundary, zero signal, with its own noise. Its gain is
+      //   taken there exactly — no signal, nothing inside the span, no overlap with the pretrained
+      //   head (|β_sᵀβ_t| ≤ ‖β_s‖‖β_t‖ = 0) — so the floor's value never enters it. When that gain is
+      //   zero up to GAIN_NUMERIC_MARGIN (the arms differ only through the signal) the draw is the
+      //   clamp's atom and counts as 0 in both bounds; otherwise the noise separates the arms at the
+      //   boundary (e.g. scratch interpolating noise near n ≈ d), which is evidence, and it enters
+      //   with that gain.
+      // - The moment estimates set the noise to S − signal: at the floor the whole split (all of
+      //   Var(y) noise) is the clamp's, so the draw is evidence of nothing about the sign and enters
+      //   the lower bound as min(g, 0) and the upper as max(g, 0).
+      // Either way, when at least a tail's worth of draws are atoms the interval reaches zero and the
+      // verdict cannot commit. Undefined gains (∞ − ∞) count as atoms at 0. (Until the ground-truth
+      // re-run after issue #17 every estimator used the moment rule: docs/benchmark.md, "Clamped
+      // draws at the boundary".)
+      const noiseOwnEstimate = method !== 'moments';
       const lows: number[] = [];
       const highs: number[] = [];
       let clamped = 0;
+      let atoms = 0;
       const add = (e: LinearEstimates) => {
-        const v = g(e);
-        if (Number.isNaN(v)) {
-          clamped++;
+        if (e.atFloor) clamped++;
+        const v = e.atFloor && noiseOwnEstimate ? g({ ...e, signal: 0, inside: 0, crossTerm: 0 }) : g(e);
+        if (Number.isNaN(v) || (e.atFloor && Math.abs(v) <= GAIN_NUMERIC_MARGIN)) {
+          atoms++;
           lows.push(0);
           highs.push(0);
-        } else if (e.atFloor) {
-          clamped++;
+        } else if (e.atFloor && !noiseOwnEstimate) {
+          atoms++;
           lows.push(Math.min(v, 0));
           highs.push(Math.max(v, 0));
         } else {
@@ -292,7 +318,7 @@ export function linearClosedForm(x: Matrix, y: Float64Array, maps: LinearCheckpo
       // alone was measured biased towards "negative" (docs/benchmark.md), so it never commits.
       const unmodelled = arm === 'probe' && m < k && geometry.anisotropic && (!geometry.factors(m) || (PROBE_DIRECTION_PRIOR === 'source' && geometry.sourceInSpan2 <= 0));
       const supports = !finite || unmodelled ? undefined : low > GAIN_NUMERIC_MARGIN ? 'positive' : high < -GAIN_NUMERIC_MARGIN ? 'negative' : undefined;
-      return { mean, low, high, finite, infinite, clamped, draws: boot.length, supports, ...(unmodelled ? { unmodelled: true } : {}) };
+      return { mean, low, high, finite, infinite, clamped, atoms, draws: boot.length, supports, ...(unmodelled ? { unmodelled: true } : {}) };
     },
   };
 }

@@ -213,6 +213,7 @@ test('gain: equal risks (a probe on a full-rank feature map is scratch) never su
 });
 
 test('gain: draws with the signal at its floor widen the interval to zero (moment estimates on a pure-noise target)', () => {
+  // The moment estimates set the noise to S − signal, so at the floor the whole split is the clamp's.
   let sawAtom = false;
   for (let seed = 0; seed < 8; seed++) {
     const random = createRandom(100 + seed);
@@ -230,6 +231,7 @@ test('gain: draws with the signal at its floor widen the interval to zero (momen
     assert.equal(cf.method, 'moments');
     for (const arm of ['probe', 'full'] as const) {
       const g = cf.gain(arm, rows, 0.8);
+      assert.equal(g.atoms, g.clamped, `${arm}, seed ${seed}: every clamped moment draw is an atom`);
       if (g.clamped >= 0.1 * g.draws) {
         sawAtom = true;
         assert.ok(g.low <= 0 && g.high >= 0, `${arm}, seed ${seed}: ${g.clamped} clamped draws, interval [${g.low}, ${g.high}]`);
@@ -240,4 +242,65 @@ test('gain: draws with the signal at its floor widen the interval to zero (momen
     }
   }
   assert.ok(sawAtom, 'no draw set had a clamp atom: the test did not exercise it');
+});
+
+test('gain: REML draws at the floor are atoms at zero where only the signal separates the arms', () => {
+  // d = 45, k = 3, n = 12 (REML: n − 1 − k = 8 contrasts): at zero signal the scratch noise term
+  // σ²·n/(d − n − 1) = 0.375σ² equals the probe's σ²·k/(n − k − 1), so a draw at the floor says
+  // nothing about the sign. A weak-signal target puts many draws there.
+  let sawAtom = false;
+  for (let seed = 0; seed < 8; seed++) {
+    const random = createRandom(300 + seed);
+    const d = 45;
+    const k = 3;
+    const rows = 12;
+    const x = matrix(rows, d);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
+    const y = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) y[i] = 0.1 * x.data[i * d + 10]! + random.normal();
+    const featureMap = matrix(d, k);
+    for (let j = 0; j < k; j++) featureMap.data[j * k + j] = 1;
+    const cf = linearClosedForm(x, y, { featureMap }, seed, 400);
+    assert.equal(cf.method, 'reml');
+    const g = cf.gain('probe', rows, 0.8);
+    assert.equal(g.atoms, g.clamped, `seed ${seed}: every clamped draw is an atom here`);
+    if (g.atoms >= 0.1 * g.draws) {
+      sawAtom = true;
+      assert.ok(g.low <= 0 && g.high >= 0, `seed ${seed}: ${g.atoms} atoms, interval [${g.low}, ${g.high}]`);
+      assert.equal(g.supports, undefined);
+    }
+  }
+  assert.ok(sawAtom, 'no draw set had a clamp atom: the test did not exercise it');
+});
+
+test('gain: REML draws at the floor enter at their zero-signal gain when the noise separates the arms', () => {
+  // d = 40, k = 4, n = 36 (the ground-truth case linear-freeze-pi3-g0.9-s1-d40-k4's shape), weak
+  // signal outside the span and unit noise: scratch near its threshold pays σ²·n/(d − n − 1) = 12σ²,
+  // the probe σ²·k/(n − k − 1) ≈ 0.13σ². Draws at the floor carry REML's own noise estimate, so they
+  // are evidence of a positive gain, not atoms: the verdict commits (to the true sign) even when
+  // more than a tail of draws hit the floor, where counting them as no gain could not.
+  let sawCommitOverFloor = false;
+  const dims = { d: 40, k: 4, headNorm2: 0 };
+  const truth: LinearEstimates = { signal: 0.25, noise: 1, inside: 0, crossTerm: 0 };
+  assert.ok(expectedRisk('scratch', 36, dims, truth) - expectedRisk('probe', 36, dims, truth) > 5);
+  for (let seed = 0; seed < 8; seed++) {
+    const random = createRandom(500 + seed);
+    const { d, k } = dims;
+    const rows = 36;
+    const x = matrix(rows, d);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
+    const y = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) y[i] = 0.5 * x.data[i * d + 20]! + random.normal();
+    const featureMap = matrix(d, k);
+    for (let j = 0; j < k; j++) featureMap.data[j * k + j] = 1;
+    const cf = linearClosedForm(x, y, { featureMap }, seed, 400);
+    assert.equal(cf.method, 'reml');
+    for (const level of [0.8, 0.95]) {
+      const g = cf.gain('probe', rows, level);
+      assert.equal(g.atoms, 0, `seed ${seed}: the noise separates the arms at zero signal`);
+      assert.notEqual(g.supports, 'negative', `seed ${seed}: [${g.low}, ${g.high}]`);
+      if (g.clamped >= ((1 - level) / 2) * g.draws && g.supports === 'positive') sawCommitOverFloor = true;
+    }
+  }
+  assert.ok(sawCommitOverFloor, 'no seed committed with a tail of draws at the floor: the test did not exercise the rule');
 });
