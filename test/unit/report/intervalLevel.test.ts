@@ -10,8 +10,6 @@ import assert from 'node:assert/strict';
 import { analyzeTransfer, CLOSED_FORM_LEVEL, VERDICT_LEVEL } from '../../../src/core/analysis/analyze';
 import { makeTarget } from '../../../src/core/analysis/learners';
 import { verdictFindings } from '../../../src/core/analysis/findings';
-import { makeRng, gaussian } from '../../../src/core/analysis/random';
-import { matrix } from '../../../src/core/linalg/matrix';
 import { gainIntervalLevel, levelPercent, type AnalysisReport, type TransferAnalysis } from '../../../src/core/model/analysis';
 import type { NormalizedConfig } from '../../../src/core/model/config';
 import { buildReportModel, renderReportBody, toMarkdown } from '../../../src/core/report/index';
@@ -19,31 +17,13 @@ import { toText } from '../../../src/cli/format/text';
 import { toSarif } from '../../../src/cli/format/sarif';
 import { hoverMarkdown } from '../../../src/vscode/logic/presentation';
 import { loadFixture, mutable } from './helpers';
+import { task } from '../analysis/teacherStudent';
 
 const CONFIG = { file: '/w/config.yaml', profile: 'test' } as unknown as NormalizedConfig;
 
-/** x ~ N(0, I_40), features = the first 4 inputs, y on the inputs outside them plus noise. */
-function linearTask(n: number, seed: number) {
-  const rng = makeRng(seed);
-  const d = 40;
-  const k = 4;
-  const x = matrix(n, d);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = gaussian(rng);
-  const phi = matrix(n, k);
-  const y = matrix(n, 1);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = k; j < d; j++) s += x.data[i * d + j]! / Math.sqrt(d - k);
-    y.data[i] = s + gaussian(rng);
-    for (let j = 0; j < k; j++) phi.data[i * k + j] = x.data[i * d + j]!;
-  }
-  const featureMap = matrix(d, k);
-  for (let j = 0; j < k; j++) featureMap.data[j * k + j] = 1;
-  return { x, phi, y, featureMap };
-}
-
 async function analyse(closedForm: boolean): Promise<TransferAnalysis> {
-  const t = linearTask(closedForm ? 24 : 200, closedForm ? 52 : 7);
+  // Target outside the 4 feature directions of 40 inputs, noise 1 (analyze.test.ts' interior REML case).
+  const t = task({ n: closedForm ? 24 : 200, d: 40, k: 4, inside: false, noise: 1, seed: closedForm ? 52 : 7 });
   return analyzeTransfer({
     features: t.phi, inputs: t.x, target: makeTarget('regression', t.y), plannedN: closedForm ? 24 : 200, nSource: 'test',
     strategy: 'linear-probe', backend: 'none', seed: 1, ...(closedForm ? { linearMaps: { featureMap: t.featureMap } } : {}),
