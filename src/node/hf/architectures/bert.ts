@@ -185,6 +185,28 @@ export function encoderParameters(h: number, m: number, layers: number, pooler: 
   return layers * perLayer + (pooler ? h * h + h : 0);
 }
 
+/**
+ * estimateParameters of a BERT-like from config.json alone: token embeddings (word + position +
+ * token type tables and their LayerNorm) of width hidden_size — or `embedding_size` with a
+ * projection to hidden_size when `projected` (ELECTRA) — plus the post-LN encoder and, when
+ * `pooler`, the pooler. `defaults`: the family's max_position_embeddings and type_vocab_size.
+ * Undefined when the config lacks a needed size.
+ */
+export function estimateBertLikeParameters(
+  config: HfConfig,
+  defaults: { readonly positions: number; readonly typeVocab: number; readonly pooler: boolean; readonly projected?: boolean },
+): number | undefined {
+  try {
+    const h = configInt(config, 'hidden_size');
+    const e = defaults.projected ? configInt(config, 'embedding_size', h) : h;
+    const m = configInt(config, 'intermediate_size');
+    const embeddings = (configInt(config, 'vocab_size') + configInt(config, 'max_position_embeddings', defaults.positions) + configInt(config, 'type_vocab_size', defaults.typeVocab)) * e + 2 * e;
+    return embeddings + (e !== h ? e * h + h : 0) + encoderParameters(h, m, configInt(config, 'num_hidden_layers'), defaults.pooler);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the HfModel around an embedding function and an encoder (shared by the BERT-likes). */
 export function bertLikeModel(args: {
   modelType: string;
@@ -222,16 +244,7 @@ export function bertLikeModel(args: {
 export const bert: HfArchitecture = {
   modelTypes: ['bert'],
   modality: 'text',
-  estimateParameters(config: HfConfig): number | undefined {
-    try {
-      const h = configInt(config, 'hidden_size');
-      const m = configInt(config, 'intermediate_size');
-      const embeddings = (configInt(config, 'vocab_size') + configInt(config, 'max_position_embeddings', 512) + configInt(config, 'type_vocab_size', 2)) * h + 2 * h;
-      return embeddings + encoderParameters(h, m, configInt(config, 'num_hidden_layers'), true);
-    } catch {
-      return undefined;
-    }
-  },
+  estimateParameters: (config) => estimateBertLikeParameters(config, { positions: 512, typeVocab: 2, pooler: true }),
   async load(config: HfConfig, weights: WeightSource): Promise<HfModel> {
     const dims = bertDims(config);
     const h = dims.hidden;

@@ -11,22 +11,12 @@
  */
 import type { HfArchitecture, HfConfig, HfModel, WeightSource } from '../types';
 import { configInt, embedTokens, linear, loadLinear, loadTokenEmbeddings, tokenEmbeddingTensors } from './layers';
-import { bertDims, bertLikeModel, checkIds, encoderParameters, loadBertEncoder, tokenTypes } from './bert';
+import { bertDims, bertLikeModel, checkIds, estimateBertLikeParameters, loadBertEncoder, tokenTypes } from './bert';
 
 export const electra: HfArchitecture = {
   modelTypes: ['electra'],
   modality: 'text',
-  estimateParameters(config: HfConfig): number | undefined {
-    try {
-      const h = configInt(config, 'hidden_size');
-      const e = configInt(config, 'embedding_size', h);
-      const m = configInt(config, 'intermediate_size');
-      const embeddings = (configInt(config, 'vocab_size') + configInt(config, 'max_position_embeddings', 512) + configInt(config, 'type_vocab_size', 2)) * e + 2 * e;
-      return embeddings + (e !== h ? e * h + h : 0) + encoderParameters(h, m, configInt(config, 'num_hidden_layers'), false);
-    } catch {
-      return undefined;
-    }
-  },
+  estimateParameters: (config) => estimateBertLikeParameters(config, { positions: 512, typeVocab: 2, pooler: false, projected: true }),
   async load(config: HfConfig, weights: WeightSource): Promise<HfModel> {
     const dims = bertDims(config);
     const h = dims.hidden;

@@ -17,7 +17,7 @@
  */
 import type { HfArchitecture, HfConfig, HfModel, WeightSource } from '../types';
 import { configInt, embedTokens, loadTokenEmbeddings, paddingOffsetPositionIds, tokenEmbeddingTensors } from './layers';
-import { bertDims, bertLikeModel, checkIds, encoderParameters, loadBertEncoder, tokenTypes } from './bert';
+import { bertDims, bertLikeModel, checkIds, estimateBertLikeParameters, loadBertEncoder, tokenTypes } from './bert';
 
 /** RoBERTa position ids [B, T] int32 from input ids and the padding index (layers.ts). */
 export const robertaPositionIds = paddingOffsetPositionIds;
@@ -25,16 +25,7 @@ export const robertaPositionIds = paddingOffsetPositionIds;
 export const roberta: HfArchitecture = {
   modelTypes: ['roberta', 'xlm-roberta'],
   modality: 'text',
-  estimateParameters(config: HfConfig): number | undefined {
-    try {
-      const h = configInt(config, 'hidden_size');
-      const m = configInt(config, 'intermediate_size');
-      const embeddings = (configInt(config, 'vocab_size') + configInt(config, 'max_position_embeddings', 514) + configInt(config, 'type_vocab_size', 1)) * h + 2 * h;
-      return embeddings + encoderParameters(h, m, configInt(config, 'num_hidden_layers'), true);
-    } catch {
-      return undefined;
-    }
-  },
+  estimateParameters: (config) => estimateBertLikeParameters(config, { positions: 514, typeVocab: 1, pooler: true }),
   async load(config: HfConfig, weights: WeightSource): Promise<HfModel> {
     const modelType = typeof config.model_type === 'string' ? config.model_type : 'roberta';
     const dims = bertDims(config);
