@@ -266,5 +266,6 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
     }
   }
   if (name && name !== 'tokenizer_default' && name.includes('{')) return compile(name, `the template set by ${setting!.keyPath}`, setting, 'chatTemplate');
+  if (name && name !== 'tokenizer_default') return useOwn(`${setting!.keyPath}: ${name} is not a .jinja file or a template (a tokenizer folder's template is not read here); the lengths were counted with ${own !== undefined ? ownDescription : 'no template'} instead.`);
   return useOwn();
 }

@@ -85,6 +85,13 @@ test("Axolotl chat_template: jinja with chat_template_jinja inline, and a name t
   assert.match(other.findings.find((f) => f.code === 'token-lengths')!.message, /Axolotl's built-in 'gemma' template is not bundled with TransferLens.*counted with the tokenizer's chat_template/s);
 });
 
+test("Axolotl: a dataset's own chat_template wins over the top-level one", async () => {
+  const r = await runTokenizerChecks(join(MODELS, 'llama'), config('base_model: m\nchat_template: gemma\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\n    chat_template: chatml\nsequence_len: 300\n'), await chat(), { datasetName: 'data' });
+  assert.match(r.chatTemplate ?? '', /Axolotl's built-in 'chatml'/);
+  const want = truncation(COUNTS['axolotl-chatml:llama:chat.jsonl']!, 300);
+  assert.deepEqual([r.stats.truncatedSamples, r.stats.tokensCut], [want.samples, want.cut]);
+});
+
 test("LLaMA-Factory template: qwen + cutoff_len on alpaca and sharegpt records (its template.py encoding)", async () => {
   const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
   const yaml = (m: number) => `model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: sotu_alpaca\ntemplate: qwen\ncutoff_len: ${m}\n`;

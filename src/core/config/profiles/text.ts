@@ -34,8 +34,9 @@ export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
 export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   maxLength: ['sequence_len'],
   datasetType: ['datasets[0].type', 'datasets[0].type.field_instruction'],
-  chatTemplate: ['chat_template', 'datasets[0].chat_template'],
-  chatTemplateJinja: ['chat_template_jinja', 'datasets[0].chat_template_jinja'],
+  // Axolotl: a dataset's own chat_template wins over the top-level one (extract_chat_template_args).
+  chatTemplate: ['datasets[0].chat_template', 'chat_template'],
+  chatTemplateJinja: ['datasets[0].chat_template_jinja', 'chat_template_jinja'],
   messagesField: ['datasets[0].field_messages'],
   textColumns: ['datasets[0].field'],
 };
