@@ -122,6 +122,12 @@ export const CLOSED_FORM_LEVEL = 0.8;
  */
 export const REML_BOUNDARY_SHARE = 0.05;
 export const REML_BOUNDARY_LEVEL = 0.95;
+/**
+ * When the time budget runs short, expensive learners skip their learning-curve points unless a
+ * fit of theirs took at most this share of the budget (0.9 s of the default 30 s): a TF-IDF ridge
+ * (~0.1–1 s per fit) keeps its curve next to a transformer trained from scratch (seconds per fit).
+ */
+export const CHEAP_FIT_SHARE = 0.03;
 /** Below this many rows a CV fold is too small to say anything. */
 export const MIN_ROWS = 12;
 /** Repeated hold-out at n instead of CV inside n rows when the sample has ≥ this many times n rows. */
@@ -310,7 +316,20 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   if (input.strategy === 'lora' || input.strategy === 'qlora') notes.push(`${input.strategy.toUpperCase()} keeps the backbone frozen; the linear probe on its features is used as the transfer arm (a lower bound on what the adapters add).`);
   const armStats = emptyLearnerCacheStats();
   const cachedFits = (l: Learner): Learner => withLearnerCache(l, input.learnerCache, armStats, now);
-  const allLearners: Learner[] = [...new Map([...transferLearners, ...scratchArms, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()].map(cachedFits);
+  // Time per fit of every learner (the curve points' budget decision keeps cheap expensive learners).
+  const fitMs = new Map<string, { total: number; count: number }>();
+  const timedFits = (l: Learner): Learner => ({
+    ...l,
+    ...(l.cacheKey !== undefined ? { cacheKey: l.cacheKey } : {}),
+    async fitPredict(train, test, control) {
+      const t0 = now();
+      const out = await l.fitPredict(train, test, control);
+      const f = fitMs.get(l.id) ?? { total: 0, count: 0 };
+      fitMs.set(l.id, { total: f.total + now() - t0, count: f.count + 1 });
+      return out;
+    },
+  });
+  const allLearners: Learner[] = [...new Map([...transferLearners, ...scratchArms, scratchRidge, scratchMinNorm].map((l) => [l.id, l])).values()].map(cachedFits).map(timedFits);
 
   // 3. Cross-validation at the configured n (every learner), then the learning-curve sizes.
   t = now();
@@ -344,7 +363,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   const budgetKey = input.learnerCache && allLearners.every((l) => l.cacheKey !== undefined)
     ? `budget-v1|seed=${input.seed}|n=${nEval}|rows=${sampleRows}|${allLearners.map((l) => `${l.id}:${l.cacheKey}`).join('|')}`
     : undefined;
-  const budgetDecision = async (size: number, over: boolean): Promise<boolean> => {
+  const budgetDecision = async (size: number | string, over: boolean): Promise<boolean> => {
     if (!input.learnerCache || budgetKey === undefined) return over;
     const key = `${budgetKey}|size=${size}`;
     const stored = (await input.learnerCache.get(key))?.meta as { overBudget?: unknown } | undefined;
@@ -363,8 +382,18 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     // cheap and the crossover usually lies); n/4 is left to the cheap learners: network training
     // dominates the analysis time (bench/analyze-speed.ts).
     const networkSize = size >= nEval * 0.4 && size <= Math.max(nEval * 2, 1000);
-    const learners = allLearners.filter((l) => !l.expensive || (!overBudget && networkSize));
-    if (overBudget && networkSize && allLearners.some((l) => l.expensive)) skippedExpensive = true;
+    // Over budget, an expensive learner whose fits so far took at most CHEAP_FIT_SHARE of the budget
+    // each (the TF-IDF ridge next to a transformer trained from scratch) keeps its curve points.
+    const kept = new Set<string>();
+    if (overBudget && networkSize) {
+      for (const l of allLearners.filter((x) => x.expensive)) {
+        const f = fitMs.get(l.id);
+        const cheap = f !== undefined && f.count > 0 && f.total / f.count <= budget * CHEAP_FIT_SHARE;
+        if (!(await budgetDecision(`${size}|${l.id}`, !cheap))) kept.add(l.id);
+      }
+    }
+    const learners = allLearners.filter((l) => !l.expensive || (networkSize && (!overBudget || kept.has(l.id))));
+    if (overBudget && networkSize && allLearners.some((l) => l.expensive && !kept.has(l.id))) skippedExpensive = true;
     progress('curves', `learning curve at n = ${size}`, 0.2 + (0.6 * ++done) / sizes.length);
     results.set(size, await crossValidate(learners, rows, target, size > nEval ? folds : Math.max(3, folds - 2), input.seed + 1, control));
     await yieldToEventLoop();

@@ -99,3 +99,32 @@ test('chooseScratchArm ranks by mean risk, keeps the given order on ties, report
   assert.equal(chooseScratchArm([a, b], tie).arm.id, 'a');
   assert.equal(chooseScratchArm([b, a], tie).arm.id, 'b');
 });
+
+test('over the time budget, a cheap expensive arm keeps its curve points and a slow one loses them', async () => {
+  const rows = 240;
+  const random = createRandom(8);
+  const classes = Int32Array.from({ length: rows }, (_, i) => i % 2);
+  const features = matrix(rows, 3, Float64Array.from({ length: rows * 3 }, (_, k) => (k % 3 === 0 ? (classes[Math.floor(k / 3)]! ? 0.5 : -0.5) : 0) + random.next() - 0.5));
+  const inputs = matrix(rows, 2, Float64Array.from({ length: rows * 2 }, () => random.next()));
+  const target = makeTarget('classification', oneHot(classes, 2), classes, 2);
+  let clock = 0;
+  const timed = (id: string, ms: number): Learner => ({
+    id,
+    label: id,
+    expensive: true,
+    async fitPredict(_train, test) {
+      clock += ms;
+      const out = matrix(test.length, 2);
+      test.forEach((row, r) => (out.data[r * 2 + classes[row]!] = 1));
+      return out;
+    },
+  });
+  const a = await analyzeTransfer({
+    features, inputs, target, plannedN: 60, nSource: 'test', strategy: 'linear-probe', backend: 'none', seed: 2,
+    scratchLearners: [timed('scratch', 50), timed('scratch-transformer', 10_000)], timeBudgetMs: 30_000, now: () => clock,
+  });
+  const sizes = (id: string) => a.curves.curves.find((c) => c.id === id)!.points.filter((p) => p.measured).map((p) => p.n);
+  assert.deepEqual(sizes('scratch-transformer'), [60], 'the slow arm only at n');
+  assert.ok(sizes('scratch').length >= 3, `the cheap arm keeps its curve: ${sizes('scratch').join(',')}`);
+  assert.ok(a.notes.some((n) => n.startsWith('Partial analysis')));
+});
