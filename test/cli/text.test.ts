@@ -60,11 +60,13 @@ test('run_classification on a text CSV with a BERT folder: a verdict, TF-IDF scr
 test('Axolotl chat config: truncation share equals independent counts of the rendered chat template; no verdict', () => {
   const out = analyze(join(CONFIGS, 'axolotl-chat.yml'));
   assert.ok(!out.analysis);
-  const expected = truncation(COUNTS['llama-chat:chat.jsonl']!, 32);
+  // sequence_len 128: 44 of 50 rendered conversations are longer; the contents alone would give 40.
+  const expected = truncation(COUNTS['llama-chat:chat.jsonl']!, 128);
   const f = out.findings.find((x) => x.code === 'sequence-truncated')!;
   assert.ok(f, JSON.stringify(out.findings.map((x) => x.code)));
   assert.equal(f.data?.truncatedSamples, expected.samples);
   assert.equal(f.data?.tokensCut, expected.cut);
+  assert.equal(f.data?.truncatedShare, expected.samples / 50);
   assert.equal(f.data?.maxLengthKey, 'sequence_len');
   assert.match(String(f.data?.chatTemplate), /the tokenizer's chat_template \(chat_template\.jinja\)/);
   assert.ok(!out.findings.some((x) => x.code === 'chat-template-missing' || x.code === 'chat-template-invalid'));
