@@ -42,7 +42,7 @@ import { trainingSeed } from './seededRandom';
 import { readJsonFile } from './hf/checkpoint';
 
 /** Bumped whenever the model or the recipe changes what a fit predicts (part of `cacheKey`). */
-export const SCRATCH_TRANSFORMER_VERSION = 'scratch-transformer-v1';
+export const SCRATCH_TRANSFORMER_VERSION = 'scratch-transformer-v2';
 
 export interface TransformerShape {
   readonly layers: number;
@@ -207,11 +207,11 @@ export interface SampleTokens {
 
 /** Remaps tokenizer encodings to a dense vocabulary of the ids present (id order kept), truncating at maxLength. */
 export function remapTokens(encodings: readonly { readonly ids: readonly number[]; readonly typeIds?: readonly number[] }[], maxLength?: number): SampleTokens {
+  const cap = maxLength ?? Infinity;
   const present = new Set<number>();
-  for (const e of encodings) for (const id of e.ids) present.add(id);
+  for (const e of encodings) for (let i = 0; i < Math.min(e.ids.length, cap); i++) present.add(e.ids[i]!);
   const order = [...present].sort((a, b) => a - b);
   const map = new Map(order.map((id, i) => [id, i]));
-  const cap = maxLength ?? Infinity;
   const hasPairs = encodings.some((e) => e.typeIds?.some((t) => t > 0));
   const h = createHash('sha256');
   let total = 0;
@@ -295,7 +295,7 @@ function initParams(shape: TransformerShape, vocabulary: number, positions: numb
 }
 
 /** Embedding lookup with a ScatterNd gradient (Gather's own gradient needs a kernel WASM lacks). */
-function embed(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
+export function embeddingLookup(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
   const [rows, width] = table.shape as [number, number];
   const lookup = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.gather(inputs[0] as tf.Tensor, ids),
@@ -328,8 +328,13 @@ const denseOp = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
   };
 });
 
+/** x·W + b (x [N, in], W [in, out], b [out]) with the gradient above. */
+export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return denseOp(x, w, b) as tf.Tensor2D;
+}
+
 function dense(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
-  return denseOp(x, d.w, d.b) as tf.Tensor2D;
+  return denseLayer(x, d.w as tf.Tensor2D, d.b as tf.Tensor1D);
 }
 
 function gelu(x: tf.Tensor2D): tf.Tensor2D {
@@ -347,6 +352,33 @@ interface Batch {
   readonly bias: tf.Tensor4D;
   readonly segments?: tf.Tensor2D;
 }
+
+/**
+ * One epoch's batches: rows shuffled, then sorted by length within chunks of BUCKET_BATCHES
+ * batches, cut into batches, and the batches shuffled — each batch pads to its longest row, so
+ * similar lengths together spend less compute on padding (the usual length bucketing).
+ */
+export function lengthBucketedBatches(rows: ArrayLike<number>, tokens: SampleTokens, batchSize: number, random: Random): Int32Array[] {
+  const order = Int32Array.from(rows);
+  const shuffle = <T>(a: { length: number; [i: number]: T }) => {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = random.nextInt(i + 1);
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+  };
+  shuffle(order);
+  const chunk = batchSize * BUCKET_BATCHES;
+  const batches: Int32Array[] = [];
+  for (let from = 0; from < order.length; from += chunk) {
+    const part = order.slice(from, Math.min(order.length, from + chunk)).sort((a, b) => tokens.ids[a]!.length - tokens.ids[b]!.length);
+    for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, Math.min(part.length, b + batchSize)));
+  }
+  shuffle(batches);
+  return batches;
+}
+
+/** Batches per length-sorted chunk (lengthBucketedBatches). */
+const BUCKET_BATCHES = 8;
 
 function makeBatch(tokens: SampleTokens, rows: ArrayLike<number>): Batch {
   const size = rows.length;
@@ -388,7 +420,7 @@ function forward(p: Params, shape: TransformerShape, batch: Batch, keep?: readon
   const dh = h / heads;
   let site = 0;
   const drop = (x: tf.Tensor2D): tf.Tensor2D => (keep ? tf.mul(x, keep[site++]!) : x);
-  let x: tf.Tensor2D = embed(p.tokens, batch.ids);
+  let x: tf.Tensor2D = embeddingLookup(p.tokens, batch.ids);
   const pos = tf.slice(p.positions, [0, 0], [t, h]);
   x = tf.reshape(tf.add(tf.reshape(x, [b, t, h]), pos), [b * t, h]) as tf.Tensor2D;
   if (p.segments && batch.segments) {
@@ -548,14 +580,10 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
       };
       try {
         for (let epoch = 0; epoch < epochs; epoch++) {
-          const order = Int32Array.from(inner);
-          for (let i = order.length - 1; i > 0; i--) {
-            const j = random.nextInt(i + 1);
-            [order[i], order[j]] = [order[j]!, order[i]!];
-          }
-          for (let start = 0; start < order.length && step < totalSteps; start += recipe.batchSize) {
+          const batches = lengthBucketedBatches(inner, tokens, recipe.batchSize, random);
+          for (const rows of batches) {
+            if (step >= totalSteps) break;
             if (control?.signal?.aborted) throw new CancelledError();
-            const rows = order.subarray(start, Math.min(order.length, start + recipe.batchSize));
             const batch = makeBatch(tokens, rows);
             const y = yOf(rows);
             step++;

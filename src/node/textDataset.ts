@@ -8,17 +8,19 @@
  * the configured maximum, unknown / byte-fallback tokens, chat template) → for generative configs
  * (instruction / chat data, no label) stop there and say why there is no verdict → otherwise the
  * checkpoint's features (loadHfCheckpoint, pooled as the family's head reads them, truncated at the
- * configured maximum, through the feature cache) → the core verdict with the TF-IDF ridge as the
- * scratch arm (src/core/analysis/tfidf.ts) → findings. A config that lists several datasets gets
+ * configured maximum, through the feature cache) → the core verdict against the better of two
+ * scratch arms → findings. A config that lists several datasets gets
  * each one tokenizer-checked on its list entry, and a supervised verdict on the rows training
  * mixes (concatenated or interleaved, labels mapped across the files: src/node/textMix.ts).
  *
  * Arms, plainly: the transfer arm is the linear probe on the checkpoint's features; partial freeze
  * adds per-layer features (a probe on a lower block); full fine-tuning of a transformer is not
  * simulated (TransferLens runs checkpoints for inference only), so the probe stands in, as the
- * image path does. The scratch arm is the tuned TF-IDF linear model; the checkpoint's own
- * architecture from random initialisation is NOT trained (that would need backpropagation through
- * the transformer, which the inference engine does not have) — the report says so.
+ * image path does. Two scratch arms, both in the curves, the verdict against the one with the lower
+ * risk at n: the tuned TF-IDF linear model (src/core/analysis/tfidf.ts), and the checkpoint's own
+ * architecture trained from random initialisation on its tokenizer's ids — its own config.json
+ * size when a fit is affordable, otherwise a small model of the same family, stated in the notes
+ * (src/node/scratchTransformer.ts; not on the pure-JavaScript cpu backend, where the note says so).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
