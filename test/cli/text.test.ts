@@ -68,6 +68,9 @@ test('Axolotl chat config: truncation share equals independent counts of the ren
   assert.equal(f.data?.tokensCut, expected.cut);
   assert.equal(f.data?.truncatedShare, expected.samples / 50);
   assert.equal(f.data?.maxLengthKey, 'sequence_len');
+  // Axolotl drops over-long samples by default (excess_length_strategy: drop): whole samples are lost.
+  assert.equal(f.data?.overLength, 'drop');
+  assert.equal(f.data?.tokensDropped, COUNTS['llama-chat:chat.jsonl']!.filter((n) => n > 128).reduce((s, n) => s + n, 0));
   assert.match(String(f.data?.chatTemplate), /the tokenizer's chat_template \(chat_template\.jinja\)/);
   assert.ok(!out.findings.some((x) => x.code === 'chat-template-missing' || x.code === 'chat-template-invalid'));
   assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);

@@ -65,6 +65,9 @@ export interface TokenStats {
   readonly truncatedShare: number;
   readonly tokensCut: number;
   readonly tokensCutShare: number;
+  /** Tokens of the samples longer than the maximum, whole (what a trainer that drops them loses). */
+  readonly tokensInOverlong: number;
+  readonly tokensInOverlongShare: number;
   readonly unknownRate: number;
   readonly byteFallbackRate: number;
   readonly tokensPerWord: number;
@@ -116,11 +119,13 @@ export function tokenStats(encodings: readonly EncodedSample[], texts: readonly 
   let truncated = 0;
   let cut = 0;
   let total = 0;
+  let overlong = 0;
   for (const n of lengths) {
     total += n;
     if (maxLength !== undefined && n > maxLength) {
       truncated++;
       cut += n - maxLength;
+      overlong += n;
     }
   }
   const p95 = percentile(sorted, 0.95);
@@ -132,6 +137,8 @@ export function tokenStats(encodings: readonly EncodedSample[], texts: readonly 
     truncatedShare: lengths.length ? truncated / lengths.length : 0,
     tokensCut: cut,
     tokensCutShare: total > 0 ? cut / total : 0,
+    tokensInOverlong: overlong,
+    tokensInOverlongShare: total > 0 ? overlong / total : 0,
     unknownRate: tokens ? unknown / tokens : 0,
     byteFallbackRate: tokens ? bytes / tokens : 0,
     tokensPerWord: words ? tokens / words : 0,
@@ -157,6 +164,12 @@ export interface TokenizerCheckContext {
   readonly lengthsNote?: string;
   /** The chat template the lengths were rendered with (for the findings' data). */
   readonly renderedWith?: string;
+  /**
+   * What the trainer does with a sample longer than the maximum: cut it (HF scripts, TRL,
+   * LLaMA-Factory, torchtune), drop it (Axolotl's default `excess_length_strategy: drop`) or stop
+   * (`raise`). Default: truncate.
+   */
+  readonly overLength?: { readonly action: 'truncate' | 'drop' | 'raise'; readonly source: string };
 }
 
 function at(value: SourceValue<unknown> | undefined, file: string): Pick<Finding, 'file' | 'range'> {
@@ -192,16 +205,27 @@ export function tokenizerFindings(stats: TokenStats, facts: TokenizerFacts, maxL
       capped = true;
     }
     const fixable = suggested > maxLength.value;
+    const action = context.overLength?.action ?? 'truncate';
+    const rendered = context.renderedWith ? ` (lengths of the conversations rendered with ${context.renderedWith})` : '';
+    const head = `${pct(stats.truncatedShare)} of samples (${stats.truncatedSamples.toLocaleString('en-US')} of ${stats.samples.toLocaleString('en-US')}) are longer than ${maxLength.key} = ${maxLength.value}`;
+    const fate = action === 'drop'
+      ? `${head} and are dropped from training (${context.overLength!.source})${rendered}.` +
+        `\nThey hold ${stats.tokensInOverlong.toLocaleString('en-US')} tokens (${pct(stats.tokensInOverlongShare)} of all tokens) that never reach training; the 95th percentile of lengths is ${p.p95}.`
+      : action === 'raise'
+        ? `${head}: training stops on the first of them with a ValueError (${context.overLength!.source})${rendered}.` +
+          `\nThe 95th percentile of lengths is ${p.p95}.`
+        : `${head} and get cut${rendered}.` +
+          `\n${stats.tokensCut.toLocaleString('en-US')} tokens are cut (${pct(stats.tokensCutShare)} of all tokens); the 95th percentile of lengths is ${p.p95}.`;
+    const alternative = action === 'drop' ? ', set excess_length_strategy: truncate to keep them (cut)' : '';
     out.push({
       code: 'sequence-truncated',
-      severity: stats.truncatedShare >= TRUNCATED_SHARE_WARN ? 'warning' : 'info',
+      severity: action === 'raise' ? 'error' : stats.truncatedShare >= TRUNCATED_SHARE_WARN ? 'warning' : 'info',
       ...at(lengthAt, context.file),
       field,
       message:
-        `${pct(stats.truncatedShare)} of samples (${stats.truncatedSamples.toLocaleString('en-US')} of ${stats.samples.toLocaleString('en-US')}) are longer than ${maxLength.key} = ${maxLength.value} and get cut${context.renderedWith ? ` (lengths of the conversations rendered with ${context.renderedWith})` : ''}.` +
-        `\n${stats.tokensCut.toLocaleString('en-US')} tokens are cut (${pct(stats.tokensCutShare)} of all tokens); the 95th percentile of lengths is ${p.p95}.` +
-        (fixable ? `\nRaise ${maxLength.key} to ${suggested}${capped ? ` (the model's limit; the 95th percentile rounded up would be ${stats.suggestedMaxLength})` : ' (the 95th percentile rounded up to a multiple of 64)'}, or shorten the texts.` : capped ? `\nThe model accepts at most ${cap} tokens, so raising ${maxLength.key} does not help: shorten or split the texts.` : ''),
-      data: { maxLengthKey: maxLength.key, maxLength: maxLength.value, ...(context.renderedWith ? { chatTemplate: context.renderedWith } : {}), truncatedShare: stats.truncatedShare, truncatedSamples: stats.truncatedSamples, tokensCut: stats.tokensCut, p95: p.p95, ...(fixable ? { suggestedMaxLength: suggested } : {}), ...(maxLength.at ? {} : { insert: true }) },
+        fate +
+        (fixable ? `\nRaise ${maxLength.key} to ${suggested}${capped ? ` (the model's limit; the 95th percentile rounded up would be ${stats.suggestedMaxLength})` : ' (the 95th percentile rounded up to a multiple of 64)'}${alternative}, or shorten the texts.` : capped ? `\nThe model accepts at most ${cap} tokens, so raising ${maxLength.key} does not help: shorten or split the texts${alternative}.` : ''),
+      data: { maxLengthKey: maxLength.key, maxLength: maxLength.value, ...(context.renderedWith ? { chatTemplate: context.renderedWith } : {}), truncatedShare: stats.truncatedShare, truncatedSamples: stats.truncatedSamples, tokensCut: stats.tokensCut, overLength: action, ...(action === 'drop' ? { tokensDropped: stats.tokensInOverlong } : {}), p95: p.p95, ...(fixable ? { suggestedMaxLength: suggested } : {}), ...(maxLength.at ? {} : { insert: true }) },
     });
   }
   const reasons: string[] = [];

@@ -34,7 +34,7 @@ const list: CodeInfo[] = [
   { code: 'suspicious-learning-rate', severity: 'warning', kind: 'config', title: 'The learning rate is unusual for this strategy' },
   // text configs (issue #15): tokenizer checks and generative configs
   { code: 'token-lengths', severity: 'info', kind: 'input', title: 'Token-length distribution of the text against the maximum length' },
-  { code: 'sequence-truncated', severity: 'warning', kind: 'input', title: 'Samples are longer than the configured maximum length and get cut' },
+  { code: 'sequence-truncated', severity: 'warning', kind: 'input', title: 'Samples are longer than the configured maximum length and get cut (or dropped)' },
   { code: 'tokenizer-fragmentation', severity: 'warning', kind: 'advice', title: "The checkpoint's tokenizer shreds this text (unknown / byte-fallback tokens, many tokens per word)" },
   { code: 'chat-template-missing', severity: 'warning', kind: 'config', title: 'Chat data without a chat template' },
   { code: 'chat-template-invalid', severity: 'warning', kind: 'config', title: 'The chat template does not parse or refuses some conversations' },

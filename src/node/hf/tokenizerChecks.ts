@@ -151,9 +151,21 @@ export async function runTokenizerChecks(
     chatFormatAt: extra(config, 'datasetType'),
     ...(chat.note ? { lengthsNote: chat.note } : {}),
     ...(chat.description ? { renderedWith: chat.description } : {}),
+    ...(overLengthOf(config) ? { overLength: overLengthOf(config) } : {}),
   });
   findings.push(...chat.findings);
   return { findings, stats, maxLength, facts, tokenizer, encodeMs, ...(chat.description ? { chatTemplate: chat.description, renderMs } : {}) };
+}
+
+/**
+ * What the trainer does with over-long samples. Axolotl drops them unless `excess_length_strategy`
+ * says otherwise (its `drop_long_seq` filter); the HF scripts, TRL, LLaMA-Factory and torchtune cut them.
+ */
+export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | 'drop' | 'raise'; source: string } | undefined {
+  if (config.profile !== 'axolotl') return undefined;
+  const set = extra(config, 'excessLength')?.value;
+  if (set === 'truncate' || set === 'raise' || set === 'drop') return { action: set, source: `excess_length_strategy: ${set}` };
+  return { action: 'drop', source: "Axolotl's default, excess_length_strategy: drop" };
 }
 
 /** Whether the training run renders this sample through a chat template. */

@@ -95,3 +95,34 @@ test('runTokenizerChecks on the llama fixture: counts equal the tokenizer encodi
   assert.ok(r.facts.byteFallback);
   assert.ok(r.findings.some((f) => f.code === 'chat-template-missing'));
 });
+
+test("Axolotl drops over-long samples by default (excess_length_strategy): the finding says dropped and counts their whole tokens; truncate cuts; raise is an error", async () => {
+  const folder = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'llama');
+  const data = join(__dirname, '..', '..', 'fixtures', 'text', 'chat.jsonl');
+  const sample = await readTextDataset(data, { maxRows: 100, seed: 0, spec: { generative: true } });
+  const tok = await loadTokenizer(folder);
+  const lengths = sample.texts.map((t) => tok.encode(t).ids.length);
+  const over = lengths.filter((n) => n > 48);
+  const run = async (extra: string) => {
+    const config = readConfig(`base_model: m\ndatasets:\n  - path: chat.jsonl\n    type: completion\nsequence_len: 48\n${extra}`, '/x/ax.yml').config!;
+    const r = await runTokenizerChecks(folder, config, sample, { datasetName: 'chat.jsonl' });
+    return r.findings.find((f) => f.code === 'sequence-truncated')!;
+  };
+  assert.ok(over.length > 0, 'the fixture has over-long samples at 48');
+  const dropped = await run('');
+  assert.equal(dropped.data?.overLength, 'drop');
+  assert.equal(dropped.data?.tokensDropped, over.reduce((s, n) => s + n, 0), 'whole samples are lost, not just their tails');
+  assert.match(dropped.message, /are dropped from training \(Axolotl's default, excess_length_strategy: drop\)/);
+  assert.match(dropped.message, /excess_length_strategy: truncate/);
+  const cut = await run('excess_length_strategy: truncate\n');
+  assert.equal(cut.data?.overLength, 'truncate');
+  assert.match(cut.message, /get cut/);
+  const raised = await run('excess_length_strategy: raise\n');
+  assert.equal(raised.severity, 'error');
+  assert.match(raised.message, /training stops/);
+  // Other trainers cut: a TRL config gets the truncation wording.
+  const trl = readConfig('model_name_or_path: m\ndataset_text_field: text\nmax_length: 48\n', '/x/sft.yaml').config!;
+  const r = await runTokenizerChecks(folder, trl, sample, { datasetName: 'chat.jsonl' });
+  const f = r.findings.find((x) => x.code === 'sequence-truncated');
+  if (f) assert.equal(f.data?.overLength, 'truncate');
+});

@@ -39,6 +39,8 @@ export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = 
   chatTemplateJinja: ['datasets[0].chat_template_jinja', 'chat_template_jinja'],
   messagesField: ['datasets[0].field_messages'],
   textColumns: ['datasets[0].field'],
+  // What Axolotl does with a sample longer than sequence_len: drop (the default), truncate, raise.
+  excessLength: ['excess_length_strategy'],
 };
 
 export const LLAMA_FACTORY_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
