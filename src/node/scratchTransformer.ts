@@ -66,12 +66,13 @@ export const SMALL_FAMILY_SHAPE = { layers: 2, hidden: 64, heads: 2, intermediat
 /**
  * Budget of one fit in training FLOPs (trainingFlops below): the checkpoint's own size is trained
  * when a full fit costs at most this, and no fit trains beyond it (steps are cut, see FitRecord).
- * Measured on the project's shared 2-core machine (WASM backend): this trainer reaches ~0.5–1
- * GFLOP/s under load 16 and several times that when the machine is quiet, so 2e10 is a few
- * seconds to ~30 s per fit; the analysis trains the arm 5–8 times at n plus on the learning-curve
- * points its time budget allows (src/core/analysis/analyze.ts).
+ * A FLOP count, not a clock, so the same input gives the same numbers on any machine. Measured on
+ * the project's shared 2-core machine (WASM backend): this trainer reached ~0.4–0.9 GFLOP/s under
+ * load 16–19 (examples/text: 8.9 GFLOP in ~10–23 s per fit), several times that when the machine
+ * is quiet; the analysis trains the arm 5–8 times at n plus on the learning-curve points its time
+ * budget allows (src/core/analysis/analyze.ts).
  */
-export const MAX_FIT_FLOPS = 2e10;
+export const MAX_FIT_FLOPS = 1e10;
 
 export interface ScratchRecipe {
   readonly learningRate: number;
