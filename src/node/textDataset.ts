@@ -46,6 +46,7 @@ import { gram as exactGram } from '../core/linalg/products';
 import { FeatureCache, featureCacheKey, fingerprintFiles } from './cache/featureCache';
 import { FitCache } from './cache/fitCache';
 import { cachedScores, textsIdentity, textTfidf } from './textCache';
+import { checkpointMemoKey, lazyCheckpoint, readCheckpointMemo, writeCheckpointMemo } from './checkpointMemo';
 import { readTextDataset } from './readers/textDataset';
 import { mixTextSamples, type MixedTextSample, type TextPart } from './textMix';
 import { runTokenizerChecks, type TokenizerCheckResult } from './hf/tokenizerChecks';
@@ -259,8 +260,14 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   t = performance.now();
   progress('checkpoint', `loading ${context.checkpointPath}`, 0.15);
   let checkpoint: HfCheckpoint;
+  // With a cache folder: the fit cache (arms, TF-IDF view, scores) and a memo of the checkpoint, so a
+  // re-analysis whose features are cached does not load the weights (src/node/checkpointMemo.ts).
+  const fits = context.cacheDir ? FitCache.under(context.cacheDir) : undefined;
+  const memoKey = fits && !context.loadCheckpoint ? await checkpointMemoKey(context.checkpointPath, { engine: context.engine, layer: config.featureLayer?.value }) : undefined;
+  const memo = fits && memoKey ? await readCheckpointMemo(fits, memoKey) : undefined;
   try {
-    checkpoint = context.loadCheckpoint ? await context.loadCheckpoint(context.checkpointPath, control.signal) : await loadHfCheckpoint(context.checkpointPath, { signal: control.signal, ...(context.engine ? { engine: context.engine } : {}), deps: { loadTokenizer: findTokenizer } });
+    const load = () => (context.loadCheckpoint ? context.loadCheckpoint(context.checkpointPath, control.signal) : loadHfCheckpoint(context.checkpointPath, { signal: control.signal, ...(context.engine ? { engine: context.engine } : {}), deps: { loadTokenizer: findTokenizer } }));
+    checkpoint = memo ? lazyCheckpoint(memo, config.featureLayer?.value, load, (await findTokenizer(memo.info.folder)) ?? (await findTokenizer(context.checkpointPath))) : await load();
   } catch (e) {
     if (e instanceof CheckpointError) {
       findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', e.message, checkpointAt, 'checkpoint'));
@@ -280,6 +287,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     const maxLength = checks?.maxLength?.value ?? checkpoint.info.tokenizer?.maxLength;
     const layerSetting = config.featureLayer?.value;
     const resolved = checkpoint.resolve({ layer: layerSetting });
+    if (fits && memoKey && !memo) await writeCheckpointMemo(fits, memoKey, { info: checkpoint.info, resolved });
     const cache = context.cacheDir ? new FeatureCache(context.cacheDir) : undefined;
     let checkpointHash: string | undefined;
     const keyFor = async (layer: number): Promise<string | undefined> => {
@@ -346,7 +354,6 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     // With a cache folder, the hashed view and the term count come from the fit cache and the sparse
     // matrix is built only when a TF-IDF fit is not cached (src/node/textCache.ts, issue #15).
     t = performance.now();
-    const fits = context.cacheDir ? FitCache.under(context.cacheDir) : undefined;
     const tfidf = await textTfidf(sample, HASHED_DIMS, fits);
     const x = { cols: tfidf.cols };
     const scratchLearner = tfidfLearner(tfidf.matrix, target, { seed, identity: tfidf.identity });
@@ -473,7 +480,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     );
     await fits?.flush();
     const arms = performance.now() - t;
-    const cacheUse = fits ? { ...analysis.cache, features: top.cached ? 'hit' as const : 'miss' as const, steps: { tfidf: tfidf.cached ? 'hit' as const : 'miss' as const, ...(scores ? { scores: scoresCached ? 'hit' as const : 'miss' as const } : {}) } } : undefined;
+    const cacheUse = fits ? { ...analysis.cache, features: top.cached ? 'hit' as const : 'miss' as const, steps: { checkpoint: memo ? 'hit' as const : 'miss' as const, tfidf: tfidf.cached ? 'hit' as const : 'miss' as const, ...(scores ? { scores: scoresCached ? 'hit' as const : 'miss' as const } : {}) } } : undefined;
     findings.push(...verdictFindings(analysis, config));
     progress('done', `verdict: ${analysis.verdict}`, 1);
     // The model, tokenizer, max length and pooling used, as the image branch reports them (report, hover, CLI text).

@@ -26,7 +26,8 @@ import type {
 } from '../model/analysis';
 import { throwIfAborted, yieldToEventLoop, type RunControl } from '../model/progress';
 import { crossValidate, emptyLearnerCacheStats, repeatedHoldout, ridgeLearner, withLearnerCache, type CvResult, type Learner, type LearnerCache, type Target } from './learners';
-import { estimateOverlap, overlapSpectrum, pca } from './overlap';
+import { estimateOverlap, overlapSpectrum } from './overlap';
+import { cachedPca } from './cachedSteps';
 import { inputDistances } from './myth';
 import { stratifiedSample } from './sampling';
 import { GAIN_NUMERIC_MARGIN, isotropicEnough, linearClosedForm, type ClosedFormGain, type LinearCheckpointMaps, type LinearClosedForm } from './linearClosedForm';
@@ -286,7 +287,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   let t = now();
   progress('overlap', 'feature-space overlap');
   const maxComponents = Math.min(256, features.cols);
-  const phi = pca(features, maxComponents);
+  const phi = await cachedPca(features, maxComponents, input.learnerCache);
   const spectrum = overlapSpectrum(phi, target.y);
   timings.overlap = now() - t;
   await yieldToEventLoop();
@@ -543,7 +544,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     const layerScores: Matrix[] = [];
     for (const lf of input.layerFeatures) {
       throwIfAborted(control.signal);
-      const p = pca(lf.features, Math.min(128, lf.features.cols));
+      const p = await cachedPca(lf.features, Math.min(128, lf.features.cols), input.learnerCache);
       layerScores.push(p.scores);
       perLayer.push({ layer: lf.layer, depth: lf.depth, overlap: estimateOverlap(p, target.y, Math.max(1, Math.min(p.scores.cols, Math.floor(sampleRows / 4))), noiseShare, DISPLAY_Z) });
       await yieldToEventLoop();

@@ -181,13 +181,17 @@ function stableOptions(options: { lambda?: number; minRelativeLambda?: number })
 
 /** Ridge learner on a fixed design matrix (features of the checkpoint, or raw inputs). */
 export function ridgeLearner(id: string, label: string, design: Matrix, target: Target, options: { lambda?: number; minRelativeLambda?: number } = {}): Learner & { stats: SufficientStats } {
-  const stats = sufficientStats(design, target.y);
+  // Computed on first use: a re-analysis served from the fit cache never needs them.
+  let statsOf: SufficientStats | undefined;
+  const allStats = () => (statsOf ??= sufficientStats(design, target.y));
   let key: string | undefined;
   return {
     id,
     label,
     expensive: false,
-    stats,
+    get stats() {
+      return allStats();
+    },
     // The exact design and targets (hashed once, on first use) and the options: fits are closed-form.
     get cacheKey() {
       key ??= `ridge-v1|${stableOptions(options)}|x:${hashMatrix(design)}|y:${targetIdentity(target)}`;
@@ -197,7 +201,7 @@ export function ridgeLearner(id: string, label: string, design: Matrix, target: 
       // When train and test partition every row, the training statistics are the total minus the
       // held-out rows' (one pass over the small side); otherwise sum the training rows.
       const partition = train.length + test.length === design.rows && train.length > test.length;
-      const trainStats = partition ? subtractStats(stats, sufficientStats(design, target.y, test)) : sufficientStats(design, target.y, train);
+      const trainStats = partition ? subtractStats(allStats(), sufficientStats(design, target.y, test)) : sufficientStats(design, target.y, train);
       const model = fitRidge(trainStats, options);
       return predictRidge(model, design, test);
     },
