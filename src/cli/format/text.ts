@@ -43,7 +43,8 @@ export function toText(report: AnalysisReport, cwd: string): string {
     lines.push(`  Recommendation: ${a.recommendation.strategy} — ${a.recommendation.reason}`);
     const atN = a.curves.curves.map((c) => {
       const p = c.points.find((pt) => pt.n === a.n);
-      return p ? `${c.id} ${p.risk.mean.toFixed(3)}` : undefined;
+      // With several scratch arms (text), the one the gain is measured against is marked.
+      return p ? `${c.id}${c.id === a.scratchArm ? ' (verdict\'s scratch arm)' : ''} ${p.risk.mean.toFixed(3)}` : undefined;
     }).filter(Boolean);
     lines.push(`  ${a.curves.riskName} at n: ${atN.join(' · ')}`);
     if (a.mythCheck) lines.push(`  Myth check: inputs look ${a.mythCheck.naiveReading} (KL ${a.mythCheck.gaussianKl.toFixed(2)}, sliced W1 ${a.mythCheck.slicedWasserstein.toFixed(3)}, MMD² ${a.mythCheck.mmd.toFixed(3)}) — distances do not decide transfer.`);
