@@ -274,13 +274,20 @@ function allVariables(p: Params): tf.Variable[] {
   return out;
 }
 
+/** A trainable variable of `initial`, which is then disposed (tf.variable keeps its own reference). */
+function owned(initial: tf.Tensor): tf.Variable {
+  const v = tf.variable(initial, true);
+  initial.dispose();
+  return v;
+}
+
 function initParams(shape: TransformerShape, vocabulary: number, positions: number, segments: boolean, outputs: number, random: Random, std: number): Params {
   const gaussian = (rows: number, cols: number): tf.Variable => {
     const data = new Float32Array(rows * cols);
     for (let i = 0; i < data.length; i++) data[i] = std * normal(random);
-    return tf.variable(tf.tensor2d(data, [rows, cols]), true);
+    return owned(tf.tensor2d(data, [rows, cols]));
   };
-  const filled = (size: number, value: number): tf.Variable => tf.variable(tf.fill([size], value), true);
+  const filled = (size: number, value: number): tf.Variable => owned(tf.fill([size], value));
   const dense = (i: number, o: number): Dense => ({ w: gaussian(i, o), b: filled(o, 0) });
   const norm = (): Norm => ({ g: filled(shape.hidden, 1), b: filled(shape.hidden, 0) });
   const h = shape.hidden;

@@ -84,14 +84,16 @@ test('regression: the count of a marker token is predicted (MSE well below Var(y
   assert.ok(mse < 0.35, `MSE / Var(y) ${mse}`);
 });
 
-test('seeded: the same seed and rows give the same predictions, another seed others', async () => {
+test('seeded: the same seed and rows give the same predictions, another seed others; no tensor leaks', async () => {
   await initBackend('wasm');
   const classes = Int32Array.from({ length: N }, (_, i) => i % 2);
   const texts = toyTexts(N, 17, (i) => (i % 3 === 0 ? (classes[i] ? 7 : 8) : undefined));
   const target = classTarget(classes);
   const quick = { ...FAST, targetSteps: 20, maxEpochs: 3, minEpochs: 1 };
   const run = async (seed: number) => Float64Array.from((await scratchTransformerLearner(remapTokens(texts), target, { shape: TINY, seed, recipe: quick }).fitPredict(train, held)).data);
+  const tensors = tf.memory().numTensors;
   const a = await run(4);
+  assert.equal(tf.memory().numTensors, tensors, 'a fit leaves no tensor behind (variables, moments, initial values, batches)');
   const b = await run(4);
   const c = await run(5);
   assert.deepEqual(a, b);
