@@ -561,11 +561,12 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
       // Epochs aimed at `targetSteps` steps, capped by the FLOP budget of one fit (at least one epoch).
       // Steps aimed at `targetSteps` (whole epochs), capped by the FLOP budget of one fit: a capped
       // fit is undertrained, which only weakens this arm (the verdict takes the better scratch arm).
-      const flopsPerStep = trainingFlops(shape, (tokensPerEpoch / Math.max(1, inner.length)) * Math.min(recipe.batchSize, inner.length), tokens.meanLength, outputs);
-      const budgetSteps = Math.max(1, Math.floor((options.maxFitFlops ?? Infinity) / Math.max(1, flopsPerStep)));
-      const totalSteps = Math.min(epochsFor(stepsPerEpoch, recipe) * stepsPerEpoch, budgetSteps);
+      // (The same count as chooseScratchShape: planned epochs × the training rows' tokens.)
+      const plannedEpochs = epochsFor(stepsPerEpoch, recipe);
+      const plannedFlops = trainingFlops(shape, plannedEpochs * tokensPerEpoch, tokens.meanLength, outputs);
+      const capped = plannedFlops > (options.maxFitFlops ?? Infinity);
+      const totalSteps = capped ? Math.max(1, Math.floor((plannedEpochs * stepsPerEpoch * options.maxFitFlops!) / plannedFlops)) : plannedEpochs * stepsPerEpoch;
       const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-      const capped = budgetSteps < epochsFor(stepsPerEpoch, recipe) * stepsPerEpoch;
       const warmup = Math.max(1, Math.round(totalSteps * recipe.warmupShare));
       const sites = 1 + 2 * shape.layers;
       const keepScale = 1 / (1 - recipe.dropout);

@@ -16,6 +16,7 @@ import { matrix } from '../../../src/core/linalg/matrix';
 import { createRandom } from '../../../src/core/formats/random';
 import {
   RECIPE,
+  textScratchTransformer,
   chooseScratchShape,
   denseLayer,
   embeddingLookup,
@@ -128,6 +129,8 @@ test('the ScatterNd embedding gradient and the plain-product dense gradient equa
   const reference = await grads(false);
   const custom = await grads(true);
   await initBackend('wasm');
+  await tf.setBackend('wasm');
+  assert.equal(tf.getBackend(), 'wasm');
   const onWasm = await grads(true);
   for (const [i, name] of ['table', 'x', 'w', 'b'].entries()) {
     for (let k = 0; k < reference[i]!.length; k++) {
@@ -189,4 +192,29 @@ test('cacheKey: same content same key; labels, seed, shape or tokens change it',
   assert.notEqual(key({ shape: { ...TINY, hidden: 32 } }), key());
   assert.notEqual(key({ classes: Int32Array.from(classes, (c) => 1 - c) }), key());
   assert.notEqual(key({ texts: toyTexts(40, 2, (i) => (i % 2 ? 7 : 8)) }), key());
+});
+
+test('textScratchTransformer: not trained on the cpu backend (note says why); on WASM the note states the size decision', async () => {
+  const classes = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+  const args = {
+    modelType: 'bert',
+    folder: `${__dirname}/../../fixtures/hf-models/bert`,
+    tokenize: () => toyTexts(40, 3, (i) => (classes[i] ? 7 : 8)),
+    target: classTarget(classes),
+    maxLength: 24,
+    trainRows: 40,
+    seed: 0,
+  };
+  const cpu = await textScratchTransformer({ ...args, backend: 'cpu' });
+  assert.equal(cpu.learner, undefined);
+  assert.match(cpu.note, /not trained: the TF\.js backend is the pure-JavaScript cpu one/);
+  const wasm = await textScratchTransformer({ ...args, backend: 'wasm', vocabSize: 300 });
+  assert.ok(wasm.learner);
+  assert.equal(wasm.summary.own, true);
+  assert.deepEqual(wasm.summary.shape, { modelType: 'bert', hidden: 32, layers: 2, heads: 4, intermediate: 37, postNorm: true, maxPositions: 64 });
+  assert.match(wasm.note, /the checkpoint's own size \(2 layers, hidden 32, 4 heads, MLP 37\) was trained/);
+  // Over budget: the small model of the family, and the note says so.
+  const small = await textScratchTransformer({ ...args, backend: 'wasm', budget: 1e6 });
+  assert.equal(small.summary.own, false);
+  assert.match(small.note, /over the .* budget, so a small model of the same family \(2 layers, hidden 32, 2 heads, MLP 37\) was trained/);
 });

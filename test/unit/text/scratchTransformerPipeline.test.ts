@@ -1,0 +1,56 @@
+/**
+ * The text branch with both scratch arms, end to end on the WASM backend (issue #15 item 2): a
+ * run_classification config on the tiny test BERT gets the TF-IDF arm and the BERT architecture
+ * trained from random initialisation, both in the curves, the verdict's gain against the better
+ * of them at n (analysis.scratchArm), the size decision in the notes and the JSON; a cached
+ * re-analysis takes every transformer fit from the fit cache (its cacheKey) and reports the same
+ * numbers. (The cpu-backend case, where the arm is not trained, is in scratchTransformer.test.ts:
+ * the TF.js backend is chosen once per process.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeConfigFile } from '../../../src/node/pipeline';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+function workspace(): string {
+  const root = mkdtempSync(join(tmpdir(), 'tl-scratch-transformer-'));
+  cpSync(join(ROOT, 'test', 'fixtures', 'hf-models', 'bert'), join(root, 'checkpoint'), { recursive: true });
+  mkdirSync(join(root, 'data'));
+  cpSync(join(ROOT, 'test', 'fixtures', 'text', 'sentiment.csv'), join(root, 'data', 'train.csv'));
+  writeFileSync(join(root, 'config.yaml'), 'model_name_or_path: checkpoint\ntrain_file: data/train.csv\ntext_column_names: text\nlabel_column_name: label\nmax_seq_length: 24\nmax_train_samples: 60\n');
+  return root;
+}
+
+test('both scratch arms in the curves, the gain against the better, the size decision stated; cached re-run identical', async () => {
+  const root = workspace();
+  const cacheDir = join(root, '.cache');
+  const run = async () => {
+    const report = await analyzeConfigFile(join(root, 'config.yaml'), { workspaceRoot: root, backend: 'wasm', cacheDir, seed: 0, timeBudgetMs: 1 });
+    assert.ok(report.analysis, report.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+    return report.analysis;
+  };
+  const a = await run();
+  const curve = (id: string) => a.curves.curves.find((c) => c.id === id);
+  assert.ok(curve('scratch') && curve('scratch-transformer'), a.curves.curves.map((c) => c.id).join(','));
+  assert.match(curve('scratch-transformer')!.label, /bert architecture \(2 layers, hidden 32, 4 heads\) trained from random initialisation/);
+  const riskAt = (id: string) => curve(id)!.points.find((p) => p.n === a.n && p.measured)!.risk.mean;
+  const better = riskAt('scratch') <= riskAt('scratch-transformer') ? 'scratch' : 'scratch-transformer';
+  assert.equal(a.scratchArm, better);
+  assert.ok(Math.abs(a.gain!.mean - (riskAt(better) - riskAt('transfer:linear-probe'))) < 1e-9);
+  const summary = (a.preprocessing?.text as Record<string, any>).scratchTransformer;
+  assert.equal(summary.trained, true);
+  assert.equal(summary.own, true, 'a 2-layer hidden-32 BERT on 60 rows is affordable: its own size');
+  assert.ok(summary.fits.trained >= 5, JSON.stringify(summary.fits));
+  assert.ok(a.notes.some((n) => /^Second scratch arm: the bert architecture trained from random initialisation on the training rows — the checkpoint's own size/.test(n)));
+  assert.ok(a.notes.some((n) => n.startsWith('Scratch arms at n = 60') && n.includes(`The verdict uses the better one, ${better}`)));
+
+  const again = await run();
+  assert.equal((again.preprocessing?.text as Record<string, any>).scratchTransformer.fits.trained, 0, 'every transformer fit came from the cache');
+  assert.deepEqual(again.curves, a.curves);
+  assert.deepEqual(again.gain, a.gain);
+  assert.equal(again.scratchArm, a.scratchArm);
+});
