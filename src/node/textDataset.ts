@@ -267,7 +267,9 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   const memo = fits && memoKey ? await readCheckpointMemo(fits, memoKey) : undefined;
   try {
     const load = () => (context.loadCheckpoint ? context.loadCheckpoint(context.checkpointPath, control.signal) : loadHfCheckpoint(context.checkpointPath, { signal: control.signal, ...(context.engine ? { engine: context.engine } : {}), deps: { loadTokenizer: findTokenizer } }));
-    checkpoint = memo ? lazyCheckpoint(memo, config.featureLayer?.value, load, (await findTokenizer(memo.info.folder)) ?? (await findTokenizer(context.checkpointPath))) : await load();
+    // The tokenizer the checks loaded is the one loadHfCheckpoint would load from the same folder.
+    const tokenizerOf = async () => (checks && memo?.info.folder === context.checkpointPath ? checks.tokenizer : undefined) ?? (await findTokenizer(memo!.info.folder)) ?? (await findTokenizer(context.checkpointPath));
+    checkpoint = memo ? lazyCheckpoint(memo, config.featureLayer?.value, load, await tokenizerOf()) : await load();
   } catch (e) {
     if (e instanceof CheckpointError) {
       findings.push(findingAt(context, e.code, e.code === 'checkpoint-unsupported' ? 'warning' : 'error', e.message, checkpointAt, 'checkpoint'));
