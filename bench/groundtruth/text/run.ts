@@ -28,7 +28,9 @@
  * `finetuning_type: full`, for which the tool uses the frozen probe as a stand-in.
  *
  *   npx tsx bench/groundtruth/text/run.ts [--generate-only] [--score-only] [--force] [--only S]
- *        [--draws 20] [--replicate R] [--cli dist/cli.js | --cli src] [--timeout 600]
+ *        [--draws 20] [--replicate R] [--cli dist/cli.js | --cli src] [--timeout 600] [--rescore]
+ * The CLI's answer per case is kept in the case folder (tool.json, or tool-T.json with --tag T);
+ * scoring reuses it unless --rescore.
  * --replicate R: an independent second set of cases (other seeds, n × 1.5), in suite-rR/.
  * Results: bench/groundtruth/text/published/latest[-rR].json and .txt.
  */
@@ -50,8 +52,10 @@ import { termsOf, trainTestTfidf } from './vectorize';
 
 const HERE = __dirname;
 const ROOT = resolve(HERE, '..', '..', '..');
-export const TEXT_TRUTH_SCHEMA = 1;
+export const TEXT_TRUTH_SCHEMA = 2;
 const TEST_ROWS = 1000;
+/** --tag T: keep this CLI's answers in tool-T.json and results in latest-T (to compare builds). */
+const TAG = option('--tag');
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -289,6 +293,9 @@ export interface TextTruth {
   readonly minimumEffect: number;
   readonly labelVariance: number;
   readonly gains: readonly number[];
+  /** Per draw: the arms' test risks. */
+  readonly scratchRisks: readonly number[];
+  readonly transferRisks: readonly number[];
   readonly scratchLambdas: readonly number[];
   readonly generationSeconds: number;
 }
@@ -322,10 +329,11 @@ function targetOf(p: Pool, rows: ArrayLike<number>, classNames: readonly string[
   return makeTarget('classification', oneHot(classes, classNames.length), classes, classNames.length);
 }
 
-function risk(p: Pool, target: Target, testRows: ArrayLike<number>, predictions: Matrix, testOffset: number): number {
+/** Test risk of predictions for `targetRows` (the test rows' indices in `target`, in prediction order). */
+function risk(p: Pool, target: Target, targetRows: ArrayLike<number>, predictions: Matrix): number {
   let s = 0;
-  for (let k = 0; k < testRows.length; k++) {
-    const row = testOffset + k;
+  for (let k = 0; k < targetRows.length; k++) {
+    const row = targetRows[k]!;
     if (p.task === 'regression') s += (predictions.data[k]! - target.y.data[row]!) ** 2;
     else {
       let best = 0;
@@ -333,7 +341,7 @@ function risk(p: Pool, target: Target, testRows: ArrayLike<number>, predictions:
       s += best === target.classes![row] ? 0 : 1;
     }
   }
-  return s / testRows.length;
+  return s / targetRows.length;
 }
 
 function variance(values: readonly number[]): number {
@@ -369,10 +377,10 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
     const scratch = tfidfLearner(x, target, { seed: 0 });
     const trainIdx = Int32Array.from({ length: train.length }, (_, k) => k);
     const testIdx = Int32Array.from({ length: draws.test.length }, (_, k) => train.length + k);
-    const scratchRisk = risk(p, target, draws.test, await scratch.fitPredict(trainIdx, testIdx), train.length);
+    // The stacked target holds the test rows after the n training rows; the pool target, at their pool rows.
+    const scratchRisk = risk(p, target, testIdx, await scratch.fitPredict(trainIdx, testIdx));
     lambdas.push(...scratch.lambdas);
-    const probeRisk = risk(p, poolTarget, draws.test, await probe.fitPredict(train, draws.test), 0);
-    // risk(...) reads the target at testOffset + k: for the pool target the test rows are pool rows.
+    const probeRisk = risk(p, poolTarget, draws.test, await probe.fitPredict(train, draws.test));
     scratchRisks.push(scratchRisk);
     probeRisks.push(probeRisk);
   }
@@ -430,6 +438,8 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
     minimumEffect,
     labelVariance,
     gains,
+    scratchRisks,
+    transferRisks,
     scratchLambdas: lambdas,
     generationSeconds: Math.round((Date.now() - started) / 1000),
   };
@@ -573,7 +583,20 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
       log(`${spec.id}: truth pending (fine-tuning draws not run) — skipped`);
       continue;
     }
-    const run = runCli(cli, join(folder, 'config.yaml'), timeout);
+    // The CLI's answer is kept in the case folder (tool.json) so that scoring can run in parallel
+    // chunks (--only) and be collected afterwards; --rescore runs the CLI again.
+    const toolFile = join(folder, `tool${TAG ? `-${TAG}` : ''}.json`);
+    let run: { report?: any; error?: string; seconds: number };
+    if (!process.argv.includes('--rescore') && existsSync(toolFile) && (JSON.parse(readFileSync(toolFile, 'utf8')) as { truthSchema?: number }).truthSchema === TEXT_TRUTH_SCHEMA) {
+      run = JSON.parse(readFileSync(toolFile, 'utf8')).run;
+    } else {
+      run = runCli(cli, join(folder, 'config.yaml'), timeout);
+      const { analysis: a, findings } = run.report ?? {};
+      // Only what scoring reads (the full report holds curves and notes: large, and not needed here).
+      const slim = a ? { verdict: a.verdict, gain: a.gain, crossoverN: a.crossoverN, logmeVsRaw: a.logmeVsRaw, curves: { riskName: a.curves?.riskName }, recommendation: { alternatives: a.recommendation?.alternatives }, timings: a.timings, contract: contractProblems(a) } : undefined;
+      const kept = run.report ? { report: { analysis: slim, findings: (findings ?? []).map((f: any) => ({ code: f.code, severity: f.severity, message: String(f.message).slice(0, 300) })) } } : {};
+      writeFileSync(toolFile, JSON.stringify({ truthSchema: TEXT_TRUTH_SCHEMA, cli, ranAt: new Date().toISOString(), run: { ...kept, ...(run.error ? { error: run.error } : {}), seconds: run.seconds } }, null, 1) + '\n');
+    }
     const analysis = run.report?.analysis;
     let tool: Answer = 'no-answer';
     let toolError = run.error;
@@ -582,7 +605,8 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
     const normalised = typeof analysis?.curves?.riskName === 'string' && /var/i.test(analysis.curves.riskName);
     const gainOnToolScale = normalised ? truth.gainMean / truth.labelVariance : truth.gainMean;
     const gain = analysis?.gain;
-    const contract = analysis ? contractProblems(analysis) : [];
+    // The contract is checked on the full analysis when the CLI runs (tool.json keeps the result).
+    const contract: string[] = analysis ? (analysis.contract ?? contractProblems(analysis)) : [];
     const result: CaseResult = {
       id: spec.id,
       family: truth.family,
@@ -652,7 +676,7 @@ async function main(): Promise<void> {
   }
   if (!process.argv.includes('--generate-only')) {
     const cli = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
-    await score(specs, casesDir, cli === 'src' ? 'src' : resolve(cli), Number(option('--timeout') ?? 600), `latest${replicate ? `-r${replicate}` : ''}${only ? '-partial' : ''}`);
+    await score(specs, casesDir, cli === 'src' ? 'src' : resolve(cli), Number(option('--timeout') ?? 600), `latest${replicate ? `-r${replicate}` : ''}${TAG ? `-${TAG}` : ''}${only ? '-partial' : ''}`);
   }
 }
 
