@@ -30,7 +30,7 @@
  *   npx tsx bench/groundtruth/text/run.ts [--generate-only] [--score-only] [--force] [--only S]
  *        [--draws 20] [--replicate R] [--cli dist/cli.js | --cli src] [--timeout 600] [--rescore]
  * The CLI's answer per case is kept in the case folder (tool.json, or tool-T.json with --tag T);
- * scoring reuses it unless --rescore.
+ * scoring reuses it unless --rescore; --cached-only scores only cases that have one (no CLI runs).
  * --replicate R: an independent second set of cases (other seeds, n × 1.5), in suite-rR/.
  * Results: bench/groundtruth/text/published/latest[-rR].json and .txt.
  */
@@ -589,6 +589,9 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
     let run: { report?: any; error?: string; seconds: number };
     if (!process.argv.includes('--rescore') && existsSync(toolFile) && (JSON.parse(readFileSync(toolFile, 'utf8')) as { truthSchema?: number }).truthSchema === TEXT_TRUTH_SCHEMA) {
       run = JSON.parse(readFileSync(toolFile, 'utf8')).run;
+    } else if (process.argv.includes('--cached-only')) {
+      log(`${spec.id}: no ${toolFile.split('/').pop()} yet (--cached-only) — not scored`);
+      continue;
     } else {
       run = runCli(cli, join(folder, 'config.yaml'), timeout);
       const { analysis: a, findings } = run.report ?? {};
