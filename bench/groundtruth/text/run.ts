@@ -28,7 +28,7 @@
  * `finetuning_type: full`, for which the tool uses the frozen probe as a stand-in.
  *
  *   npx tsx bench/groundtruth/text/run.ts [--generate-only] [--score-only] [--force] [--only S]
- *        [--draws 20] [--replicate R] [--cli dist/cli.js | --cli src] [--timeout 600] [--rescore]
+ *        [--draws 20] [--replicate R] [--cli dist/cli.js | --cli src] [--cli-args "--backend cpu"] [--timeout 600] [--rescore]
  * The CLI's answer per case is kept in the case folder (tool.json, or tool-T.json with --tag T);
  * scoring reuses it unless --rescore; --cached-only scores only cases that have one (no CLI runs).
  * --replicate R: an independent second set of cases (other seeds, n × 1.5), in suite-rR/.
@@ -489,7 +489,8 @@ interface CaseResult {
 function runCli(cli: string, config: string, timeoutSeconds: number): { report?: any; error?: string; seconds: number } {
   const started = Date.now();
   const args = cli === 'src' ? ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')] : [cli];
-  const result = spawnSync(process.execPath, [...args, 'analyze', config, '--format', 'json'], {
+  const extra = (option('--cli-args') ?? '').split(' ').filter(Boolean);
+  const result = spawnSync(process.execPath, [...args, 'analyze', config, '--format', 'json', ...extra], {
     encoding: 'utf8',
     timeout: timeoutSeconds * 1000,
     maxBuffer: 64 * 1024 * 1024,
@@ -598,7 +599,7 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
       // Only what scoring reads (the full report holds curves and notes: large, and not needed here).
       const slim = a ? { verdict: a.verdict, gain: a.gain, crossoverN: a.crossoverN, logmeVsRaw: a.logmeVsRaw, curves: { riskName: a.curves?.riskName }, recommendation: { alternatives: a.recommendation?.alternatives }, timings: a.timings, contract: contractProblems(a) } : undefined;
       const kept = run.report ? { report: { analysis: slim, findings: (findings ?? []).map((f: any) => ({ code: f.code, severity: f.severity, message: String(f.message).slice(0, 300) })) } } : {};
-      writeFileSync(toolFile, JSON.stringify({ truthSchema: TEXT_TRUTH_SCHEMA, cli, ranAt: new Date().toISOString(), run: { ...kept, ...(run.error ? { error: run.error } : {}), seconds: run.seconds } }, null, 1) + '\n');
+      writeFileSync(toolFile, JSON.stringify({ truthSchema: TEXT_TRUTH_SCHEMA, cli, cliArgs: option('--cli-args') ?? '', ranAt: new Date().toISOString(), run: { ...kept, ...(run.error ? { error: run.error } : {}), seconds: run.seconds } }, null, 1) + '\n');
     }
     const analysis = run.report?.analysis;
     let tool: Answer = 'no-answer';

@@ -223,6 +223,8 @@ export interface CvResult {
   readonly trainSize: number;
   readonly testSize: number;
   readonly folds: number;
+  /** Repeated k-fold CV: how many runs `losses` holds (run after run, N per-row values each); absent = 1. */
+  readonly repeats?: number;
 }
 
 /**
@@ -262,6 +264,34 @@ export async function crossValidate(
       testSize: Math.round(rows.length / folds),
       folds,
     });
+  }
+  return result;
+}
+
+/**
+ * Repeated k-fold cross-validation (Bouckaert & Frank, 2004): `repeats` runs of crossValidate on
+ * the same rows with different fold assignments. Per learner, `losses` holds every run's per-row
+ * losses one run after the other (so paired differences stay paired), `meanRisk` their mean and
+ * `repeats` the run count, which the corrected standard error (stats.ts nadeauBengioSe) uses.
+ */
+export async function repeatedCrossValidate(
+  learners: readonly Learner[],
+  rows: Int32Array,
+  target: Target,
+  folds: number,
+  seed: number,
+  repeats: number,
+  control?: RunControl,
+): Promise<Map<string, CvResult>> {
+  if (repeats <= 1) return crossValidate(learners, rows, target, folds, seed, control);
+  const runs: Map<string, CvResult>[] = [];
+  for (let r = 0; r < repeats; r++) runs.push(await crossValidate(learners, rows, target, folds, seed + 7919 * r, control));
+  const result = new Map<string, CvResult>();
+  for (const learner of learners) {
+    const parts = runs.map((run) => run.get(learner.id)!);
+    const losses = new Float64Array(rows.length * repeats);
+    parts.forEach((part, r) => losses.set(part.losses, r * rows.length));
+    result.set(learner.id, { ...parts[0]!, losses, meanRisk: losses.reduce((s, v) => s + v, 0) / losses.length, repeats });
   }
   return result;
 }

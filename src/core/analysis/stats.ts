@@ -23,11 +23,15 @@ export function variance(values: ArrayLike<number>, ddof = 1): number {
  * the spread of five fold means), so Var ≈ (1/J + 1/(J − 1))·J·s²/N = (1 + J/(J − 1))·s²/N:
  * about 1.5× the naive s/√N at five folds, which keeps the intervals roughly calibrated.
  */
-export function nadeauBengioSe(perSample: ArrayLike<number>, folds: number): number {
+export function nadeauBengioSe(perSample: ArrayLike<number>, folds: number, repeats = 1): number {
   const s2 = variance(perSample, 1);
-  const n = perSample.length;
+  // Repeated k-fold CV (Bouckaert & Frank, 2004): r runs of k folds give J = r·k fold means of the
+  // same N rows (`perSample` holds the r·N per-row values, run after run): Var ≈ (1/(r·k) +
+  // 1/(k − 1))·k·s²/N. At r = 1 this is the formula above.
+  const r = Math.max(1, Math.round(repeats));
+  const n = perSample.length / r;
   const j = Math.max(2, folds);
-  return Math.sqrt(((1 / j + 1 / (j - 1)) * j * s2) / n);
+  return Math.sqrt(((1 / (r * j) + 1 / (j - 1)) * j * s2) / n);
 }
 
 /** Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
