@@ -103,6 +103,13 @@ test('bad input: empty, over-long and single-class text data become findings nam
   const problems = bad.findings.filter((f) => f.code === 'dataset-invalid');
   assert.ok(problems.some((f) => /bad\.csv: row 4: 'text' is empty/.test(f.message)), JSON.stringify(problems));
   assert.ok(problems.some((f) => /bad\.csv: row 12: 'text' has 199,999 characters/.test(f.message)));
+  // A 10 MB document in one CSV cell (quoted): read, cut to the text limit, reported on its row.
+  const big = join(dir, 'big.csv');
+  writeFileSync(big, 'text,label\n' + Array.from({ length: 30 }, (_, i) => (i === 6 ? `"${'word '.repeat(2_000_000)}",pos` : `review ${i} good,${i % 2 ? 'pos' : 'neg'}`)).join('\n') + '\n');
+  writeFileSync(join(dir, 'big.yaml'), `model_name_or_path: ${bert}\ntrain_file: ${big}\ntext_column_names: text\nmax_seq_length: 32\n`);
+  const huge = analyze(join(dir, 'big.yaml'), '--backend', 'cpu');
+  assert.ok(huge.findings.some((f) => f.code === 'dataset-invalid' && f.severity === 'warning' && /big\.csv: row 8: 'text' has 10,000,000 characters; only the first 100,000 were used/.test(f.message)), JSON.stringify(huge.findings.map((f) => f.message)));
+  assert.ok(huge.analysis, 'the analysis goes on with the cut cell');
   const one = join(dir, 'one.csv');
   writeFileSync(one, 'text,label\n' + Array.from({ length: 30 }, (_, i) => `review ${i},pos`).join('\n') + '\n');
   writeFileSync(join(dir, 'one.yaml'), `model_name_or_path: ${bert}\ntrain_file: ${one}\ntext_column_names: text\n`);

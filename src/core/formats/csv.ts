@@ -23,14 +23,23 @@ export interface CsvOptions {
   readonly delimiter?: string;
   /** File name used in error messages. */
   readonly source?: string;
+  /**
+   * Longest field accepted (default MAX_CSV_FIELD_CHARS); longer is taken for a missing closing
+   * quote. Text datasets raise it (MAX_TEXT_CSV_FIELD_CHARS): a long document in one cell is real
+   * data there, cut and reported by the text reader.
+   */
+  readonly maxFieldChars?: number;
 }
 
 /** Largest field accepted; longer means a missing closing quote swallowed the file. */
 export const MAX_CSV_FIELD_CHARS = 1 << 20;
+/** Largest field of a text dataset's CSV (64 Mi characters): a 10 MB document in one cell is read, then cut by the text reader. */
+export const MAX_TEXT_CSV_FIELD_CHARS = 1 << 26;
 
 export class CsvTokenizer {
   private readonly delimiter: string;
   private readonly source: string;
+  private readonly maxFieldChars: number;
   private field = '';
   private fields: string[] = [];
   private inQuotes = false;
@@ -51,6 +60,7 @@ export class CsvTokenizer {
       throw new RangeError(`CsvTokenizer: invalid delimiter ${JSON.stringify(this.delimiter)}`);
     }
     this.source = options.source ?? 'CSV data';
+    this.maxFieldChars = options.maxFieldChars ?? MAX_CSV_FIELD_CHARS;
   }
 
   /** Feeds the next chunk of text; returns the records completed by it. */
@@ -167,10 +177,11 @@ export class CsvTokenizer {
   }
 
   private checkFieldLength(): void {
-    if (this.field.length > MAX_CSV_FIELD_CHARS) {
+    if (this.field.length > this.maxFieldChars) {
+      const limit = this.maxFieldChars.toLocaleString('en-US');
       const detail = this.inQuotes
-        ? `the quoted field starting on line ${this.recordLine} runs past ${MAX_CSV_FIELD_CHARS} characters; a closing quote (") is probably missing`
-        : `line ${this.line}: a field is longer than ${MAX_CSV_FIELD_CHARS} characters`;
+        ? `the quoted field starting on line ${this.recordLine} runs past ${limit} characters; a closing quote (") is probably missing`
+        : `line ${this.line}: a field is longer than ${limit} characters`;
       throw new DatasetError('dataset-invalid', `${this.source}: ${detail}`, { line: this.inQuotes ? this.recordLine : this.line });
     }
   }

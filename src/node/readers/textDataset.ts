@@ -8,7 +8,7 @@
  * Problems throw DatasetError naming the file and, when known, the 1-based row.
  */
 import { extname } from 'node:path';
-import { CsvTokenizer, sniffDelimiter } from '../../core/formats/csv';
+import { CsvTokenizer, MAX_TEXT_CSV_FIELD_CHARS, sniffDelimiter } from '../../core/formats/csv';
 import { parseJsonlLine } from '../../core/formats/jsonl';
 import { DatasetError } from '../../core/formats/errors';
 import { chooseTextColumns, TextSampler, type TextColumnSpec, type TextSample } from '../../core/formats/textTable';
@@ -110,7 +110,7 @@ async function csvSource(path: string, signal: AbortSignal | undefined): Promise
     const stop = new DatasetError('dataset-invalid', 'header read');
     try {
       await forEachTextChunk(path, signal, (text) => {
-        tokenizer ??= new CsvTokenizer({ source: path, delimiter: delimiterFor(text) });
+        tokenizer ??= new CsvTokenizer({ source: path, delimiter: delimiterFor(text), maxFieldChars: MAX_TEXT_CSV_FIELD_CHARS });
         consume(tokenizer.push(text));
         if (!visit && header) throw stop;
       });

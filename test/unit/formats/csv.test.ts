@@ -1,7 +1,7 @@
 /** Tests of the chunked RFC 4180 CSV tokenizer. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsvTokenizer, parseCsv, sniffDelimiter } from '../../../src/core/formats/csv';
+import { CsvTokenizer, MAX_CSV_FIELD_CHARS, MAX_TEXT_CSV_FIELD_CHARS, parseCsv, sniffDelimiter } from '../../../src/core/formats/csv';
 import { DatasetError } from '../../../src/core/formats/errors';
 
 const tricky = '\uFEFFid,text,value\r\n1,"hello, world",3.5\r\n2,"say ""hi""",4\r\n\r\n3,"two\r\nlines",5\n4,,6';
@@ -54,4 +54,16 @@ test('other delimiters and sniffing', () => {
 
 test('a quoted empty field keeps an otherwise empty record', () => {
   assert.deepEqual(parseCsv('a\n""\n').map((r) => r.fields), [['a'], ['']]);
+});
+
+test('field length limit: default MAX_CSV_FIELD_CHARS is taken for a missing quote; maxFieldChars raises it (text datasets)', () => {
+  const long = 'x'.repeat(MAX_CSV_FIELD_CHARS + 10);
+  assert.throws(() => parseCsv(`t,l\n"${long}",1\n`, { source: 'd.csv' }), (e: unknown) => e instanceof DatasetError && e.line === 2 && /quoted field starting on line 2 runs past 1,048,576 characters; a closing quote/.test(e.message));
+  assert.throws(() => parseCsv(`t,l\n${long},1\n`, { source: 'd.csv' }), (e: unknown) => e instanceof DatasetError && /line 2: a field is longer than 1,048,576/.test(e.message));
+  const records = parseCsv(`t,l\n"${long}",1\nshort,0\n`, { source: 'd.csv', maxFieldChars: MAX_TEXT_CSV_FIELD_CHARS });
+  assert.equal(records.length, 3);
+  assert.equal(records[1]!.fields[0]!.length, long.length);
+  assert.deepEqual(records[2]!.fields, ['short', '0']);
+  // An unclosed quote still ends as an error naming the line where the field began.
+  assert.throws(() => parseCsv(`t,l\n"${long},1\nshort,0\n`, { source: 'd.csv', maxFieldChars: MAX_TEXT_CSV_FIELD_CHARS }), (e: unknown) => e instanceof DatasetError && e.line === 2 && /never closed/.test(e.message));
 });
