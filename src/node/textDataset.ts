@@ -206,8 +206,10 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   t = performance.now();
   progress('tokenize', `tokenizing ${sample.rowsUsed} texts`, 0.1);
   let checks: TokenizerCheckResult | undefined;
+  // The fit cache (next to the feature cache) also keeps the token counts, PCA, TF-IDF and scores.
+  const fits = context.cacheDir ? FitCache.under(context.cacheDir) : undefined;
   try {
-    checks = await runTokenizerChecks(context.checkpointPath, config, sample, { datasetName: context.datasetPath });
+    checks = await runTokenizerChecks(context.checkpointPath, config, sample, { datasetName: context.datasetPath, ...(fits ? { cache: fits } : {}) });
     findings.push(...checks.findings);
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
@@ -271,7 +273,6 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   let checkpoint: HfCheckpoint;
   // With a cache folder: the fit cache (arms, TF-IDF view, scores) and a memo of the checkpoint, so a
   // re-analysis whose features are cached does not load the weights (src/node/checkpointMemo.ts).
-  const fits = context.cacheDir ? FitCache.under(context.cacheDir) : undefined;
   const memoKey = fits && !context.loadCheckpoint ? await checkpointMemoKey(context.checkpointPath, { engine: context.engine, layer: config.featureLayer?.value }) : undefined;
   const memo = fits && memoKey ? await readCheckpointMemo(fits, memoKey) : undefined;
   try {
@@ -494,7 +495,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     );
     await fits?.flush();
     const arms = performance.now() - t;
-    const cacheUse = fits ? { ...analysis.cache, features: top.cached ? 'hit' as const : 'miss' as const, steps: { checkpoint: memo ? 'hit' as const : 'miss' as const, tfidf: tfidf.cached ? 'hit' as const : 'miss' as const, ...(scores ? { scores: scoresCached ? 'hit' as const : 'miss' as const } : {}) } } : undefined;
+    const cacheUse = fits ? { ...analysis.cache, features: top.cached ? 'hit' as const : 'miss' as const, steps: { ...(checks?.countsCached !== undefined ? { tokenize: checks.countsCached ? 'hit' as const : 'miss' as const } : {}), checkpoint: memo ? 'hit' as const : 'miss' as const, tfidf: tfidf.cached ? 'hit' as const : 'miss' as const, ...(scores ? { scores: scoresCached ? 'hit' as const : 'miss' as const } : {}) } } : undefined;
     findings.push(...verdictFindings(analysis, config));
     progress('done', `verdict: ${analysis.verdict}`, 1);
     // The model, tokenizer, max length and pooling used, as the image branch reports them (report, hover, CLI text).

@@ -18,7 +18,7 @@ export function phaseLine(a: NonNullable<AnalysisReport['analysis']>): string {
   const parts = phases.filter((p) => typeof a.timings[p] === 'number').map((p) => {
     let note = '';
     if (p === 'features' && cache?.features && cache.features !== 'off') note = cache.features === 'hit' ? ' (cached)' : ' (extracted, stored)';
-    if ((p === 'checkpoint' || p === 'tfidf' || p === 'scores') && cache?.steps?.[p]) note = cache.steps[p] === 'hit' ? ' (cached)' : '';
+    if ((p === 'tokenize' || p === 'checkpoint' || p === 'tfidf' || p === 'scores') && cache?.steps?.[p]) note = cache.steps[p] === 'hit' ? ' (cached)' : '';
     if (p === 'arms' && cache?.arms) {
       const all = cache.arms.hits + cache.arms.misses + cache.arms.uncached;
       note = ` (${n(cache.arms.hits)} of ${n(all)} fits cached)`;

@@ -94,13 +94,20 @@ export function roundUpTo64(n: number): number {
 }
 
 /**
- * Token statistics of encoded samples against a maximum length. `lengths` (aligned with
- * `encodings`) overrides the sample lengths — chat data counted with the chat template rendered —
- * while the unknown / byte-fallback / per-word rates stay on the texts' own tokens.
+ * What the token statistics need of the encoded samples: each sample's untruncated length and the
+ * counts behind the rates (non-special tokens, unknown tokens, byte-fallback pieces). Small enough
+ * to cache (src/node/hf/tokenizerChecks.ts keeps it in the fit cache, so a cached re-analysis does
+ * not re-encode the texts).
  */
-export function tokenStats(encodings: readonly EncodedSample[], texts: readonly string[], facts: TokenizerFacts, maxLength?: number, lengths_?: readonly number[]): TokenStats {
-  const lengths = lengths_ ? Int32Array.from(lengths_) : Int32Array.from(encodings, (e) => e.untruncatedLength);
-  const sorted = Int32Array.from(lengths).sort();
+export interface TokenCounts {
+  readonly lengths: Int32Array;
+  readonly tokens: number;
+  readonly unknown: number;
+  readonly bytes: number;
+}
+
+/** Counts of encoded samples (see TokenCounts). */
+export function countTokens(encodings: readonly EncodedSample[], facts: TokenizerFacts): TokenCounts {
   const special = new Set(facts.specialIds);
   let tokens = 0;
   let unknown = 0;
@@ -114,6 +121,20 @@ export function tokenStats(encodings: readonly EncodedSample[], texts: readonly 
       if (facts.byteFallback && BYTE_TOKEN.test(e.tokens[k] ?? '')) bytes++;
     }
   }
+  return { lengths: Int32Array.from(encodings, (e) => e.untruncatedLength), tokens, unknown, bytes };
+}
+
+/**
+ * Token statistics of encoded samples (or their counts) against a maximum length. `lengths`
+ * (aligned with the samples) overrides the sample lengths — chat data counted with the chat
+ * template rendered — while the unknown / byte-fallback / per-word rates stay on the texts' own
+ * tokens.
+ */
+export function tokenStats(encoded: readonly EncodedSample[] | TokenCounts, texts: readonly string[], facts: TokenizerFacts, maxLength?: number, lengths_?: readonly number[]): TokenStats {
+  const counts = Array.isArray(encoded) ? countTokens(encoded as readonly EncodedSample[], facts) : (encoded as TokenCounts);
+  const lengths = lengths_ ? Int32Array.from(lengths_) : counts.lengths;
+  const sorted = Int32Array.from(lengths).sort();
+  const { tokens, unknown, bytes } = counts;
   let words = 0;
   for (const t of texts) words += wordTokens(t).length;
   let truncated = 0;

@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import type { Finding } from '../../core/model/finding';
 import { FILE_START } from '../../core/model/range';
-import { tokenStats, tokenizerFindings, type EncodedSample, type MaxLengthSetting, type TokenizerFacts, type TokenStats } from '../../core/analysis/tokenizerChecks';
+import { countTokens, tokenStats, tokenizerFindings, type EncodedSample, type MaxLengthSetting, type TokenCounts, type TokenizerFacts, type TokenStats } from '../../core/analysis/tokenizerChecks';
+import type { LearnerCache } from '../../core/analysis/learners';
+import { fingerprintFiles } from '../cache/featureCache';
+import { textsIdentity } from '../textCache';
 import type { TextSample } from '../../core/formats/textTable';
 import type { HfTokenizer } from './types';
 import { loadTokenizer } from './tokenizer';
@@ -38,6 +41,8 @@ export interface TokenizerCheckResult {
   readonly chatTemplate?: string;
   /** ms spent rendering chat templates (included in encodeMs). */
   readonly renderMs?: number;
+  /** With a cache: true when the token counts came from it (no text was encoded). */
+  readonly countsCached?: boolean;
 }
 
 /** Conversations whose template failure is listed by row (the count covers all). */
@@ -108,23 +113,37 @@ export async function runTokenizerChecks(
   folder: string,
   config: NormalizedConfig,
   sample: TextSample,
-  context: { readonly datasetName: string; readonly tokenizer?: HfTokenizer; readonly now?: () => number; /** Where dataset findings land (a listed dataset's name); default the config's dataset key. */ readonly datasetAt?: SourceValue<unknown> },
+  context: {
+    readonly datasetName: string;
+    readonly tokenizer?: HfTokenizer;
+    readonly now?: () => number;
+    /** Where dataset findings land (a listed dataset's name); default the config's dataset key. */
+    readonly datasetAt?: SourceValue<unknown>;
+    /** Keeps the token counts of plain-text samples (the fit cache), so a re-analysis does not re-encode. */
+    readonly cache?: LearnerCache;
+  },
 ): Promise<TokenizerCheckResult> {
   const tokenizer = context.tokenizer ?? (await loadTokenizer(folder));
   const info = tokenizer.info;
   const now = context.now ?? (() => performance.now());
   const count = Math.min(sample.texts.length, MAX_CHECKED_SAMPLES);
   const t0 = now();
+  const specialIds = [info.clsTokenId, info.sepTokenId, info.bosTokenId, info.eosTokenId, info.padTokenId].filter((x): x is number => x !== undefined);
+  // Chat samples are rendered below (their lengths depend on the template): only plain texts and
+  // pairs use the cache. The key is the tokenizer's files (fingerprint) and the exact texts.
+  const cacheKey = context.cache && !sample.messages && chatFormatOf(config, sample) === undefined ? await tokenCountsKey(info.files, sample, count) : undefined;
+  let cached = cacheKey ? await readTokenCounts(context.cache!, cacheKey, count) : undefined;
   const encodings: EncodedSample[] = [];
-  for (let i = 0; i < count; i++) {
-    const pair = sample.pairs?.[i];
-    encodings.push(tokenizer.encode(sample.texts[i]!, pair, { addSpecialTokens: true }));
+  if (!cached) {
+    for (let i = 0; i < count; i++) {
+      const pair = sample.pairs?.[i];
+      encodings.push(tokenizer.encode(sample.texts[i]!, pair, { addSpecialTokens: true }));
+    }
   }
   const tr = now();
-  const chat = await chatLengths(folder, config, sample, tokenizer, encodings, context);
+  const chat = cached ? { findings: [] as Finding[] } : await chatLengths(folder, config, sample, tokenizer, encodings, context);
   const renderMs = now() - tr;
   const encodeMs = now() - t0;
-  const specialIds = [info.clsTokenId, info.sepTokenId, info.bosTokenId, info.eosTokenId, info.padTokenId].filter((x): x is number => x !== undefined);
   const facts: TokenizerFacts = {
     model: info.model,
     byteLevel: info.byteLevel,
@@ -139,7 +158,11 @@ export async function runTokenizerChecks(
   const modelLimit = await modelPositionLimit(folder);
   const maxLength = maxLengthSetting(config, chatFormat !== undefined || sample.columns.kind !== 'plain', info.modelMaxLength, modelLimit ?? info.modelMaxLength);
   const texts = sample.pairs ? sample.texts.slice(0, count).map((t, i) => `${t} ${sample.pairs![i]}`) : sample.texts.slice(0, count);
-  const stats = tokenStats(encodings, texts, facts, maxLength?.value, chat.lengths);
+  if (!cached) {
+    cached = countTokens(encodings, facts);
+    if (cacheKey) await writeTokenCounts(context.cache!, cacheKey, cached);
+  }
+  const stats = tokenStats(cached, texts, facts, maxLength?.value, chat.lengths);
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
     file: config.file,
@@ -154,7 +177,30 @@ export async function runTokenizerChecks(
     ...(overLengthOf(config) ? { overLength: overLengthOf(config) } : {}),
   });
   findings.push(...chat.findings);
-  return { findings, stats, maxLength, facts, tokenizer, encodeMs, ...(chat.description ? { chatTemplate: chat.description, renderMs } : {}) };
+  return { findings, stats, maxLength, facts, tokenizer, encodeMs, ...(cacheKey ? { countsCached: encodings.length === 0 } : {}), ...(chat.description ? { chatTemplate: chat.description, renderMs } : {}) };
+}
+
+/** Bump when what the token counts hold, or how they are computed, changes. */
+const TOKEN_COUNTS_VERSION = 'token-counts-v1';
+
+async function tokenCountsKey(files: readonly string[], sample: TextSample, count: number): Promise<string | undefined> {
+  try {
+    return `${TOKEN_COUNTS_VERSION}|tokenizer:${await fingerprintFiles(files)}|texts:${textsIdentity(sample)}|pairs:${sample.pairs ? 1 : 0}|count:${count}`;
+  } catch {
+    return undefined; // a tokenizer file vanished: no cache, encode as usual
+  }
+}
+
+/** Stored as lengths (count × 1) with the three totals in meta. */
+async function readTokenCounts(cache: LearnerCache, key: string, count: number): Promise<TokenCounts | undefined> {
+  const hit = await cache.get(key);
+  const meta = hit?.meta as { tokens?: unknown; unknown?: unknown; bytes?: unknown } | undefined;
+  if (!hit || hit.predictions.rows !== count || hit.predictions.cols !== 1 || typeof meta?.tokens !== 'number' || typeof meta.unknown !== 'number' || typeof meta.bytes !== 'number') return undefined;
+  return { lengths: Int32Array.from(hit.predictions.data), tokens: meta.tokens, unknown: meta.unknown, bytes: meta.bytes };
+}
+
+async function writeTokenCounts(cache: LearnerCache, key: string, counts: TokenCounts): Promise<void> {
+  await cache.set(key, { predictions: { rows: counts.lengths.length, cols: 1, data: Float64Array.from(counts.lengths) }, meta: { tokens: counts.tokens, unknown: counts.unknown, bytes: counts.bytes } });
 }
 
 /**

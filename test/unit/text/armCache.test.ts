@@ -49,7 +49,7 @@ test('second run: features, TF-IDF view, scores and every arm fit from the cache
   const cacheDir = join(root, '.cache');
   const first = await run(root, cacheDir);
   assert.equal(first.cache?.features, 'miss');
-  assert.deepEqual(first.cache?.steps, { checkpoint: 'miss', tfidf: 'miss', scores: 'miss' });
+  assert.deepEqual(first.cache?.steps, { tokenize: 'miss', checkpoint: 'miss', tfidf: 'miss', scores: 'miss' });
   const fits = first.cache!.arms!.misses;
   assert.ok(fits > 20, `fits ${fits}`);
   assert.equal(first.cache?.arms?.hits, 0);
@@ -58,7 +58,7 @@ test('second run: features, TF-IDF view, scores and every arm fit from the cache
 
   const second = await run(root, cacheDir);
   assert.equal(second.cache?.features, 'hit');
-  assert.deepEqual(second.cache?.steps, { checkpoint: 'hit', tfidf: 'hit', scores: 'hit' }, 'the weights are not even loaded');
+  assert.deepEqual(second.cache?.steps, { tokenize: 'hit', checkpoint: 'hit', tfidf: 'hit', scores: 'hit' }, 'the weights are not even loaded, the texts not re-encoded');
   assert.deepEqual(second.cache?.arms, { hits: fits, misses: 0, uncached: 0 }, 'no learner fitted on the second run');
   assert.equal(second.timings.armFits, 0);
   assert.equal(result(second), result(first));
@@ -75,6 +75,7 @@ test('second run: features, TF-IDF view, scores and every arm fit from the cache
   assert.ok((relabelled.cache?.arms?.misses ?? 0) > 0);
   assert.equal(relabelled.cache?.steps?.tfidf, 'hit', 'the texts did not change');
   assert.equal(relabelled.cache?.steps?.checkpoint, 'hit', 'the checkpoint did not change…');
+  assert.equal(relabelled.cache?.steps?.tokenize, 'hit', 'the texts did not change: no re-encoding');
   assert.equal(relabelled.cache?.features, 'miss', '…but the data file did: the lazily loaded checkpoint extracts the features again');
   assert.equal(relabelled.cache?.steps?.scores, 'miss');
   assert.equal(result(relabelled), result(await run(root, join(root, '.fresh-labels'), 0, true)), 'the same as with an empty cache');

@@ -126,3 +126,33 @@ test("Axolotl drops over-long samples by default (excess_length_strategy): the f
   const f = r.findings.find((x) => x.code === 'sequence-truncated');
   if (f) assert.equal(f.data?.overLength, 'truncate');
 });
+
+test('runTokenizerChecks with a cache: the second run takes the token counts from it (no encoding), same stats and findings; other texts or another tokenizer miss', async () => {
+  const { mkdtempSync, cpSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { FitCache } = await import('../../../src/node/cache/fitCache');
+  const folder = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'bert');
+  const config = readConfig('model_name_or_path: m\ntrain_file: s.csv\ntext_column_names: text\nmax_seq_length: 8\n', '/x/c.yaml').config!;
+  const sample = await readTextDataset(join(__dirname, '..', '..', 'fixtures', 'text', 'sentiment.csv'), { maxRows: 60, seed: 0, spec: { labelColumn: 'label' } });
+  const cache = FitCache.under(mkdtempSync(join(tmpdir(), 'tl-tokcache-')));
+  const first = await runTokenizerChecks(folder, config, sample, { datasetName: 's.csv', cache });
+  const second = await runTokenizerChecks(folder, config, sample, { datasetName: 's.csv', cache });
+  assert.equal(first.countsCached, false);
+  assert.equal(second.countsCached, true);
+  assert.deepEqual(second.stats, first.stats);
+  assert.deepEqual(second.findings, first.findings);
+  assert.ok(first.stats.truncatedSamples > 0, 'max length 8 cuts some samples');
+  // Without a cache: same stats, nothing said about the cache.
+  const plain = await runTokenizerChecks(folder, config, sample, { datasetName: 's.csv' });
+  assert.deepEqual(plain.stats, first.stats);
+  assert.equal(plain.countsCached, undefined);
+  // Other texts: a miss.
+  const fewer = await readTextDataset(join(__dirname, '..', '..', 'fixtures', 'text', 'sentiment.csv'), { maxRows: 40, seed: 0, spec: { labelColumn: 'label' } });
+  assert.equal((await runTokenizerChecks(folder, config, fewer, { datasetName: 's.csv', cache })).countsCached, false);
+  // A changed tokenizer file (copy of the folder with another vocabulary size in the config): a miss.
+  const copy = mkdtempSync(join(tmpdir(), 'tl-tokcopy-'));
+  cpSync(folder, copy, { recursive: true });
+  writeFileSync(join(copy, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 77 }));
+  const other = await runTokenizerChecks(copy, config, sample, { datasetName: 's.csv', cache });
+  assert.equal(other.countsCached, false);
+});
