@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { roundUpTo64, tokenStats, tokenizerFindings, type EncodedSample, type TokenizerFacts } from '../../../src/core/analysis/tokenizerChecks';
 import { fixesForFinding } from '../../../src/core/fixes/fixes';
@@ -13,6 +15,7 @@ import { readConfig } from '../../../src/core/config/readConfig';
 import { runTokenizerChecks, maxLengthSetting } from '../../../src/node/hf/tokenizerChecks';
 import { readTextDataset } from '../../../src/node/readers/textDataset';
 import { loadTokenizer } from '../../../src/node/hf/tokenizer';
+import { FitCache } from '../../../src/node/cache/fitCache';
 
 const facts: TokenizerFacts = { model: 'WordPiece', byteLevel: false, byteFallback: true, vocabSize: 100, unkTokenId: 1, specialIds: [2, 3], hasChatTemplate: false };
 const sample = (length: number, ids: number[] = [2, 10, 3], tokens: string[] = ['[CLS]', 'a', '[SEP]']): EncodedSample => ({ ids, tokens, untruncatedLength: length });
@@ -128,9 +131,6 @@ test("Axolotl drops over-long samples by default (excess_length_strategy): the f
 });
 
 test('runTokenizerChecks with a cache: the second run takes the token counts from it (no encoding), same stats and findings; other texts or another tokenizer miss', async () => {
-  const { mkdtempSync, cpSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { FitCache } = await import('../../../src/node/cache/fitCache');
   const folder = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'bert');
   const config = readConfig('model_name_or_path: m\ntrain_file: s.csv\ntext_column_names: text\nmax_seq_length: 8\n', '/x/c.yaml').config!;
   const sample = await readTextDataset(join(__dirname, '..', '..', 'fixtures', 'text', 'sentiment.csv'), { maxRows: 60, seed: 0, spec: { labelColumn: 'label' } });
