@@ -94,7 +94,7 @@ export interface TextColumns {
   /** Why these columns (for the report). */
   readonly reason: string;
   /** Alpaca records: which column is the system prompt, instruction, input and output (for chat-template rendering). */
-  readonly alpaca?: { readonly system?: string; readonly prompt: string; readonly query?: string; readonly response?: string };
+  readonly alpaca?: { readonly system?: string; readonly prompt: string; readonly query?: string; readonly response?: string; /** LLaMA-Factory `columns.history`: earlier [query, response] turns. */ readonly history?: string };
 }
 
 /** One message of a chat sample (role normalised to system | user | assistant | other names). */
@@ -196,9 +196,10 @@ function chooseChatColumns(header: readonly string[], spec: TextColumnSpec, sour
     if (!has(header, prompt)) {
       throw new DatasetError('dataset-invalid', `${source}: alpaca-format records need a '${prompt}' field (the instruction); the fields are ${listNames(header)}. Fix the file or the 'columns' mapping in dataset_info.json`, { line: 1 });
     }
+    const history = map.history;
     const text = [system, prompt, query, response].filter((c): c is string => has(header, c));
-    const alpaca = { prompt, ...(has(header, system) ? { system } : {}), ...(has(header, query) ? { query } : {}), ...(has(header, response) ? { response } : {}) };
-    return { kind: 'alpaca', text, alpaca, reason: `alpaca format (${text.map((c) => `'${c}'`).join(' + ')})` };
+    const alpaca = { prompt, ...(has(header, system) ? { system } : {}), ...(has(header, query) ? { query } : {}), ...(has(header, response) ? { response } : {}), ...(has(header, history) ? { history } : {}) };
+    return { kind: 'alpaca', text, alpaca, reason: `alpaca format (${[...(alpaca.history ? [alpaca.history] : []), ...text].map((c) => `'${c}'`).join(' + ')})` };
   }
   const messages = map.messages ?? (spec.formatting === 'sharegpt' ? 'conversations' : 'messages');
   const column = has(header, messages) ? messages : ['messages', 'conversations'].find((c) => has(header, c));
@@ -353,15 +354,18 @@ export class TextSampler {
     if (c.kind === 'alpaca') {
       const parts = c.text.map((name) => ({ name, value: record(name) })).filter((p) => p.value !== undefined && p.value !== null && p.value !== '');
       const cleaned = new Map(parts.map((p) => [p.name, this.clean(p.value, p.name, row)]));
-      const text = [...cleaned.values()].join('\n');
-      if (text.trim() === '') this.problem('empty', row, `${this.source}: row ${row}: the instruction and output are empty`);
-      // As LLaMA-Factory's alpaca converter builds the conversation: system, user = instruction + "\n" + input, assistant = output.
+      // As LLaMA-Factory's alpaca converter builds the conversation: system, the history's
+      // [query, response] turns, user = instruction + "\n" + input, assistant = output.
       const roles = c.alpaca;
+      const earlier = roles?.history !== undefined ? this.historyTurns(record(roles.history), roles.history, row) : [];
+      const text = [...earlier.map((m) => m.content), ...cleaned.values()].join('\n');
+      if (text.trim() === '') this.problem('empty', row, `${this.source}: row ${row}: the instruction and output are empty`);
       if (!roles) return { text };
       const part = (name: string | undefined): string => (name !== undefined ? cleaned.get(name) ?? '' : '');
       const user = [part(roles.prompt), part(roles.query)].filter((t) => t !== '').join('\n');
       const messages: ChatMessage[] = [
         ...(part(roles.system) !== '' ? [{ role: 'system', content: part(roles.system) }] : []),
+        ...earlier,
         { role: 'user', content: user },
         ...(roles.response !== undefined ? [{ role: 'assistant', content: part(roles.response) }] : []),
       ];
@@ -370,6 +374,28 @@ export class TextSampler {
     const delimiter = this.options.delimiter ?? ' ';
     const text = c.text.map((name) => this.clean(record(name), name, row)).join(delimiter);
     return c.pair !== undefined ? { text, pair: this.clean(record(c.pair), c.pair, row) } : { text };
+  }
+
+  /** An alpaca record's history: a list of [query, response] pairs (a JSON string of one in CSV); anything else is a row problem. */
+  private historyTurns(value: unknown, column: string, row: number): ChatMessage[] {
+    if (value === undefined || value === null || value === '') return [];
+    let list: unknown = value;
+    if (typeof list === 'string') {
+      try {
+        list = JSON.parse(list);
+      } catch {
+        list = undefined;
+      }
+    }
+    const pairs = Array.isArray(list) && list.every((p) => Array.isArray(p) && p.length === 2 && p.every((t) => typeof t === 'string')) ? (list as [string, string][]) : undefined;
+    if (!pairs) {
+      this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not a list of [query, response] pairs (LLaMA-Factory's alpaca history); it was left out`);
+      return [];
+    }
+    return pairs.flatMap(([q, r]) => [
+      { role: 'user', content: q.length > MAX_TEXT_CHARS ? q.slice(0, MAX_TEXT_CHARS) : q },
+      { role: 'assistant', content: r.length > MAX_TEXT_CHARS ? r.slice(0, MAX_TEXT_CHARS) : r },
+    ]);
   }
 
   finish(): TextSample {

@@ -83,6 +83,28 @@ test('JSON arrays: LLaMA-Factory alpaca and sharegpt (columns mapping and tags h
   assert.deepEqual(parseMessages([{ from: 'human', value: 'hi' }, { from: 'gpt', value: 'yo' }])?.map((m) => m.role), ['user', 'assistant']);
 });
 
+test('LLaMA-Factory alpaca history (columns.history): earlier [query, response] turns come before the current one, as its converter builds them; a malformed history is a row problem', async () => {
+  const file = join(tmp, 'hist.json');
+  writeFileSync(file, JSON.stringify([
+    { instruction: 'And now?', input: '', output: 'Now it is noon.', system: 'Be brief.', history: [['What time is it?', 'Morning.'], ['Later?', 'Ten.']] },
+    { instruction: 'Plain', output: 'One turn.' },
+    { instruction: 'Broken', output: 'x', history: 'not a list' },
+  ]));
+  const spec = { formatting: 'alpaca' as const, columnMap: { history: 'history', system: 'system' }, generative: true };
+  const s = await readTextDataset(file, { ...base, spec });
+  const byInstruction = (text: string) => s.messages![s.texts.findIndex((t) => t.includes(text))]!;
+  assert.deepEqual(byInstruction('And now?').map((m) => [m.role, m.content]), [
+    ['system', 'Be brief.'], ['user', 'What time is it?'], ['assistant', 'Morning.'], ['user', 'Later?'], ['assistant', 'Ten.'], ['user', 'And now?'], ['assistant', 'Now it is noon.'],
+  ]);
+  assert.ok(s.texts.some((t) => t.startsWith('What time is it?\nMorning.\nLater?\nTen.\n')), 'the history counts in the text (tokens per word, lengths without a template)');
+  assert.deepEqual(byInstruction('Plain').map((m) => m.role), ['user', 'assistant']);
+  assert.deepEqual(byInstruction('Broken').map((m) => m.role), ['user', 'assistant']);
+  assert.ok(s.problems.some((p) => p.kind === 'bad-chat' && /hist\.json: row \d: 'history' is not a list of \[query, response\] pairs/.test(p.message)), JSON.stringify(s.problems));
+  // Without the mapping the column is not read (LLaMA-Factory's default has no history column).
+  const plain = await readTextDataset(file, { ...base, spec: { formatting: 'alpaca', generative: true } });
+  assert.equal(plain.messages![plain.texts.findIndex((t) => t.includes('And now?'))]!.length, 2);
+});
+
 test('Arrow and Parquet string columns are read as text', async () => {
   const texts = Array.from({ length: 30 }, (_, i) => `review number ${i} was ${i % 2 ? 'good' : 'bad'}`);
   const labels = Int32Array.from({ length: 30 }, (_, i) => i % 2);
