@@ -597,7 +597,7 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
       run = runCli(cli, join(folder, 'config.yaml'), timeout);
       const { analysis: a, findings } = run.report ?? {};
       // Only what scoring reads (the full report holds curves and notes: large, and not needed here).
-      const slim = a ? { verdict: a.verdict, gain: a.gain, crossoverN: a.crossoverN, logmeVsRaw: a.logmeVsRaw, curves: { riskName: a.curves?.riskName }, recommendation: { alternatives: a.recommendation?.alternatives }, timings: a.timings, contract: contractProblems(a) } : undefined;
+      const slim = a ? { verdict: a.verdict, gain: a.gain, crossoverN: a.crossoverN, scratchArm: a.scratchArm, logmeVsRaw: a.logmeVsRaw, curves: { riskName: a.curves?.riskName }, recommendation: { alternatives: a.recommendation?.alternatives }, timings: a.timings, contract: contractProblems(a) } : undefined;
       const kept = run.report ? { report: { analysis: slim, findings: (findings ?? []).map((f: any) => ({ code: f.code, severity: f.severity, message: String(f.message).slice(0, 300) })) } } : {};
       writeFileSync(toolFile, JSON.stringify({ truthSchema: TEXT_TRUTH_SCHEMA, cli, cliArgs: option('--cli-args') ?? '', ranAt: new Date().toISOString(), run: { ...kept, ...(run.error ? { error: run.error } : {}), seconds: run.seconds } }, null, 1) + '\n');
     }
