@@ -32,7 +32,7 @@ import { CancelledError, throwIfAborted, type RunControl } from '../core/model/p
 import { FILE_START } from '../core/model/range';
 import { analyzeTransfer, MIN_ROWS, type LayerFeatures } from '../core/analysis/analyze';
 import { verdictFindings } from '../core/analysis/findings';
-import { plannedTrainSize } from '../core/config/datasetList';
+import { configForDataset, plannedTrainSize } from '../core/config/datasetList';
 import { isGenerativeConfig } from '../core/config/generative';
 import { makeTarget, oneHot } from '../core/analysis/learners';
 import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '../core/analysis/tfidf';
@@ -190,7 +190,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
       // One unreadable file of a list (e.g. no label column): a finding on its entry; the others are still mixed.
       const [next, ...rest] = context.otherDatasets!;
       findings.push({ ...findingAt(context, e.code, 'error', `${e.message.replace(/\.$/, '')}. The analysis leaves this dataset out and mixes the other listed ones.`, context.datasetEntry.reference, 'dataset'), range: context.datasetEntry.reference.range, data: { datasetIndex: context.datasetEntry.index } });
-      return analyzeTextDataset({ ...context, findings, datasetPath: next!.path, datasetInfo: next!.datasetInfo, datasetEntry: { reference: next!.reference, index: next!.index }, otherDatasets: rest }, control);
+      return analyzeTextDataset({ ...context, config: configForDataset(config, next!.reference), findings, datasetPath: next!.path, datasetInfo: next!.datasetInfo, datasetEntry: { reference: next!.reference, index: next!.index }, otherDatasets: rest }, control);
     }
     if (e instanceof DatasetError) {
       findings.push(findingAt(context, e.code, 'error', e.message, e.code === 'label-column-missing' ? (config.labelColumn ?? datasetAt) : datasetAt, 'dataset'));
@@ -220,12 +220,16 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   const otherParts: TextPart[] = [];
   for (const other of context.otherDatasets ?? []) {
     try {
-      const otherSample = await readTextDataset(other.path, { spec: textColumnSpec(config, other.datasetInfo), task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal, allowSingleClass: true });
+      // The item's own keys (Axolotl datasets[i].type / field_messages / chat_template) apply to it.
+      const otherConfig = configForDataset(config, other.reference);
+      const ownTemplate = ['chatTemplate', 'chatTemplateJinja'].some((k) => otherConfig.extras?.[k]?.keyPath !== config.extras?.[k]?.keyPath);
+      const otherSample = await readTextDataset(other.path, { spec: textColumnSpec(otherConfig, other.datasetInfo), task: taskOf(config), maxRows: context.maxSamples ?? DEFAULT_MAX_TEXTS, seed, maxBytes: context.maxBytes, signal: control.signal, allowSingleClass: true });
       otherParts.push({ path: other.path, reference: other.reference, index: other.index, sample: otherSample });
       findings.push(...rowProblemFindings({ ...context, datasetPath: other.path }, otherSample).map((f) => ({ ...f, range: other.reference.range ?? f.range, data: { ...f.data, datasetIndex: other.index } })));
       if (!checks) continue;
-      const more = await runTokenizerChecks(context.checkpointPath, config, otherSample, { datasetName: other.path, tokenizer: checks.tokenizer, datasetAt: other.reference });
-      findings.push(...more.findings.map((f) => (f.field === 'dataset' ? { ...f, data: { ...f.data, datasetIndex: other.index } } : f)).filter((f) => (f.code !== 'tokenizer-fragmentation' && f.code !== 'chat-template-missing' || f.field === 'dataset') && !(f.code === 'chat-template-invalid' && f.data?.kind === 'template')));
+      const more = await runTokenizerChecks(context.checkpointPath, otherConfig, otherSample, { datasetName: other.path, tokenizer: checks.tokenizer, datasetAt: other.reference });
+      // Findings about the model or a template the first dataset shares were said once already.
+      findings.push(...more.findings.map((f) => (f.field === 'dataset' ? { ...f, data: { ...f.data, datasetIndex: other.index } } : f)).filter((f) => (f.code !== 'tokenizer-fragmentation' && f.code !== 'chat-template-missing' || f.field === 'dataset') && !(f.code === 'chat-template-invalid' && f.data?.kind === 'template' && !ownTemplate)));
     } catch (e) {
       if (!(e instanceof DatasetError)) throw e;
       findings.push({ ...findingAt(context, e.code, 'error', generative ? e.message : `${e.message.replace(/\.$/, '')}. The analysis leaves this dataset out of the mix.`, other.reference, 'dataset'), range: other.reference.range, data: { datasetIndex: other.index } });

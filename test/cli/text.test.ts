@@ -80,6 +80,25 @@ test('Axolotl chat config: truncation share equals independent counts of the ren
   assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);
 });
 
+test('Axolotl with two datasets: each is read and rendered with its own type, field_messages and chat_template (not the first one\'s)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-axolotl-two-'));
+  const chatRows = readFileSync(join(ROOT, 'test', 'fixtures', 'text', 'chat.jsonl'), 'utf8').trim().split('\n');
+  // The same conversations under another field name, for the second dataset.
+  writeFileSync(join(dir, 'conv.jsonl'), chatRows.map((line) => JSON.stringify({ conversation: JSON.parse(line).messages })).join('\n') + '\n');
+  const llama = join(ROOT, 'test', 'fixtures', 'hf-models', 'llama');
+  writeFileSync(join(dir, 'ax.yml'), `base_model: ${llama}\nsequence_len: 300\ndatasets:\n  - path: ${join(ROOT, 'test', 'fixtures', 'text', 'chat.jsonl')}\n    type: chat_template\n    chat_template: chatml\n  - path: ${join(dir, 'conv.jsonl')}\n    type: chat_template\n    field_messages: conversation\n    chat_template: chatml\n`);
+  const out = analyze(join(dir, 'ax.yml'));
+  assert.ok(!out.analysis);
+  const want = truncation(COUNTS['axolotl-chatml:llama:chat.jsonl']!, 300);
+  const truncated = out.findings.filter((f) => f.code === 'sequence-truncated');
+  assert.equal(truncated.length, 2, JSON.stringify(out.findings.map((f) => [f.code, f.message.slice(0, 120)])));
+  for (const f of truncated) {
+    assert.deepEqual([f.data?.truncatedSamples, f.data?.tokensCut], [want.samples, want.cut]);
+    assert.match(String(f.data?.chatTemplate), /Axolotl's built-in 'chatml'/);
+  }
+  assert.ok(!out.findings.some((f) => f.code === 'dataset-invalid' || f.code === 'chat-template-missing'), JSON.stringify(out.findings.map((f) => f.message.slice(0, 160))));
+});
+
 test('LLaMA-Factory dataset_info.json (alpaca + sharegpt): cutoff_len truncation per dataset against independent counts', () => {
   const out = analyze(join(CONFIGS, 'llamafactory.yaml'));
   assert.ok(!out.analysis);

@@ -174,3 +174,19 @@ export function plannedTrainSize(config: NormalizedConfig, rows: readonly number
   }
   return { n: total, source: several ? `${rowsLabel} of ${rows.length} datasets` : rowsLabel, contributions: rows };
 }
+
+/**
+ * The config as it applies to one listed dataset: the extras that item sets itself (Axolotl
+ * `datasets[i].type`, `field_messages`, `field`, `chat_template`…) replace the first item's, and a
+ * per-dataset extra the item does not set is absent (top-level fallbacks such as Axolotl's
+ * `chat_template` were resolved per item already). Other configs come back unchanged.
+ */
+export function configForDataset(config: NormalizedConfig, reference: SourceValue<unknown> | undefined): NormalizedConfig {
+  const item = reference ? /^(datasets\[\d+\])\./.exec(reference.keyPath)?.[1] : undefined;
+  const own = item ? config.datasetExtras?.[item] : undefined;
+  if (!own || !config.datasetScopedExtras) return config;
+  const extras: Record<string, SourceValue<unknown>> = { ...(config.extras ?? {}) };
+  for (const name of config.datasetScopedExtras) delete extras[name];
+  Object.assign(extras, own);
+  return { ...config, extras };
+}

@@ -147,18 +147,29 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
   problems.push(...fieldProblems);
   const extras: Record<string, SourceValue<unknown>> = {};
   for (const [name, paths] of Object.entries(profile.extras ?? {})) {
-    for (const path of paths) {
-      const located = selectAll(root, path)[0];
-      if (!located) continue;
-      const node = located.node;
-      const value = node.kind === 'scalar' ? node.value : node.kind === 'seq' ? node.items.map((item) => (item.kind === 'scalar' ? item.value : null)) : undefined;
-      extras[name] = sourceValue(located, value);
-      break;
-    }
+    const found = firstExtra(root, paths);
+    if (found) extras[name] = found;
   }
   // Several datasets (Axolotl `datasets[]`, a key map's `[*]`): one value per item, the first is `dataset`.
   const datasetList = collectDatasetList(root, keyMap.fields.dataset, fields.dataset, problems);
   if (datasetList) fields.dataset = datasetList[0];
+  // Extras under `datasets[0]` (Axolotl's per-dataset type, fields, chat template): every listed
+  // item gets its own, so a second dataset is read and checked as configured, not as the first.
+  const scoped = Object.entries(profile.extras ?? {}).filter(([, paths]) => paths.some((p) => p.startsWith('datasets[0].')));
+  let datasetExtras: Record<string, Record<string, SourceValue<unknown>>> | undefined;
+  if (scoped.length > 0 && datasetList && datasetList.length > 1) {
+    datasetExtras = {};
+    for (const entry of datasetList) {
+      const item = /^(datasets\[\d+\])\./.exec(entry.keyPath)?.[1];
+      if (!item) continue;
+      const own: Record<string, SourceValue<unknown>> = {};
+      for (const [name, paths] of scoped) {
+        const found = firstExtra(root, paths.map((p) => (p.startsWith('datasets[0].') ? `${item}${p.slice('datasets[0]'.length)}` : p)));
+        if (found) own[name] = found;
+      }
+      datasetExtras[item] = own;
+    }
+  }
   const refineContext = { root, fields, extras, problems, datasets: datasetList };
   profile.refine?.(refineContext);
   const datasets = refineContext.datasets;
@@ -175,8 +186,21 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
     ...(datasets && datasets.length > 1 ? { datasets } : {}),
     pathBase: profile.keyMap.pathBase ?? 'file',
     ...(Object.keys(extras).length > 0 ? { extras } : {}),
+    ...(datasetExtras ? { datasetExtras, datasetScopedExtras: scoped.map(([name]) => name) } : {}),
     ...(modeline.disable.length > 0 ? { suppressed: modeline.disable } : {}),
     ...(includedFiles.length > 0 ? { includedFiles } : {}),
   };
   return { config, problems };
+}
+
+/** The first of `paths` set in the document, as an extra (scalars as read; lists of scalars as arrays). */
+function firstExtra(root: TreeNode | undefined, paths: readonly string[]): SourceValue<unknown> | undefined {
+  for (const path of paths) {
+    const located = selectAll(root, path)[0];
+    if (!located) continue;
+    const node = located.node;
+    const value = node.kind === 'scalar' ? node.value : node.kind === 'seq' ? node.items.map((item) => (item.kind === 'scalar' ? item.value : null)) : undefined;
+    return sourceValue(located, value);
+  }
+  return undefined;
 }

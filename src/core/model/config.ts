@@ -61,6 +61,13 @@ export interface NormalizedConfig {
   readonly pathBase?: 'file' | 'workspace';
   /** Profile-specific references the resolver needs (e.g. LLaMA-Factory `datasetDir`, torchtune `checkpointFiles`). */
   readonly extras?: Readonly<Record<string, SourceValue<unknown>>>;
+  /**
+   * Extras a profile reads per listed dataset (paths under `datasets[0]`, e.g. Axolotl's `type`,
+   * `field_messages`, `chat_template`), resolved for every item of the list and keyed by the item
+   * (`datasets[1]`); `datasetScopedExtras` names them. Read through `configForDataset`.
+   */
+  readonly datasetExtras?: Readonly<Record<string, Readonly<Record<string, SourceValue<unknown>>>>>;
+  readonly datasetScopedExtras?: readonly string[];
   /** Files merged into this config (Hydra defaults), for watching and cache keys. */
   readonly includedFiles?: readonly string[];
 }
