@@ -10,6 +10,8 @@
  *
  * Encoder: test/fixtures/hf-models/bert (2 layers, hidden 32, random init) — the point is a known
  * function of its features, not a good model. Run: npx tsx bench/text-groundtruth.ts [--draws 12]
+ * The tool's side is the TF-IDF scratch arm only (the scratch transformer needs token ids, which
+ * this in-process bench does not pass); the CV repeats are the text branch's.
  */
 import { join } from 'node:path';
 import { analyzeTransfer } from '../src/core/analysis/analyze';
@@ -22,6 +24,7 @@ import { initBackend } from '../src/node/backend';
 import { loadHfCheckpoint } from '../src/node/hf/checkpoint';
 import { findTokenizer } from '../src/node/hf/tokenizer';
 import { option } from './common';
+import { TEXT_CV_REPEAT_MAX_N, TEXT_CV_REPEATS } from '../src/node/textDataset';
 
 const ROOT = join(__dirname, '..');
 const POOL = 1400;
@@ -121,6 +124,8 @@ async function main(): Promise<void> {
           plannedN: n,
           nSource: 'bench',
           strategy: 'linear-probe',
+          // As the text branch asks (src/node/textDataset.ts): repeated 5-fold CV at small n.
+          cvRepeats: n <= TEXT_CV_REPEAT_MAX_N ? TEXT_CV_REPEATS : 1,
           scratchLearner: tfidfLearner(sx, sTarget),
           backend: 'wasm',
           seed: 0,
