@@ -228,7 +228,7 @@ export function tokenizerFindings(stats: TokenStats, facts: TokenizerFacts, maxL
     const fixable = suggested > maxLength.value;
     const action = context.overLength?.action ?? 'truncate';
     const rendered = context.renderedWith ? ` (lengths of the conversations rendered with ${context.renderedWith})` : '';
-    const head = `${pct(stats.truncatedShare)} of samples (${stats.truncatedSamples.toLocaleString('en-US')} of ${stats.samples.toLocaleString('en-US')}) are longer than ${maxLength.key} = ${maxLength.value}`;
+    const head = `${pct(stats.truncatedShare)} of the samples of ${baseName(context.datasetName)} (${stats.truncatedSamples.toLocaleString('en-US')} of ${stats.samples.toLocaleString('en-US')}) are longer than ${maxLength.key} = ${maxLength.value}`;
     const fate = action === 'drop'
       ? `${head} and are dropped from training (${context.overLength!.source})${rendered}.` +
         `\nThey hold ${stats.tokensInOverlong.toLocaleString('en-US')} tokens (${pct(stats.tokensInOverlongShare)} of all tokens) that never reach training; the 95th percentile of lengths is ${p.p95}.`
@@ -277,4 +277,10 @@ export function tokenizerFindings(stats: TokenStats, facts: TokenizerFacts, maxL
     });
   }
   return out;
+}
+
+/** The last segment of a path (either separator), for short messages; the whole name when it has none. */
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p !== '');
+  return parts[parts.length - 1] ?? path;
 }
