@@ -29,7 +29,7 @@ import {
   type ParsedConfigText, type TextEdit,
 } from './textEdits';
 
-import { maxLengthFix } from './maxLength';
+import { excessLengthFix, maxLengthFix } from './maxLength';
 
 export type { TextEdit } from './textEdits';
 
@@ -291,6 +291,8 @@ export function fixesForFinding(finding: Finding, text: string): ProposedFix[] {
   };
   const maxLength = maxLengthFix(finding, text);
   if (maxLength) fixes.push(maxLength);
+  const excessLength = excessLengthFix(finding, text);
+  if (excessLength) fixes.push(excessLength);
   if (lrFirst) {
     lrFix();
     strategyFix();

@@ -37,3 +37,20 @@ export function maxLengthFix(finding: Finding, text: string): ProposedFix | unde
   if (!edits || applyEdits(text, edits) === text) return undefined;
   return { title: `Raise ${key} to ${value} (95th percentile of token lengths)`, code: finding.code, isPreferred: true, edits };
 }
+
+/**
+ * Axolotl drops (or, with `raise`, stops on) samples longer than `sequence_len`; when raising the
+ * length is not possible or not wanted, `excess_length_strategy: truncate` keeps them, cut. Set
+ * the top-level key (replaced when present, inserted after `sequence_len` otherwise).
+ */
+export function excessLengthFix(finding: Finding, text: string): ProposedFix | undefined {
+  if (finding.code !== 'sequence-truncated') return undefined;
+  const action = finding.data?.overLength;
+  if (action !== 'drop' && action !== 'raise') return undefined;
+  const parsed = parseConfigText(text);
+  if (!parsed) return undefined;
+  const existing = findTopLevelKey(parsed, 'excess_length_strategy');
+  const edit = existing ? replaceValue(parsed, existing, 'truncate') : insertTopLevelKey(parsed, 'excess_length_strategy', 'truncate', ['sequence_len', ...ANCHORS]);
+  if (!edit || applyEdits(text, [edit]) === text) return undefined;
+  return { title: `Keep over-long samples, cut at ${String(finding.data?.maxLength ?? 'sequence_len')} tokens (excess_length_strategy: truncate)`, code: finding.code, isPreferred: false, edits: [edit] };
+}

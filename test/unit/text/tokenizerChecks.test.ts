@@ -69,6 +69,26 @@ test('the quick fix raises the key in place (YAML, nested torchtune key) or inse
   assert.match(applyEdits(json, f3[0]!.edits), /"max_seq_length": 192/);
 });
 
+test('Axolotl drop / raise: a second quick fix sets excess_length_strategy: truncate (inserted after sequence_len, or replaced); preferred when the length cannot be raised; none for trainers that cut', () => {
+  const yaml = 'base_model: m\ndatasets:\n  - path: d.jsonl\n    type: chat_template\nsequence_len: 128  # the model limit\nadapter: lora\n';
+  const finding = { code: 'sequence-truncated', severity: 'warning' as const, message: '', file: '/ax.yml', range: { start: { line: 4, character: 0 }, end: { line: 4, character: 12 } }, data: { maxLengthKey: 'sequence_len', maxLength: 128, overLength: 'drop' } };
+  // At the model's limit there is no length to raise to: the truncate fix is the preferred one.
+  const capped = fixesForFinding(finding, yaml);
+  assert.equal(capped[0]!.title, 'Keep over-long samples, cut at 128 tokens (excess_length_strategy: truncate)');
+  assert.equal(capped[0]!.isPreferred, true);
+  assert.equal(applyEdits(yaml, capped[0]!.edits), 'base_model: m\ndatasets:\n  - path: d.jsonl\n    type: chat_template\nsequence_len: 128  # the model limit\nexcess_length_strategy: truncate\nadapter: lora\n');
+  // With a length to raise to, raising stays preferred and truncating is offered second.
+  const both = fixesForFinding({ ...finding, data: { ...finding.data, suggestedMaxLength: 256 } }, yaml);
+  assert.deepEqual(both.slice(0, 2).map((f) => [f.title.split(' ')[0], f.isPreferred]), [['Raise', true], ['Keep', false]]);
+  // An existing raise is replaced.
+  const raising = yaml.replace('adapter: lora', 'excess_length_strategy: raise\nadapter: lora');
+  const replaced = fixesForFinding({ ...finding, data: { ...finding.data, overLength: 'raise' } }, raising);
+  assert.match(applyEdits(raising, replaced[0]!.edits), /^excess_length_strategy: truncate$/m);
+  assert.doesNotMatch(applyEdits(raising, replaced[0]!.edits), /raise/);
+  // Trainers that cut anyway: no such fix.
+  assert.ok(!fixesForFinding({ ...finding, data: { ...finding.data, overLength: 'truncate' } }, yaml).some((f) => /excess_length_strategy/.test(f.title)));
+});
+
 test('max length in force: the config key, the script defaults (run_classification 128 capped at model_max_length, TRL 1024, LLaMA-Factory 2048), none for Axolotl', () => {
   const read = (text: string, file: string) => readConfig(text, file).config!;
   const hf = read('model_name_or_path: m\ntrain_file: t.csv\ntext_column_names: text\n', '/x/hf.yaml');
