@@ -42,6 +42,12 @@ export interface AnalyzeOptions {
   readonly seed?: number;
   /** Soft time budget in ms; when exceeded, remaining optional steps are skipped (partial-analysis finding). */
   readonly timeBudgetMs?: number;
+  /**
+   * The caller stops the analysis at about its time budget (the editor's worker host does): a
+   * Hugging Face text checkpoint whose feature extraction is estimated to outlast the budget is
+   * not started; a finding gives the estimate and the settings that make it fit. The CLI waits.
+   */
+  readonly hardTimeLimit?: boolean;
   readonly backend?: BackendPreference;
   /** Engine for Hugging Face checkpoints (issue #16): auto (onnxruntime-node when it loads and an ONNX export exists), onnx, tfjs. */
   readonly engine?: EnginePreference;
@@ -125,7 +131,7 @@ export async function analyzeConfigFile(file: string, options: AnalyzeOptions = 
     const otherDatasets = (usable ?? []).slice(1).map((entry) => ({ path: entry.resolved!.path, datasetInfo: entry.resolved!.datasetInfo, reference: entry.reference, index: entry.index }));
     const textBackend = await initBackend(options.backend ?? 'auto');
     return analyzeTextDataset(
-      { file, config, findings, datasetPath: dsRef.path, datasetInfo: dsRef.datasetInfo, ...(usable?.[0] ? { datasetEntry: { reference: usable[0].reference, index: usable[0].index } } : {}), otherDatasets, checkpointPath: ckRef.path, sourcePath: checked.resolved?.source?.path, backend: textBackend.name, ...(options.engine ? { engine: options.engine } : {}), seed: options.seed ?? 0, maxSamples: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, startedAt: t0, timings },
+      { file, config, findings, datasetPath: dsRef.path, datasetInfo: dsRef.datasetInfo, ...(usable?.[0] ? { datasetEntry: { reference: usable[0].reference, index: usable[0].index } } : {}), otherDatasets, checkpointPath: ckRef.path, sourcePath: checked.resolved?.source?.path, backend: textBackend.name, ...(options.engine ? { engine: options.engine } : {}), seed: options.seed ?? 0, maxSamples: options.maxSamples, cacheDir: options.cacheDir, maxBytes: options.maxBytes, timeBudgetMs: options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, ...(options.hardTimeLimit && options.timeBudgetMs ? { featureBudgetMs: options.timeBudgetMs } : {}), startedAt: t0, timings },
       control,
     );
   }

@@ -39,6 +39,7 @@ import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '..
 import { textScratchTransformer } from './scratchTransformer';
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
+import { estimateHfCost, formatDuration, formatParameters } from './hf/guard';
 import type { TextColumnSpec, TextSample } from '../core/formats/textTable';
 import { computeScores, SCORE_KEYS } from '../core/metrics/registry';
 import { adaptiveGram } from '../core/linalg/tensorGram';
@@ -83,6 +84,11 @@ export interface TextBranchContext {
   readonly cacheDir?: string;
   readonly maxBytes?: number;
   readonly timeBudgetMs?: number;
+  /**
+   * Set when the caller stops the analysis at its budget (the editor): feature extraction whose
+   * estimate outlasts FEATURE_BUDGET_SHARE of it is not started (a finding says what would fit).
+   */
+  readonly featureBudgetMs?: number;
   readonly startedAt: number;
   readonly timings: Readonly<Record<string, number>>;
   /** Tests: load the checkpoint another way (e.g. injected dependencies). */
@@ -167,6 +173,25 @@ function sampleHash(sample: TextSample): string {
 }
 
 /** Runs the text analysis (see the module comment). */
+/** Share of the editor's time budget that feature extraction may take (the arms need the rest). */
+export const FEATURE_BUDGET_SHARE = 0.6;
+
+/**
+ * With a hard time limit (the editor), extraction estimated (src/node/hf/guard.ts: 2 · parameters
+ * FLOPs per token at the engine's throughput) to outlast FEATURE_BUDGET_SHARE of the budget is not
+ * started: a CheckpointError with the estimate and what fits, instead of a run the host stops.
+ */
+async function refuseOverBudget(folder: string, engine: 'tfjs' | 'onnx', samples: number, tokensPerSample: number, budgetMs: number): Promise<void> {
+  const estimate = await estimateHfCost(folder, { samples, sequenceLength: tokensPerSample, engine });
+  const allowed = (budgetMs / 1000) * FEATURE_BUDGET_SHARE;
+  if (!estimate || estimate.totalSeconds <= allowed) return;
+  const fits = Math.floor(allowed / Math.max(estimate.secondsPerSample, 1e-9));
+  const engineName = engine === 'onnx' ? 'onnxruntime-node' : 'TF.js (WebAssembly)';
+  throw Object.assign(new CheckpointError('checkpoint-unsupported',
+    `Extracting features of ${samples.toLocaleString('en-US')} texts with this ${formatParameters(estimate.parameters)}-parameter checkpoint would take ~${formatDuration(estimate.totalSeconds)} on ${engineName} (~${estimate.secondsPerSample < 0.1 ? `${(estimate.secondsPerSample * 1000).toFixed(1)} ms` : `${estimate.secondsPerSample.toFixed(estimate.secondsPerSample < 1 ? 2 : 1)} s`} per text at ~${tokensPerSample} tokens), longer than the editor's ${formatDuration(budgetMs / 1000)} analysis budget allows, so the verdict was not computed here. The tokenizer checks do not need the model.\n` +
+    `Raise transferlens.timeBudgetSeconds (up to 3,600; features are cached, so only the first run is slow)${fits >= 50 ? `, lower transferlens.maxSamples to ${fits.toLocaleString('en-US')} (what fits now)` : ''}${engine === 'tfjs' ? ', add an ONNX export (optimum-cli export onnx; onnxruntime-node runs BERT-likes several times faster)' : ''}, or run \`transferlens analyze\` in a terminal, which has no such limit.`), { severity: 'warning' as const });
+}
+
 export async function analyzeTextDataset(context: TextBranchContext, control: RunControl = {}): Promise<AnalysisReport> {
   const { file, config, seed } = context;
   const findings: Finding[] = [...context.findings];
@@ -325,6 +350,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         const hit = await cache.get(key);
         if (hit && hit.features.rows === sample.texts.length) return { features: hit.features, cached: true, perSecond: Number(hit.meta?.perSecond ?? 0) };
       }
+      if (context.featureBudgetMs !== undefined) await refuseOverBudget(checkpoint.info.folder, checkpoint.info.engine ?? 'tfjs', sample.texts.length, Math.min(maxLength ?? 512, Math.max(8, Math.round(checks?.stats.percentiles.mean ?? 128))), context.featureBudgetMs);
       const t0 = performance.now();
       const features = await checkpoint.extract(sample.pairs ? { texts: sample.texts, pairs: sample.pairs } : { texts: sample.texts }, {
         layer,
@@ -343,7 +369,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
       top = await extract(resolved.layer, [0.2, 0.5]);
     } catch (e) {
       if (e instanceof CheckpointError) {
-        findings.push(findingAt(context, e.code, 'error', e.message, config.featureLayer ?? checkpointAt, config.featureLayer ? 'featureLayer' : 'checkpoint'));
+        findings.push(findingAt(context, e.code, (e as { severity?: 'warning' }).severity ?? 'error', e.message, config.featureLayer ?? checkpointAt, config.featureLayer ? 'featureLayer' : 'checkpoint'));
         return { file, findings };
       }
       throw e;

@@ -87,6 +87,8 @@ export function analyzeOptionsFrom(settings: ExtensionSettings, workspaceRoot: s
   return {
     maxSamples: settings.maxSamples,
     timeBudgetMs: settings.timeBudgetSeconds * 1000,
+    // The worker host stops an analysis at about this budget (src/node/worker/host.ts).
+    hardTimeLimit: true,
     backend: settings.backend,
     engine: settings.engine,
     maxModelParameters: settings.maxModelParameters,

@@ -89,3 +89,22 @@ test('another seed: what an empty cache gives', async () => {
   assert.ok((reseeded.cache?.arms?.misses ?? 0) > 0, 'new draws are fitted');
   assert.equal(result(reseeded), result(await run(root, join(root, '.fresh'), 1, true)));
 });
+
+test('editor time limit (hardTimeLimit): extraction estimated to outlast the budget is not started — a warning with the estimate and what fits, tokenizer checks kept; with the features cached the analysis runs', async () => {
+  const root = workspace();
+  const cacheDir = join(root, '.cache');
+  const limited = await analyzeConfigFile(join(root, 'config.yaml'), { workspaceRoot: root, backend: 'cpu', cacheDir, timeBudgetMs: 5, hardTimeLimit: true });
+  assert.equal(limited.analysis, undefined);
+  const refused = limited.findings.find((f) => f.code === 'checkpoint-unsupported');
+  assert.ok(refused, limited.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+  assert.equal(refused.severity, 'warning');
+  assert.match(refused.message, /^Extracting features of \d+ texts with this .*-parameter checkpoint would take ~.* longer than the editor's .* analysis budget allows/);
+  assert.match(refused.message, /transferlens\.timeBudgetSeconds/);
+  assert.ok(limited.findings.some((f) => f.code === 'token-lengths'), 'the tokenizer checks still run');
+  // The CLI (no hard limit) is not refused, and fills the feature cache…
+  await run(root, cacheDir);
+  // …after which the editor's short budget is no obstacle: the features come from the cache.
+  const cached = await analyzeConfigFile(join(root, 'config.yaml'), { workspaceRoot: root, backend: 'cpu', cacheDir, timeBudgetMs: 5, hardTimeLimit: true });
+  assert.ok(cached.analysis, cached.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+  assert.equal(cached.analysis.cache?.features, 'hit');
+});
