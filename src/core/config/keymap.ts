@@ -22,13 +22,18 @@ export type FieldName =
   | 'learningRate'
   | 'frozenLayers'
   | 'epochs'
+  | 'batchSize'
+  | 'weightDecay'
+  | 'lrScheduler'
+  | 'warmupRatio'
+  | 'warmupSteps'
   | 'sourceTrainFile'
   | 'featuresFile'
   | 'featureLayer';
 
 export const FIELD_NAMES: readonly FieldName[] = [
   'checkpoint', 'dataset', 'validationDataset', 'labelColumn', 'task', 'trainSize', 'strategy',
-  'learningRate', 'frozenLayers', 'epochs', 'sourceTrainFile', 'featuresFile', 'featureLayer',
+  'learningRate', 'frozenLayers', 'epochs', 'batchSize', 'weightDecay', 'lrScheduler', 'warmupRatio', 'warmupSteps', 'sourceTrainFile', 'featuresFile', 'featureLayer',
 ];
 
 /**
@@ -65,7 +70,7 @@ export interface KeyMapProfile {
 /** Mutable draft of the normalised fields while a profile is applied. */
 export type DraftFields = { -readonly [K in FieldName]?: SourceValue<FieldValue<K>> };
 
-type FieldValue<K extends FieldName> = K extends 'trainSize' | 'learningRate' | 'epochs'
+type FieldValue<K extends FieldName> = K extends 'trainSize' | 'learningRate' | 'epochs' | 'batchSize' | 'weightDecay' | 'warmupRatio' | 'warmupSteps'
   ? number
   : K extends 'strategy'
     ? Strategy
@@ -137,6 +142,26 @@ function convertField(field: FieldName, located: Located): { value?: unknown; pr
     case 'epochs': {
       const n = numberOf(node);
       if (n === undefined || n <= 0) return { problem: `${key} must be a positive number of epochs (e.g. 3); got ${describe(node)}.` };
+      return { value: n };
+    }
+    case 'batchSize': {
+      const n = numberOf(node);
+      if (n === undefined || !Number.isInteger(n) || n <= 0) return { problem: `${key} must be a positive whole number of samples per batch (e.g. 16); got ${describe(node)}.` };
+      return { value: n };
+    }
+    case 'weightDecay': {
+      const n = numberOf(node);
+      if (n === undefined || n < 0) return { problem: `${key} must be a number ≥ 0 such as 0.01; got ${describe(node)}.` };
+      return { value: n };
+    }
+    case 'warmupRatio': {
+      const n = numberOf(node);
+      if (n === undefined || n < 0 || n >= 1) return { problem: `${key} must be a share of the training steps in [0, 1) such as 0.1; got ${describe(node)}.` };
+      return { value: n };
+    }
+    case 'warmupSteps': {
+      const n = numberOf(node);
+      if (n === undefined || !Number.isInteger(n) || n < 0) return { problem: `${key} must be a whole number of steps ≥ 0; got ${describe(node)}.` };
       return { value: n };
     }
     case 'learningRate': {

@@ -49,6 +49,15 @@ export interface NormalizedConfig {
   /** Number of trainable top layers (partial freeze), or layer names. */
   readonly frozenLayers?: SourceValue<number | string | readonly string[]>;
   readonly epochs?: SourceValue<number>;
+  /** Samples per optimiser step on one device (`per_device_train_batch_size`, `micro_batch_size`, …). */
+  readonly batchSize?: SourceValue<number>;
+  /** Decoupled (AdamW) weight decay. */
+  readonly weightDecay?: SourceValue<number>;
+  /** Learning-rate schedule as the trainer names it (`lr_scheduler_type`: linear, cosine, constant, …). */
+  readonly lrScheduler?: SourceValue<string>;
+  /** Warm-up as a share of the training steps (`warmup_ratio`), or in steps (`warmup_steps`). */
+  readonly warmupRatio?: SourceValue<number>;
+  readonly warmupSteps?: SourceValue<number>;
   /** A sample of the source (pretraining) inputs, for the myth check. */
   readonly sourceTrainFile?: SourceValue<string>;
   /** Precomputed target features (.npy/.npz/safetensors) for checkpoints we cannot run. */

@@ -29,6 +29,8 @@ export const hydraProfile: BuiltinProfile = {
       learningRate: ['model.optimizer.lr', 'optimizer.lr', 'model.lr'],
       frozenLayers: ['model.freeze_trainable_layers', 'model.freeze_until'],
       epochs: ['trainer.max_epochs'],
+      batchSize: ['data.batch_size'],
+      weightDecay: ['model.optimizer.weight_decay', 'optimizer.weight_decay'],
       featuresFile: [...EXTENSION_FIELDS.featuresFile, 'data.features_file'],
       featureLayer: [...EXTENSION_FIELDS.featureLayer, 'model.feature_layer'],
       sourceTrainFile: [...EXTENSION_FIELDS.sourceTrainFile, 'data.source_train_file'],

@@ -32,6 +32,8 @@ export const lightningProfile: BuiltinProfile = {
       learningRate: ['optimizer.init_args.lr', 'optimizer.lr', `${MODEL}.lr`, `${MODEL}.learning_rate`],
       frozenLayers: [`${MODEL}.freeze_trainable_layers`, `${MODEL}.freeze_until`],
       epochs: ['trainer.max_epochs'],
+      batchSize: ['data.init_args.batch_size', 'data.batch_size'],
+      weightDecay: ['optimizer.init_args.weight_decay', 'optimizer.weight_decay'],
       featuresFile: [...EXTENSION_FIELDS.featuresFile, `${DATA}.features_file`],
       featureLayer: [...EXTENSION_FIELDS.featureLayer, `${MODEL}.feature_layer`],
       sourceTrainFile: [...EXTENSION_FIELDS.sourceTrainFile, `${DATA}.source_train_file`],

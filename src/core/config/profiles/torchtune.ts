@@ -23,6 +23,8 @@ export const torchtuneProfile: BuiltinProfile = {
       strategy: [{ from: 'model._component_', map: { '/(^|\\.)qlora_/': 'qlora', '/(^|\\.)lora_/': 'lora', '/(^|\\.)dora_/': 'adapter-other', '*': 'full' } }],
       learningRate: ['optimizer.lr'],
       epochs: ['epochs'],
+      batchSize: ['batch_size'],
+      weightDecay: ['optimizer.weight_decay'],
       ...EXTENSION_FIELDS,
     },
     pathBase: 'workspace',

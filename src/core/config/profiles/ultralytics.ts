@@ -24,6 +24,7 @@ export const ultralyticsProfile: BuiltinProfile = {
       learningRate: ['lr0'],
       frozenLayers: ['freeze'],
       epochs: ['epochs'],
+      weightDecay: ['weight_decay'],
       ...EXTENSION_FIELDS,
     },
     pathBase: 'workspace',
