@@ -51,6 +51,10 @@ export interface TransformerShape {
   readonly intermediate: number;
   /** LayerNorm after the residual (BERT-likes) or before it with a final norm (decoder families). */
   readonly postNorm: boolean;
+  /** LayerNorm epsilon (default 1e-12, BERT's; the fine-tuned arm uses the checkpoint's layer_norm_eps). */
+  readonly eps?: number;
+  /** MLP activation: exact (erf) GELU (default) or the tanh approximation (`gelu_new`). */
+  readonly activation?: 'gelu' | 'gelu_new';
 }
 
 /** Where a shape came from, for the notes. */
@@ -90,6 +94,22 @@ export interface ScratchRecipe {
   readonly minRowsForValidation: number;
   readonly warmupShare: number;
   readonly initStd: number;
+  /**
+   * A fixed number of epochs (may be fractional: steps = round(epochs × steps per epoch)) instead
+   * of targetSteps; set for the fine-tuned arm, which follows the config's own recipe.
+   */
+  readonly fixedEpochs?: number;
+  /** Floor of the linear decay as a share of the peak rate (0.05 here; 0 = transformers' linear schedule). */
+  readonly decayFloor?: number;
+  /**
+   * transformers' schedules (get_scheduler), for the fine-tuned arm: linear warm-up over
+   * `warmupSteps` (else warmupShare of the steps, no minimum), then linear decay to 0, cosine decay
+   * to 0, or constant. Unset: this arm's own warm-up then linear decay to decayFloor.
+   */
+  readonly schedule?: 'linear' | 'cosine' | 'constant';
+  readonly warmupSteps?: number;
+  /** Apply weight decay to the embedding tables too (transformers' Trainer decays every weight but biases and LayerNorms). */
+  readonly decayEmbeddings?: boolean;
 }
 
 export const RECIPE: ScratchRecipe = {
@@ -144,12 +164,30 @@ export function trainingFlops(shape: TransformerShape, tokens: number, meanLengt
 export function tokensPerFit(trainRows: number, meanLength: number, recipe: ScratchRecipe = RECIPE): number {
   const inner = trainRows >= recipe.minRowsForValidation ? Math.round(trainRows * (1 - recipe.validationShare)) : trainRows;
   const stepsPerEpoch = Math.max(1, Math.ceil(inner / recipe.batchSize));
-  const epochs = epochsFor(stepsPerEpoch, recipe);
+  const epochs = recipe.fixedEpochs !== undefined ? plannedSteps(stepsPerEpoch, recipe) / stepsPerEpoch : epochsFor(stepsPerEpoch, recipe);
   return epochs * inner * meanLength;
 }
 
 function epochsFor(stepsPerEpoch: number, recipe: ScratchRecipe): number {
   return Math.min(recipe.maxEpochs, Math.max(recipe.minEpochs, Math.ceil(recipe.targetSteps / stepsPerEpoch)));
+}
+
+/**
+ * transformers' lr_lambda of get_linear / get_cosine / get_constant_schedule_with_warmup at
+ * `current` (0 for the first update): warm-up current / warmup, then the schedule's decay.
+ */
+export function scheduleFactor(schedule: 'linear' | 'cosine' | 'constant', current: number, warmup: number, total: number): number {
+  if (current < warmup) return current / Math.max(1, warmup);
+  if (schedule === 'constant') return 1;
+  const progress = (current - warmup) / Math.max(1, total - warmup);
+  if (schedule === 'cosine') return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * progress)));
+  return Math.max(0, 1 - progress);
+}
+
+/** Optimiser steps a fit plans: fixedEpochs × steps per epoch (rounded, at least 1), or whole epochs aimed at targetSteps. */
+function plannedSteps(stepsPerEpoch: number, recipe: ScratchRecipe): number {
+  if (recipe.fixedEpochs !== undefined) return Math.max(1, Math.round(recipe.fixedEpochs * stepsPerEpoch));
+  return epochsFor(stepsPerEpoch, recipe) * stepsPerEpoch;
 }
 
 export interface ShapeChoice {
@@ -200,6 +238,8 @@ export interface SampleTokens {
   readonly typeIds?: readonly Int32Array[];
   /** Distinct token ids kept (rows of the embedding table). */
   readonly vocabulary: number;
+  /** The tokenizer's id of each kept row (ascending): row r of the table is token id sourceIds[r]. */
+  readonly sourceIds: Int32Array;
   readonly maxLength: number;
   readonly meanLength: number;
   /** sha256 of the original ids and segments (the learner's cache key uses it). */
@@ -233,7 +273,7 @@ export function remapTokens(encodings: readonly { readonly ids: readonly number[
     h.update(row);
     return row;
   }) : undefined;
-  return { ids, ...(typeIds ? { typeIds } : {}), vocabulary: Math.max(1, order.length), maxLength: longest, meanLength: total / Math.max(1, encodings.length), hash: h.digest('hex') };
+  return { ids, ...(typeIds ? { typeIds } : {}), vocabulary: Math.max(1, order.length), sourceIds: Int32Array.from(order.length ? order : [0]), maxLength: longest, meanLength: total / Math.max(1, encodings.length), hash: h.digest('hex') };
 }
 
 /** sha256 of a target's labels (cache-key part). */
@@ -257,6 +297,8 @@ interface Params {
   embedNorm?: Norm;
   blocks: Block[];
   finalNorm?: Norm;
+  /** BERT's pooler (dense + tanh on the first token), with `pooling: 'pooler'`. */
+  pooler?: Dense;
   head: Dense;
 }
 
@@ -270,6 +312,7 @@ function allVariables(p: Params): tf.Variable[] {
     dense(b.qkv); dense(b.o); norm(b.norm1); dense(b.up); dense(b.down); norm(b.norm2);
   }
   norm(p.finalNorm);
+  if (p.pooler) dense(p.pooler);
   dense(p.head);
   return out;
 }
@@ -281,7 +324,33 @@ function owned(initial: tf.Tensor): tf.Variable {
   return v;
 }
 
-function initParams(shape: TransformerShape, vocabulary: number, positions: number, segments: boolean, outputs: number, random: Random, std: number): Params {
+/** A dense layer's pretrained values: w [in, out] row-major, b [out]. */
+export interface DenseValues { readonly w: Float32Array; readonly b: Float32Array }
+export interface NormValues { readonly g: Float32Array; readonly b: Float32Array }
+
+/**
+ * Pretrained values of every parameter but the head (the fine-tuned arm; src/node/textFineTune.ts
+ * reads them from the checkpoint): the model of `forward` then computes what the checkpoint's own
+ * encoder computes (tested against the engine's forward pass).
+ */
+export interface PretrainedWeights {
+  /** [vocabulary, hidden]: row r is the embedding of token id SampleTokens.sourceIds[r]. */
+  readonly tokens: Float32Array;
+  /** [positionRows, hidden]: the rows used for positions 0, 1, … (RoBERTa's padding offset already applied). */
+  readonly positions: Float32Array;
+  readonly positionRows: number;
+  /** [typeRows, hidden] token-type embeddings (BERT-likes), or absent. */
+  readonly types?: Float32Array;
+  readonly typeRows?: number;
+  readonly embedNorm?: NormValues;
+  readonly blocks: readonly { readonly qkv: DenseValues; readonly o: DenseValues; readonly norm1: NormValues; readonly up: DenseValues; readonly down: DenseValues; readonly norm2: NormValues }[];
+  readonly finalNorm?: NormValues;
+  /** BERT's pooler (used with pooling 'pooler'). */
+  readonly pooler?: DenseValues;
+}
+
+function initParams(shape: TransformerShape, vocabulary: number, positions: number, segments: boolean, outputs: number, random: Random, std: number, pretrained?: PretrainedWeights): Params {
+  if (pretrained) return pretrainedParams(shape, vocabulary, positions, segments, outputs, random, std, pretrained);
   const gaussian = (rows: number, cols: number): tf.Variable => {
     const data = new Float32Array(rows * cols);
     for (let i = 0; i < data.length; i++) data[i] = std * normal(random);
@@ -302,6 +371,47 @@ function initParams(shape: TransformerShape, vocabulary: number, positions: numb
   };
 }
 
+/**
+ * Variables holding the pretrained values (and a fresh head, N(0, std²) as transformers
+ * initialises a new classifier). Token-type embeddings: with sentence pairs (and ≥ 2 types) rows 0
+ * and 1 become the segment table; otherwise every token has type 0, so row 0 is added to the
+ * position rows — the same sum the checkpoint computes.
+ */
+function pretrainedParams(shape: TransformerShape, vocabulary: number, positions: number, segments: boolean, outputs: number, random: Random, std: number, w: PretrainedWeights): Params {
+  const h = shape.hidden;
+  const check = (what: string, values: Float32Array, size: number): Float32Array => {
+    if (values.length !== size) throw new RangeError(`pretrained ${what}: ${values.length} values, expected ${size}`);
+    return values;
+  };
+  const variable = (values: Float32Array, dims: number[]): tf.Variable => owned(tf.tensor(values, dims, 'float32'));
+  const dense = (d: DenseValues, i: number, o: number, what: string): Dense => ({ w: variable(check(`${what} weight`, d.w, i * o), [i, o]), b: variable(check(`${what} bias`, d.b, o), [o]) });
+  const norm = (n: NormValues, what: string): Norm => ({ g: variable(check(`${what} gain`, n.g, h), [h]), b: variable(check(`${what} bias`, n.b, h), [h]) });
+  if (positions > w.positionRows) throw new RangeError(`pretrained positions: the sample needs ${positions}, the checkpoint has ${w.positionRows}`);
+  const pairTable = segments && w.types !== undefined && (w.typeRows ?? 0) >= 2;
+  const pos = w.positions.slice(0, positions * h);
+  if (!pairTable && w.types) for (let p = 0; p < positions; p++) for (let j = 0; j < h; j++) pos[p * h + j] += w.types[j]!;
+  if (w.blocks.length !== shape.layers) throw new RangeError(`pretrained blocks: ${w.blocks.length}, the shape has ${shape.layers}`);
+  const head = new Float32Array(h * outputs);
+  for (let i = 0; i < head.length; i++) head[i] = std * normal(random);
+  return {
+    tokens: variable(check('token embeddings', w.tokens, vocabulary * h), [vocabulary, h]),
+    positions: variable(pos, [positions, h]),
+    ...(pairTable ? { segments: variable(w.types!.slice(0, 2 * h), [2, h]) } : {}),
+    ...(w.embedNorm ? { embedNorm: norm(w.embedNorm, 'embedding LayerNorm') } : {}),
+    blocks: w.blocks.map((b, i) => ({
+      qkv: dense(b.qkv, h, 3 * h, `block ${i} qkv`),
+      o: dense(b.o, h, h, `block ${i} attention output`),
+      norm1: norm(b.norm1, `block ${i} norm1`),
+      up: dense(b.up, h, shape.intermediate, `block ${i} MLP up`),
+      down: dense(b.down, shape.intermediate, h, `block ${i} MLP down`),
+      norm2: norm(b.norm2, `block ${i} norm2`),
+    })),
+    ...(w.finalNorm ? { finalNorm: norm(w.finalNorm, 'final LayerNorm') } : {}),
+    ...(w.pooler ? { pooler: dense(w.pooler, h, h, 'pooler') } : {}),
+    head: { w: variable(head, [h, outputs]), b: owned(tf.zeros([outputs])) },
+  };
+}
+
 /** Embedding lookup with a ScatterNd gradient (Gather's own gradient needs a kernel WASM lacks). */
 export function embeddingLookup(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
   const [rows, width] = table.shape as [number, number];
@@ -312,11 +422,11 @@ export function embeddingLookup(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor
   return lookup(table) as tf.Tensor2D;
 }
 
-function layerNorm(x: tf.Tensor2D, n: Norm): tf.Tensor2D {
+function layerNorm(x: tf.Tensor2D, n: Norm, eps = 1e-12): tf.Tensor2D {
   const mu = tf.mean(x, -1, true);
   const centred = tf.sub(x, mu);
   const variance = tf.mean(tf.square(centred), -1, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-12))), n.g), n.b);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), n.g), n.b);
 }
 
 /**
@@ -345,7 +455,12 @@ function dense(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
   return denseLayer(x, d.w as tf.Tensor2D, d.b as tf.Tensor1D);
 }
 
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
+function gelu(x: tf.Tensor2D, kind: TransformerShape['activation'] = 'gelu'): tf.Tensor2D {
+  if (kind === 'gelu_new') {
+    // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), transformers' NewGELUActivation.
+    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  }
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
@@ -421,9 +536,15 @@ function disposeBatch(b: Batch): void {
  * masks [B·T, H] already scaled by 1/(1 − p) (embeddings, then each block's attention and MLP
  * outputs).
  */
-function forward(p: Params, shape: TransformerShape, batch: Batch, keep?: readonly tf.Tensor2D[]): tf.Tensor2D {
+function forward(p: Params, shape: TransformerShape, batch: Batch, keep?: readonly tf.Tensor2D[], pooling: TokenPooling = 'mean'): tf.Tensor2D {
+  return dense(encode(p, shape, batch, keep, pooling), p.head);
+}
+
+/** The pooled representation [B, hidden] the head reads. */
+function encode(p: Params, shape: TransformerShape, batch: Batch, keep?: readonly tf.Tensor2D[], pooling: TokenPooling = 'mean'): tf.Tensor2D {
   const { size: b, length: t } = batch;
   const h = shape.hidden;
+  const eps = shape.eps ?? 1e-12;
   const heads = shape.heads;
   const dh = h / heads;
   let site = 0;
@@ -436,11 +557,11 @@ function forward(p: Params, shape: TransformerShape, batch: Batch, keep?: readon
     const s1 = tf.slice(p.segments, [1, 0], [1, h]);
     x = tf.add(x, tf.add(s0, tf.mul(batch.segments, tf.sub(s1, s0)))) as tf.Tensor2D;
   }
-  if (p.embedNorm) x = layerNorm(x, p.embedNorm);
+  if (p.embedNorm) x = layerNorm(x, p.embedNorm, eps);
   x = drop(x);
   const split = (y: tf.Tensor2D) => tf.transpose(tf.reshape(y, [b, t, heads, dh]), [0, 2, 1, 3]);
   for (const block of p.blocks) {
-    const a = shape.postNorm ? x : layerNorm(x, block.norm1);
+    const a = shape.postNorm ? x : layerNorm(x, block.norm1, eps);
     const qkv = dense(a, block.qkv);
     const q = split(tf.slice(qkv, [0, 0], [b * t, h]));
     const k = split(tf.slice(qkv, [0, h], [b * t, h]));
@@ -448,17 +569,56 @@ function forward(p: Params, shape: TransformerShape, batch: Batch, keep?: readon
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), batch.bias);
     const context = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), v), [0, 2, 1, 3]), [b * t, h]) as tf.Tensor2D;
     const attended = drop(dense(context, block.o));
-    x = shape.postNorm ? layerNorm(tf.add<tf.Tensor2D>(x, attended), block.norm1) : tf.add<tf.Tensor2D>(x, attended);
-    const m = shape.postNorm ? x : layerNorm(x, block.norm2);
-    const mlp = drop(dense(gelu(dense(m, block.up)), block.down));
-    x = shape.postNorm ? layerNorm(tf.add<tf.Tensor2D>(x, mlp), block.norm2) : tf.add<tf.Tensor2D>(x, mlp);
+    x = shape.postNorm ? layerNorm(tf.add<tf.Tensor2D>(x, attended), block.norm1, eps) : tf.add<tf.Tensor2D>(x, attended);
+    const m = shape.postNorm ? x : layerNorm(x, block.norm2, eps);
+    const mlp = drop(dense(gelu(dense(m, block.up), shape.activation), block.down));
+    x = shape.postNorm ? layerNorm(tf.add<tf.Tensor2D>(x, mlp), block.norm2, eps) : tf.add<tf.Tensor2D>(x, mlp);
   }
-  if (p.finalNorm) x = layerNorm(x, p.finalNorm);
+  if (p.finalNorm) x = layerNorm(x, p.finalNorm, eps);
+  return poolTokens(x, p, batch, pooling, h);
+}
+
+/**
+ * The pooled vectors [rows × hidden] of `rows` under the pretrained weights, before any training
+ * (inference: no dropout). The fine-tuned arm starts from exactly this model; the tests compare it
+ * with the checkpoint engine's features of the same texts.
+ */
+export async function pretrainedEncode(shape: TransformerShape, tokens: SampleTokens, weights: PretrainedWeights, rows: ArrayLike<number>, pooling: TokenPooling): Promise<Float32Array> {
+  const params = initParams(shape, tokens.vocabulary, tokens.maxLength, Boolean(tokens.typeIds), 1, createRandom(0), 0.02, weights);
+  const out = new Float32Array(rows.length * shape.hidden);
+  try {
+    for (let i = 0; i < rows.length; i += 64) {
+      const chunk = Array.from({ length: Math.min(64, rows.length - i) }, (_, k) => rows[i + k]!);
+      const batch = makeBatch(tokens, chunk);
+      const pooled = tf.tidy(() => encode(params, shape, batch, undefined, pooling));
+      out.set(await pooled.data(), i * shape.hidden);
+      pooled.dispose();
+      disposeBatch(batch);
+    }
+    return out;
+  } finally {
+    tf.dispose(allVariables(params));
+  }
+}
+
+/**
+ * How token states become one vector for the head: `mean` (mask-aware, sentence-transformers'),
+ * `cls` (the first token), `pooler` (BERT's dense + tanh on the first token; needs the pooler).
+ */
+export type TokenPooling = 'mean' | 'cls' | 'pooler';
+
+function poolTokens(x: tf.Tensor2D, p: Params, batch: Batch, pooling: TokenPooling, h: number): tf.Tensor2D {
+  const { size: b, length: t } = batch;
+  if (pooling === 'cls' || pooling === 'pooler') {
+    const first = tf.reshape(tf.slice(tf.reshape(x, [b, t, h]), [0, 0, 0], [b, 1, h]), [b, h]) as tf.Tensor2D;
+    if (pooling === 'cls') return first;
+    if (!p.pooler) throw new RangeError('pooling "pooler" needs the pooler weights');
+    return tf.tanh(dense(first, p.pooler));
+  }
   // Mask-aware mean over tokens.
   const summed = tf.sum(tf.reshape(tf.mul(x, batch.mask), [b, t, h]), 1);
   const counts = tf.sum(tf.reshape(batch.mask, [b, t]), 1, true);
-  const pooled = tf.div(summed, counts) as tf.Tensor2D;
-  return dense(pooled, p.head);
+  return tf.div(summed, counts) as tf.Tensor2D;
 }
 
 function lossOf(outputs: tf.Tensor2D, y: tf.Tensor2D, classification: boolean): tf.Scalar {
@@ -477,6 +637,15 @@ export interface ScratchTransformerOptions {
   readonly id?: string;
   /** Cap on one fit's training FLOPs (trainingFlops): epochs are cut to fit, at least one. */
   readonly maxFitFlops?: number;
+  /**
+   * Start from these weights instead of random ones (the fine-tuned arm): read once, on the first
+   * fit. Its identity (the checkpoint's fingerprint) belongs in `identity`.
+   */
+  readonly pretrained?: () => Promise<PretrainedWeights>;
+  /** Pooling before the head (default mean). */
+  readonly pooling?: TokenPooling;
+  /** The learner's label (default: the scratch arm's). */
+  readonly label?: string;
 }
 
 /** What one fit did (for the notes / tests). */
@@ -504,11 +673,14 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
   const fits: FitRecord[] = [];
   const cacheKey = createHash('sha256').update(JSON.stringify({
     version: SCRATCH_TRANSFORMER_VERSION, id, tokens: tokens.hash, labels: targetHash(target), shape, recipe, maxFitFlops: options.maxFitFlops ?? null, seed: options.seed, identity: options.identity ?? '',
+    pretrained: Boolean(options.pretrained), pooling: options.pooling ?? 'mean',
   })).digest('hex');
+  let pretrained: Promise<PretrainedWeights> | undefined;
+  const pooling = options.pooling ?? 'mean';
   const size = `${shape.layers} layers, hidden ${shape.hidden}, ${shape.heads} heads`;
   return {
     id,
-    label: `Scratch: ${options.sizeWords ?? 'transformer encoder'} (${size}) trained from random initialisation`,
+    label: options.label ?? `Scratch: ${options.sizeWords ?? 'transformer encoder'} (${size}) trained from random initialisation`,
     expensive: true,
     cacheKey,
     fits,
@@ -550,10 +722,12 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
         return tf.tensor2d(data, [rows.length, q]);
       };
       const positions = tokens.maxLength;
-      const params = initParams(shape, tokens.vocabulary, positions, Boolean(tokens.typeIds), outputs, random, recipe.initStd);
+      if (options.pretrained) pretrained ??= options.pretrained();
+      const params = initParams(shape, tokens.vocabulary, positions, Boolean(tokens.typeIds), outputs, random, recipe.initStd, pretrained ? await pretrained : undefined);
       const variables = allVariables(params);
       // AdamW, per tensor (slicing one flat vector copies it whole on WASM: slower).
-      const decays = variables.map((v) => (v.shape.length === 2 && v !== params.positions && v !== params.tokens && v !== params.segments ? recipe.weightDecay : 0));
+      const embeddingTable = (v: tf.Variable) => v === params.positions || v === params.tokens || v === params.segments;
+      const decays = variables.map((v) => (v.shape.length === 2 && (recipe.decayEmbeddings || !embeddingTable(v)) ? recipe.weightDecay : 0));
       let m: tf.Tensor[] = variables.map((v) => tf.zerosLike(v));
       let s: tf.Tensor[] = variables.map((v) => tf.zerosLike(v));
       const stepsPerEpoch = Math.max(1, Math.ceil(inner.length / recipe.batchSize));
@@ -562,12 +736,12 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
       // Steps aimed at `targetSteps` (whole epochs), capped by the FLOP budget of one fit: a capped
       // fit is undertrained, which only weakens this arm (the verdict takes the better scratch arm).
       // (The same count as chooseScratchShape: planned epochs × the training rows' tokens.)
-      const plannedEpochs = epochsFor(stepsPerEpoch, recipe);
-      const plannedFlops = trainingFlops(shape, plannedEpochs * tokensPerEpoch, tokens.meanLength, outputs);
+      const planned = plannedSteps(stepsPerEpoch, recipe);
+      const plannedFlops = trainingFlops(shape, (planned / stepsPerEpoch) * tokensPerEpoch, tokens.meanLength, outputs);
       const capped = plannedFlops > (options.maxFitFlops ?? Infinity);
-      const totalSteps = capped ? Math.max(1, Math.floor((plannedEpochs * stepsPerEpoch * options.maxFitFlops!) / plannedFlops)) : plannedEpochs * stepsPerEpoch;
+      const totalSteps = capped ? Math.max(1, Math.floor((planned * options.maxFitFlops!) / plannedFlops)) : planned;
       const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-      const warmup = Math.max(1, Math.round(totalSteps * recipe.warmupShare));
+      const warmup = recipe.schedule ? Math.min(totalSteps, recipe.warmupSteps ?? Math.ceil(totalSteps * recipe.warmupShare)) : Math.max(1, Math.round(totalSteps * recipe.warmupShare));
       const sites = 1 + 2 * shape.layers;
       const keepScale = 1 / (1 - recipe.dropout);
       let step = 0;
@@ -580,7 +754,7 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
           const chunk = rows.subarray(i, Math.min(rows.length, i + 64));
           const batch = makeBatch(tokens, chunk);
           const y = yOf(chunk);
-          const l = tf.tidy(() => lossOf(forward(params, shape, batch), y, classification));
+          const l = tf.tidy(() => lossOf(forward(params, shape, batch, undefined, pooling), y, classification));
           total += (await l.data())[0]! * chunk.length;
           tf.dispose([l, y]);
           disposeBatch(batch);
@@ -596,7 +770,7 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
             const batch = makeBatch(tokens, rows);
             const y = yOf(rows);
             step++;
-            const lr = recipe.learningRate * (step <= warmup ? step / warmup : Math.max(0.05, (totalSteps - step) / Math.max(1, totalSteps - warmup)));
+            const lr = recipe.learningRate * (recipe.schedule ? scheduleFactor(recipe.schedule, step - 1, warmup, totalSteps) : step <= warmup ? step / warmup : Math.max(recipe.decayFloor ?? 0.05, (totalSteps - step) / Math.max(1, totalSteps - warmup)));
             // Dropout masks from the fit's own generator (deterministic, and cheaper than seeded tf.randomUniform).
             const width = batch.size * batch.length * shape.hidden;
             const keep = recipe.dropout > 0 ? Array.from({ length: sites }, () => {
@@ -608,7 +782,7 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
             const c2 = 1 - 0.999 ** step;
             const lrT = lr / c1;
             const next = tf.tidy(() => {
-              const { grads } = tf.variableGrads(() => lossOf(forward(params, shape, batch, keep), y, classification), variables);
+              const { grads } = tf.variableGrads(() => lossOf(forward(params, shape, batch, keep, pooling), y, classification), variables);
               const moments = variables.map((v, i) => {
                 const g = grads[v.name]!;
                 const mN = tf.add(tf.mul(m[i]!, 0.9), tf.mul(g, 0.1));
@@ -649,7 +823,7 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
           const chunk = test.subarray(i, Math.min(test.length, i + 64));
           const batch = makeBatch(tokens, chunk);
           const pred = tf.tidy(() => {
-            const o = forward(params, shape, batch);
+            const o = forward(params, shape, batch, undefined, pooling);
             return classification ? tf.softmax(o) : o;
           });
           const values = await pred.data();

@@ -37,6 +37,7 @@ import { isGenerativeConfig } from '../core/config/generative';
 import { makeTarget, oneHot } from '../core/analysis/learners';
 import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '../core/analysis/tfidf';
 import { textScratchTransformer } from './scratchTransformer';
+import { MAX_FINE_TUNE_FLOPS, textFullFineTune } from './textFineTune';
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
 import { estimateHfCost, formatDuration, formatParameters } from './hf/guard';
@@ -415,6 +416,35 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
       trainRows: Math.min(plannedTrainSize(config, [sample.rowsTotal]).n, sample.rowsUsed),
       seed,
     });
+    // With `full`, the transfer arm is the checkpoint fine-tuned end to end with the config's
+    // recipe (src/node/textFineTune.ts), where its family maps onto that encoder and a fit is affordable.
+    const fullArm = strategy === 'full' ? await textFullFineTune({
+      backend: context.backend,
+      modelType: checkpoint.info.modelType,
+      folder: checkpoint.info.folder,
+      tokenize: () => checkpoint.tokenize(sample.texts, sample.pairs, maxLength),
+      target,
+      maxLength,
+      trainRows: Math.min(plannedTrainSize(config, [sample.rowsTotal]).n, sample.rowsUsed),
+      seed,
+      pooling: resolved.pooling,
+      settings: {
+        ...(config.learningRate ? { learningRate: config.learningRate.value } : {}),
+        ...(config.epochs ? { epochs: config.epochs.value } : {}),
+        ...(config.batchSize ? { batchSize: config.batchSize.value } : {}),
+        ...(config.weightDecay ? { weightDecay: config.weightDecay.value } : {}),
+        ...(config.lrScheduler ? { lrScheduler: config.lrScheduler.value } : {}),
+        ...(config.warmupRatio ? { warmupRatio: config.warmupRatio.value } : {}),
+        ...(config.warmupSteps ? { warmupSteps: config.warmupSteps.value } : {}),
+      },
+      identity: await fingerprintFiles(checkpoint.info.files),
+      // In the editor the analysis stops at its time budget: the fits the verdict needs (up to 15
+      // with repeated CV) at a pessimistic 1 GFLOP/s must fit in the features' share of it.
+      ...(context.featureBudgetMs !== undefined ? {
+        budget: Math.min(MAX_FINE_TUNE_FLOPS, ((context.featureBudgetMs / 1000) * FEATURE_BUDGET_SHARE * 1e9) / 15),
+        budgetWhy: `what the editor's ${formatDuration(context.featureBudgetMs / 1000)} analysis budget allows; raise transferlens.timeBudgetSeconds or run \`transferlens analyze\` in a terminal, where the budget is ${MAX_FINE_TUNE_FLOPS / 1e9} GFLOP`,
+      } : {}),
+    }) : undefined;
 
     // Myth check: a sample of the pretraining text (source_train_file), vectorised with the target.
     let sourceInputs: { file: string; inputs: Matrix } | undefined;
@@ -460,7 +490,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     const info = checkpoint.info;
     notes.push(`Scratch arm: a TF-IDF linear model (word 1–2-grams + character 2–4-grams, ${x.cols.toLocaleString('en-US')} terms; ridge one-vs-rest, λ tuned by 3-fold CV inside every training set) — what a practitioner trains instead of fine-tuning.`);
     notes.push(transformerArm.note);
-    if (strategy === 'full' || strategy === 'lora' || strategy === 'qlora') notes.push(`Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated (inference-only engine); the frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`);
+    if (fullArm) notes.push(fullArm.note);
+    if (strategy === 'lora' || strategy === 'qlora') notes.push(`Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated (inference-only engine); the frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`);
     if (strategy === 'partial-freeze') notes.push(`Partial freeze: probes on lower blocks' features (hidden states ${layerFeatures?.map((l) => l.depth).join(', ')}) stand in for fine-tuning above them.`);
     notes.push(top.cached ? `Features of ${sample.rowsUsed} texts came from the feature cache (${context.cacheDir}).` : `Features of ${sample.rowsUsed} texts extracted at ${top.perSecond.toFixed(1)} texts/s (${info.engine}, ${context.backend}).`);
     // Which engine ran and, when it is not the preferred one, why (src/node/hf/engine.ts chooseEngine).
@@ -483,6 +514,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         textsPerSecond: top.perSecond,
         scratch: { kind: 'tfidf-ridge', terms: x.cols, lambdas: scratchLearner.lambdas },
         scratchTransformer: transformerArm.summary,
+        ...(fullArm ? { fullFineTune: fullArm.summary } : {}),
         ...(vocabularyJs !== undefined ? { vocabularyJensenShannon: vocabularyJs } : {}),
       },
     };
@@ -506,7 +538,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         datasetRows: sample.rowsTotal,
         scratchLearners: [scratchLearner, ...(transformerArm.learner ? [transformerArm.learner] : [])],
         ...(fits ? { learnerCache: fits } : {}),
-        transferLearners: [],
+        transferLearners: fullArm?.learner ? [fullArm.learner] : [],
         layerFeatures,
         sourceInputs,
         scores,

@@ -93,6 +93,10 @@ for (const [config, what] of [['vision.yaml', 'vision (ViT)'], ['bert.yaml', 'te
     // Which engine ran: in the notes (text branch) or analysis.hfModel.engineNote (image branch, report rows).
     const said = [...(analysis.notes ?? []), analysis.hfModel?.engineNote ?? ''].join('\n');
     assert.match(said, /ngine: onnxruntime-node [0-9.]+ \(native CPU\)/, 'the report says the ONNX engine ran');
+    if (config === 'bert.yaml') {
+      // No strategy key: a full fine-tune, which needs trainable weights; ONNX ones are not: the probe stands in, said so.
+      assert.ok((analysis.notes ?? []).some((n) => /^Full fine-tuning of the bert is not simulated: fine-tuning needs the checkpoint's PyTorch \/ safetensors weights/.test(n)), (analysis.notes ?? []).join('\n'));
+    }
     if (config === 'vision.yaml') {
       // The ViT export has only the last hidden state (as optimum / Xenova exports): no per-layer overlap, said so.
       assert.ok((analysis.notes ?? []).some((n) => /outputs hidden state 2 only, so the per-layer overlap is not computed/.test(n)), (analysis.notes ?? []).join('\n'));

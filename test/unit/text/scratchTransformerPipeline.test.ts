@@ -4,7 +4,8 @@
  * trained from random initialisation, both in the curves, the verdict's gain against the better
  * of them at n (analysis.scratchArm), the size decision in the notes and the JSON; a cached
  * re-analysis takes every transformer fit from the fit cache (its cacheKey) and reports the same
- * numbers. (The cpu-backend case, where the arm is not trained, is in scratchTransformer.test.ts:
+ * numbers. With no finetuning_type (a full fine-tune) the transfer arm is the BERT fine-tuned end to
+ * end (src/node/textFineTune.ts), cached the same way. (The cpu-backend case, where the arm is not trained, is in scratchTransformer.test.ts:
  * the TF.js backend is chosen once per process.)
  */
 import { test } from 'node:test';
@@ -40,7 +41,15 @@ test('both scratch arms in the curves, the gain against the better, the size dec
   const riskAt = (id: string) => curve(id)!.points.find((p) => p.n === a.n && p.measured)!.risk.mean;
   const better = riskAt('scratch') <= riskAt('scratch-transformer') ? 'scratch' : 'scratch-transformer';
   assert.equal(a.scratchArm, better);
-  assert.ok(Math.abs(a.gain!.mean - (riskAt(better) - riskAt('transfer:linear-probe'))) < 1e-9);
+  // No finetuning_type: run_classification's default, a full fine-tune, which is simulated for this BERT.
+  assert.match(curve('transfer:full')!.label, /^Full fine-tune of the bert/);
+  assert.ok(curve('transfer:linear-probe'), 'the probe stays in the curves');
+  assert.ok(Math.abs(a.gain!.mean - (riskAt(better) - riskAt('transfer:full'))) < 1e-9);
+  const ft = (a.preprocessing?.text as Record<string, any>).fullFineTune;
+  assert.equal(ft.trained, true);
+  assert.equal(ft.recipe.learningRate, 5e-5, 'no learning_rate in the config: transformers\' default');
+  assert.ok(ft.fits.trained >= 5, JSON.stringify(ft.fits));
+  assert.ok(a.notes.some((n) => n.startsWith('Transfer arm: the bert fine-tuned end to end')));
   const summary = (a.preprocessing?.text as Record<string, any>).scratchTransformer;
   assert.equal(summary.trained, true);
   assert.equal(summary.own, true, 'a 2-layer hidden-32 BERT on 60 rows is affordable: its own size');
@@ -50,6 +59,7 @@ test('both scratch arms in the curves, the gain against the better, the size dec
 
   const again = await run();
   assert.equal((again.preprocessing?.text as Record<string, any>).scratchTransformer.fits.trained, 0, 'every transformer fit came from the cache');
+  assert.equal((again.preprocessing?.text as Record<string, any>).fullFineTune.fits.trained, 0, 'every fine-tuning fit came from the cache');
   assert.deepEqual(again.curves, a.curves);
   assert.deepEqual(again.gain, a.gain);
   assert.equal(again.scratchArm, a.scratchArm);
