@@ -25,7 +25,8 @@
  * Full fine-tuning cases (family text-full): the transfer arm is the whole tiny BERT fine-tuned
  * end to end on each draw (scripts/hf-fixtures/text_groundtruth_finetune.py reads the draws this
  * script writes to work/ and writes ft.json into the case folder); the config says
- * `finetuning_type: full`, for which the tool uses the frozen probe as a stand-in.
+ * `finetuning_type: full` with that script's recipe (fullRecipeLines), which the tool simulates
+ * (src/node/textFineTune.ts).
  *
  *   npx tsx bench/groundtruth/text/run.ts [--generate-only] [--score-only] [--force] [--only S]
  *        [--draws 20] [--replicate R] [--cli dist/cli.js | --cli src] [--cli-args "--backend cpu"] [--timeout 600] [--rescore]
@@ -458,13 +459,22 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
       'label_column_name: label',
       `max_seq_length: ${maxLength}`,
       ...(p.task === 'regression' ? ['do_regression: true'] : []),
-      ...(spec.strategy === 'freeze' ? ['finetuning_type: freeze', 'freeze_trainable_layers: 0', 'learning_rate: 1.0e-3'] : ['finetuning_type: full', 'learning_rate: 1.0e-4']),
-      'num_train_epochs: 5',
+      ...(spec.strategy === 'freeze' ? ['finetuning_type: freeze', 'freeze_trainable_layers: 0', 'learning_rate: 1.0e-3', 'num_train_epochs: 5'] : fullRecipeLines(spec.n)),
       '',
     ].join('\n'),
   );
   writeFileSync(join(folder, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
   return truth;
+}
+
+/**
+ * The config lines of a full fine-tuning case: the recipe scripts/hf-fixtures/text_groundtruth_finetune.py
+ * trains the truth with (AdamW at a constant lr 3e-4, weight decay 0.01, batch 16, epochs clamp(⌈1600 / n⌉, 4, 30)),
+ * so the config describes the run whose outcome the truth measured.
+ */
+export function fullRecipeLines(n: number): string[] {
+  const epochs = Math.min(30, Math.max(4, Math.ceil(1600 / n)));
+  return ['finetuning_type: full', 'learning_rate: 3.0e-4', 'lr_scheduler_type: constant', 'weight_decay: 0.01', 'per_device_train_batch_size: 16', `num_train_epochs: ${epochs}`];
 }
 
 // ---------------------------------------------------------------------------------------------
