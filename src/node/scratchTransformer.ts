@@ -848,8 +848,36 @@ export interface TextScratchArm {
   readonly learner?: Learner & { readonly fits: FitRecord[] };
   /** One note for the report. */
   readonly note: string;
-  /** For analysis.preprocessing.text.scratchTransformer. */
+  /** For analysis.preprocessing.text (scratchTransformer, fullFineTune). */
   readonly summary: Record<string, unknown>;
+}
+
+/** What the text branch gives every transformer arm it builds (this one and textFineTune.ts's). */
+export interface TextArmInput {
+  readonly backend: string;
+  readonly modelType: string;
+  /** The checkpoint folder (its config.json gives the sizes). */
+  readonly folder: string;
+  /** The sample's token ids as the checkpoint's tokenizer gives them (special tokens, truncation at maxLength). */
+  readonly tokenize: () => readonly { readonly ids: readonly number[]; readonly typeIds?: readonly number[] }[];
+  readonly target: Target;
+  readonly maxLength?: number;
+  readonly trainRows: number;
+  readonly seed: number;
+}
+
+/** Adds `fits` to an arm's summary: what its fits did, read when the report is serialised (fits run inside analyzeTransfer). */
+export function withFitsSummary(summary: Record<string, unknown>, learner: { readonly fits: readonly FitRecord[] }): Record<string, unknown> {
+  Object.defineProperty(summary, 'fits', {
+    enumerable: true,
+    get: () => ({
+      trained: learner.fits.length,
+      meanMs: learner.fits.length ? Math.round(learner.fits.reduce((a, f) => a + f.ms, 0) / learner.fits.length) : null,
+      capped: learner.fits.filter((f) => f.capped).length,
+      meanSteps: learner.fits.length ? Math.round(learner.fits.reduce((a, f) => a + f.steps, 0) / learner.fits.length) : null,
+    }),
+  });
+  return summary;
 }
 
 /**
@@ -859,18 +887,8 @@ export interface TextScratchArm {
  * magnitude slower than WASM for this): the TF-IDF arm is then the only scratch arm, and the note
  * says so.
  */
-export async function textScratchTransformer(args: {
-  readonly backend: string;
-  readonly modelType: string;
-  /** The checkpoint folder (its config.json gives the sizes). */
-  readonly folder: string;
-  /** The sample's token ids as the checkpoint's tokenizer gives them (special tokens, truncation at maxLength). */
-  readonly tokenize: () => readonly { readonly ids: readonly number[]; readonly typeIds?: readonly number[] }[];
+export async function textScratchTransformer(args: TextArmInput & {
   readonly vocabSize?: number;
-  readonly target: Target;
-  readonly maxLength?: number;
-  readonly trainRows: number;
-  readonly seed: number;
   readonly identity?: string;
   readonly budget?: number;
 }): Promise<TextScratchArm> {
@@ -917,15 +935,5 @@ export async function textScratchTransformer(args: {
     recipe: RECIPE,
     version: SCRATCH_TRANSFORMER_VERSION,
   };
-  // What the fits did, read when the report is serialised (fits run inside analyzeTransfer).
-  Object.defineProperty(summary, 'fits', {
-    enumerable: true,
-    get: () => ({
-      trained: learner.fits.length,
-      meanMs: learner.fits.length ? Math.round(learner.fits.reduce((a, f) => a + f.ms, 0) / learner.fits.length) : null,
-      capped: learner.fits.filter((f) => f.capped).length,
-      meanSteps: learner.fits.length ? Math.round(learner.fits.reduce((a, f) => a + f.steps, 0) / learner.fits.length) : null,
-    }),
-  });
-  return { learner, note, summary };
+  return { learner, note, summary: withFitsSummary(summary, learner) };
 }

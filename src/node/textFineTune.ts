@@ -25,14 +25,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import type { Learner, Target } from '../core/analysis/learners';
 import { CheckpointError } from '../core/formats/errors';
 import { readJsonFile } from './hf/checkpoint';
 import { openWeights } from './hf/weights';
 import type { Pooling, WeightSource } from './hf/types';
 import {
-  RECIPE, SCRATCH_TRANSFORMER_VERSION, familyShape, remapTokens, scratchTransformerLearner, tokensPerFit, trainingFlops,
-  type DenseValues, type FitRecord, type NormValues, type PretrainedWeights, type SampleTokens, type ScratchRecipe, type TokenPooling, type TransformerShape,
+  RECIPE, SCRATCH_TRANSFORMER_VERSION, familyShape, remapTokens, scratchTransformerLearner, tokensPerFit, trainingFlops, withFitsSummary,
+  type DenseValues, type TextArmInput, type TextScratchArm, type NormValues, type PretrainedWeights, type SampleTokens, type ScratchRecipe, type TokenPooling, type TransformerShape,
 } from './scratchTransformer';
 
 /**
@@ -253,26 +252,13 @@ function scheduleWords(settings: FineTuneSettings, recipe: ScratchRecipe): strin
   return `${warm}${shape}${given}`;
 }
 
-export interface TextFineTuneArm {
-  /** Absent when the arm is not trained here (the note says why). */
-  readonly learner?: Learner & { readonly fits: FitRecord[] };
-  readonly note: string;
-  readonly summary: Record<string, unknown>;
-}
+export type TextFineTuneArm = TextScratchArm;
 
 /**
  * Builds the `transfer:full` arm for a text sample, or says why it is not trained. `tokens` are
  * the sample's ids as the checkpoint's tokenizer gives them (truncated at maxLength).
  */
-export async function textFullFineTune(args: {
-  readonly backend: string;
-  readonly modelType: string;
-  readonly folder: string;
-  readonly tokenize: () => readonly { readonly ids: readonly number[]; readonly typeIds?: readonly number[] }[];
-  readonly target: Target;
-  readonly maxLength?: number;
-  readonly trainRows: number;
-  readonly seed: number;
+export async function textFullFineTune(args: TextArmInput & {
   readonly pooling: Pooling;
   readonly settings: FineTuneSettings;
   /** The checkpoint files' fingerprint (cache identity of the pretrained weights). */
@@ -336,13 +322,5 @@ export async function textFullFineTune(args: {
     `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${set('batchSize', 'batch', recipe.batchSize)}, ${set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${gflop(flops)} per fit. ` +
     'Not reproduced: gradient clipping and mixed precision.';
   const summary: Record<string, unknown> = { trained: true, shape, pooling, recipe, flopsPerFit: flops };
-  Object.defineProperty(summary, 'fits', {
-    enumerable: true,
-    get: () => ({
-      trained: learner.fits.length,
-      meanMs: learner.fits.length ? Math.round(learner.fits.reduce((a, f) => a + f.ms, 0) / learner.fits.length) : null,
-      meanSteps: learner.fits.length ? Math.round(learner.fits.reduce((a, f) => a + f.steps, 0) / learner.fits.length) : null,
-    }),
-  });
-  return { learner, note, summary };
+  return { learner, note, summary: withFitsSummary(summary, learner) };
 }
