@@ -317,7 +317,7 @@ export async function textFullFineTune(args: TextArmInput & {
     identity: `${args.identity}|${SCRATCH_TRANSFORMER_VERSION}-ft1`,
     pretrained: () => loadPretrainedWeights(args.folder, config, shape, tokens, pooling === 'pooler'),
   });
-  const set = (key: keyof FineTuneSettings, words: string, value: number) => `${words} ${value}${args.settings[key] === undefined ? ' (transformers\' default)' : ''}`;
+  const set = (key: keyof FineTuneSettings, words: string, value: number) => `${words} ${value > 0 && value < 1e-3 ? value.toExponential() : value}${args.settings[key] === undefined ? ' (transformers\' default)' : ''}`;
   const note = `Transfer arm: the ${args.modelType} fine-tuned end to end on the training rows, as the config's full fine-tune would be — every weight trainable, a new linear head on the ${pooling === 'mean' ? 'mean-pooled' : pooling === 'pooler' ? 'pooler' : 'first-token'} output; ` +
     `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${set('batchSize', 'batch', recipe.batchSize)}, ${set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${gflop(flops)} per fit. ` +
     'Not reproduced: gradient clipping and mixed precision.';

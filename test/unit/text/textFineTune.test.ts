@@ -163,6 +163,6 @@ test('families and settings it cannot simulate are declined with the reason; so 
   assert.match(over.note, /GFLOP, over the/);
   const ok = await textFullFineTune({ ...common, backend: 'wasm' });
   assert.equal(ok.learner?.id, 'transfer:full');
-  assert.match(ok.note, /lr 0\.00005 \(transformers' default\)/);
+  assert.match(ok.note, /lr 5e-5 \(transformers' default\)/);
   assert.match(ok.note, /epochs 3[,;]/);
 });
