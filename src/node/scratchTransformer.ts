@@ -646,6 +646,11 @@ export interface ScratchTransformerOptions {
   readonly pooling?: TokenPooling;
   /** The learner's label (default: the scratch arm's). */
   readonly label?: string;
+  /**
+   * Partial freeze: only blocks from this index up (and the pooler and head) are trained; the
+   * embeddings and lower blocks keep their (pretrained) values. Default: everything trains.
+   */
+  readonly trainableFromBlock?: number;
 }
 
 /** What one fit did (for the notes / tests). */
@@ -657,6 +662,8 @@ export interface FitRecord {
   readonly trainRows: number;
   /** True when the FLOP budget cut the planned steps. */
   readonly capped: boolean;
+  /** Parameters the optimiser updated (all of them unless blocks are frozen). */
+  readonly trainedParameters: number;
 }
 
 /**
@@ -673,7 +680,7 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
   const fits: FitRecord[] = [];
   const cacheKey = createHash('sha256').update(JSON.stringify({
     version: SCRATCH_TRANSFORMER_VERSION, id, tokens: tokens.hash, labels: targetHash(target), shape, recipe, maxFitFlops: options.maxFitFlops ?? null, seed: options.seed, identity: options.identity ?? '',
-    pretrained: Boolean(options.pretrained), pooling: options.pooling ?? 'mean',
+    pretrained: Boolean(options.pretrained), pooling: options.pooling ?? 'mean', trainableFromBlock: options.trainableFromBlock ?? 0,
   })).digest('hex');
   let pretrained: Promise<PretrainedWeights> | undefined;
   const pooling = options.pooling ?? 'mean';
@@ -724,7 +731,10 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
       const positions = tokens.maxLength;
       if (options.pretrained) pretrained ??= options.pretrained();
       const params = initParams(shape, tokens.vocabulary, positions, Boolean(tokens.typeIds), outputs, random, recipe.initStd, pretrained ? await pretrained : undefined);
-      const variables = allVariables(params);
+      const all = allVariables(params);
+      const from = options.trainableFromBlock ?? 0;
+      const frozen = new Set<tf.Variable>(from > 0 ? [params.tokens, params.positions, ...(params.segments ? [params.segments] : []), ...(params.embedNorm ? [params.embedNorm.g, params.embedNorm.b] : []), ...params.blocks.slice(0, from).flatMap((b) => [b.qkv.w, b.qkv.b, b.o.w, b.o.b, b.norm1.g, b.norm1.b, b.up.w, b.up.b, b.down.w, b.down.b, b.norm2.g, b.norm2.b])] : []);
+      const variables = all.filter((v) => !frozen.has(v));
       // AdamW, per tensor (slicing one flat vector copies it whole on WASM: slower).
       const embeddingTable = (v: tf.Variable) => v === params.positions || v === params.tokens || v === params.segments;
       const decays = variables.map((v) => (v.shape.length === 2 && (recipe.decayEmbeddings || !embeddingTable(v)) ? recipe.weightDecay : 0));
@@ -831,10 +841,10 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
           pred.dispose();
           disposeBatch(batch);
         }
-        fits.push({ epochs, steps: step, bestEpoch, ms: Date.now() - started, trainRows: train.length, capped });
+        fits.push({ epochs, steps: step, bestEpoch, ms: Date.now() - started, trainRows: train.length, capped, trainedParameters: variables.reduce((a, v) => a + v.size, 0) });
         return out;
       } finally {
-        tf.dispose([...variables, ...m, ...s, ...(bestWeights ?? [])]);
+        tf.dispose([...all, ...m, ...s, ...(bestWeights ?? [])]);
       }
     },
   };

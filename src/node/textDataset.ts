@@ -418,7 +418,9 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     });
     // With `full`, the transfer arm is the checkpoint fine-tuned end to end with the config's
     // recipe (src/node/textFineTune.ts), where its family maps onto that encoder and a fit is affordable.
-    const fullArm = strategy === 'full' ? await textFullFineTune({
+    // With `freeze` and a number of trainable top blocks (≥ 1), the same with the lower blocks frozen.
+    const trainableTop = strategy === 'partial-freeze' && typeof config.frozenLayers?.value === 'number' && config.frozenLayers.value >= 1 ? config.frozenLayers.value : undefined;
+    const fullArm = strategy === 'full' || trainableTop !== undefined ? await textFullFineTune({
       backend: context.backend,
       modelType: checkpoint.info.modelType,
       folder: checkpoint.info.folder,
@@ -438,6 +440,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         ...(config.warmupSteps ? { warmupSteps: config.warmupSteps.value } : {}),
       },
       identity: await fingerprintFiles(checkpoint.info.files),
+      ...(trainableTop !== undefined ? { trainableTop } : {}),
       // In the editor the analysis stops at its time budget: the fits the verdict needs (up to 15
       // with repeated CV) at a pessimistic 1 GFLOP/s must fit in the features' share of it.
       ...(context.featureBudgetMs !== undefined ? {
@@ -492,7 +495,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     notes.push(transformerArm.note);
     if (fullArm) notes.push(fullArm.note);
     if (strategy === 'lora' || strategy === 'qlora') notes.push(`Fine-tuning the ${info.parameters.toLocaleString('en-US')}-parameter ${info.modelType} is not simulated (inference-only engine); the frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`);
-    if (strategy === 'partial-freeze') notes.push(`Partial freeze: probes on lower blocks' features (hidden states ${layerFeatures?.map((l) => l.depth).join(', ')}) stand in for fine-tuning above them.`);
+    if (strategy === 'partial-freeze' && !fullArm?.learner) notes.push(`Partial freeze: probes on lower blocks' features (hidden states ${layerFeatures?.map((l) => l.depth).join(', ')}) stand in for fine-tuning above them.`);
     notes.push(top.cached ? `Features of ${sample.rowsUsed} texts came from the feature cache (${context.cacheDir}).` : `Features of ${sample.rowsUsed} texts extracted at ${top.perSecond.toFixed(1)} texts/s (${info.engine}, ${context.backend}).`);
     // Which engine ran and, when it is not the preferred one, why (src/node/hf/engine.ts chooseEngine).
     if (info.engineNote) notes.push(`${info.engineNote.charAt(0).toUpperCase()}${info.engineNote.slice(1)}.`);

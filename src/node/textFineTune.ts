@@ -266,9 +266,16 @@ export async function textFullFineTune(args: TextArmInput & {
   /** FLOP budget per fit (default MAX_FINE_TUNE_FLOPS) and, when it is not the default, why (for the note). */
   readonly budget?: number;
   readonly budgetWhy?: string;
+  /**
+   * Partial freeze: the number of top blocks trained (LLaMA-Factory's freeze_trainable_layers),
+   * the embeddings and lower blocks frozen; the arm is then `transfer:partial-freeze`.
+   */
+  readonly trainableTop?: number;
 }): Promise<TextFineTuneArm> {
+  const partial = args.trainableTop !== undefined;
+  const what = partial ? `Partial-freeze fine-tuning (top ${args.trainableTop} blocks trainable)` : 'Full fine-tuning';
   const notTrained = (reason: string): TextFineTuneArm => ({
-    note: `Full fine-tuning of the ${args.modelType} is not simulated: ${reason}. The frozen linear probe on its features stands in for the transfer arm (a lower bound on what fine-tuning reaches).`,
+    note: `${what} of the ${args.modelType} is not simulated: ${reason}. ${partial ? 'Probes on its blocks\' features stand in' : 'The frozen linear probe on its features stands in for the transfer arm'} (a lower bound on what fine-tuning reaches).`,
     summary: { trained: false, reason },
   });
   if (args.backend === 'cpu') return notTrained('the TF.js backend is the pure-JavaScript cpu one, an order of magnitude slower than WASM for training (use --backend wasm)');
@@ -307,9 +314,13 @@ export async function textFullFineTune(args: TextArmInput & {
   const flops = trainingFlops(shape, tokensPerFit(args.trainRows, tokens.meanLength, recipe), tokens.meanLength, outputs);
   const gflop = (f: number) => `${(f / 1e9).toFixed(f < 1e10 ? 1 : 0)} GFLOP`;
   if (flops > budget) return notTrained(`one fine-tuning fit on ${args.trainRows.toLocaleString('en-US')} rows (${recipe.fixedEpochs} epochs) costs ≈ ${gflop(flops)}, over the ${gflop(budget)} budget per fit${args.budgetWhy ? ` (${args.budgetWhy})` : ''}`);
+  const pooledWords = pooling === 'mean' ? 'mean-pooled' : pooling === 'pooler' ? 'pooler' : 'first-token';
+  const top = partial ? Math.min(shape.layers, Math.max(1, args.trainableTop!)) : shape.layers;
+  const trainedWords = partial ? `the top ${top} of its ${shape.layers} blocks trainable${top === shape.layers ? ' (every block: with the embeddings frozen, nearly a full fine-tune)' : ''}, the embeddings and lower blocks frozen` : 'every weight trainable';
   const learner = scratchTransformerLearner(tokens, args.target, {
-    id: 'transfer:full',
-    label: `Full fine-tune of the ${args.modelType} (every weight trainable, new head on the ${pooling === 'mean' ? 'mean-pooled' : pooling === 'pooler' ? 'pooler' : 'first-token'} output)`,
+    id: partial ? 'transfer:partial-freeze' : 'transfer:full',
+    label: `${partial ? `Partial freeze of the ${args.modelType} (top ${top} of ${shape.layers} blocks` : `Full fine-tune of the ${args.modelType} (every weight`} trainable, new head on the ${pooledWords} output)`,
+    ...(partial ? { trainableFromBlock: shape.layers - top } : {}),
     shape,
     seed: args.seed,
     recipe,
@@ -318,7 +329,7 @@ export async function textFullFineTune(args: TextArmInput & {
     pretrained: () => loadPretrainedWeights(args.folder, config, shape, tokens, pooling === 'pooler'),
   });
   const set = (key: keyof FineTuneSettings, words: string, value: number) => `${words} ${value > 0 && value < 1e-3 ? value.toExponential() : value}${args.settings[key] === undefined ? ' (transformers\' default)' : ''}`;
-  const note = `Transfer arm: the ${args.modelType} fine-tuned end to end on the training rows, as the config's full fine-tune would be — every weight trainable, a new linear head on the ${pooling === 'mean' ? 'mean-pooled' : pooling === 'pooler' ? 'pooler' : 'first-token'} output; ` +
+  const note = `Transfer arm: the ${args.modelType} fine-tuned on the training rows, as the config's ${partial ? 'partial freeze' : 'full fine-tune'} would be — ${trainedWords}, a new linear head on the ${pooledWords} output; ` +
     `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${set('batchSize', 'batch', recipe.batchSize)}, ${set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${gflop(flops)} per fit. ` +
     'Not reproduced: gradient clipping and mixed precision.';
   const summary: Record<string, unknown> = { trained: true, shape, pooling, recipe, flopsPerFit: flops };

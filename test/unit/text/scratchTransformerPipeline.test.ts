@@ -49,7 +49,7 @@ test('both scratch arms in the curves, the gain against the better, the size dec
   assert.equal(ft.trained, true);
   assert.equal(ft.recipe.learningRate, 5e-5, 'no learning_rate in the config: transformers\' default');
   assert.ok(ft.fits.trained >= 5, JSON.stringify(ft.fits));
-  assert.ok(a.notes.some((n) => n.startsWith('Transfer arm: the bert fine-tuned end to end')));
+  assert.ok(a.notes.some((n) => n.startsWith('Transfer arm: the bert fine-tuned on the training rows, as the config\'s full fine-tune would be — every weight trainable')));
   const summary = (a.preprocessing?.text as Record<string, any>).scratchTransformer;
   assert.equal(summary.trained, true);
   assert.equal(summary.own, true, 'a 2-layer hidden-32 BERT on 60 rows is affordable: its own size');
@@ -63,4 +63,20 @@ test('both scratch arms in the curves, the gain against the better, the size dec
   assert.deepEqual(again.curves, a.curves);
   assert.deepEqual(again.gain, a.gain);
   assert.equal(again.scratchArm, a.scratchArm);
+});
+
+test('partial freeze with one trainable block: the transfer arm is the BERT with its lower block and embeddings frozen', async () => {
+  const root = workspace();
+  writeFileSync(join(root, 'freeze.yaml'), 'model_name_or_path: checkpoint\ntrain_file: data/train.csv\ntext_column_names: text\nlabel_column_name: label\nmax_seq_length: 24\nmax_train_samples: 60\nfinetuning_type: freeze\nfreeze_trainable_layers: 1\nlearning_rate: 1.0e-4\n');
+  const report = await analyzeConfigFile(join(root, 'freeze.yaml'), { workspaceRoot: root, backend: 'wasm', seed: 0, timeBudgetMs: 1 });
+  const a = report.analysis;
+  assert.ok(a, report.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+  const curve = (id: string) => a.curves.curves.find((c) => c.id === id);
+  assert.match(curve('transfer:partial-freeze')!.label, /^Partial freeze of the bert \(top 1 of 2 blocks trainable/);
+  const riskAt = (id: string) => curve(id)!.points.find((p) => p.n === a.n && p.measured)!.risk.mean;
+  assert.ok(Math.abs(a.gain!.mean - (riskAt(a.scratchArm!) - riskAt('transfer:partial-freeze'))) < 1e-9);
+  const ft = (a.preprocessing?.text as Record<string, any>).fullFineTune;
+  assert.equal(ft.trained, true);
+  assert.ok(a.notes.some((n) => n.includes('as the config\'s partial freeze would be — the top 1 of its 2 blocks trainable')));
+  assert.ok(!a.notes.some((n) => n.startsWith('Partial freeze: probes on lower blocks')), 'the probes no longer stand in');
 });

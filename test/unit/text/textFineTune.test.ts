@@ -108,6 +108,33 @@ test('fine-tuning from the pretrained weights learns a marker-token task; the fi
   assert.equal(learner.fits[0]!.steps, 12 * Math.ceil(140 / 16));
 });
 
+test('partial freeze trains only the top blocks and the head: the arm is transfer:partial-freeze', async () => {
+  const folder = join(FIXTURES, 'bert');
+  const config = readJson<Record<string, unknown>>(join(folder, 'config.json'));
+  const shape = fineTuneShape(config)!;
+  const classes = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+  const target = makeTarget('classification', oneHot(classes, 2), classes, 2);
+  const tokens = remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 11 + (i % 7), 3] })));
+  const recipe = fineTuneRecipe({ epochs: 1 }, 0.1);
+  const fit = async (trainableFromBlock?: number) => {
+    const learner = scratchTransformerLearner(tokens, target, { id: 'x', shape, seed: 0, recipe, pretrained: () => loadPretrainedWeights(folder, config, shape, tokens, false), ...(trainableFromBlock !== undefined ? { trainableFromBlock } : {}) });
+    await learner.fitPredict(Int32Array.from({ length: 30 }, (_, i) => i), Int32Array.from({ length: 10 }, (_, i) => 30 + i));
+    return learner.fits[0]!.trainedParameters;
+  };
+  const h = shape.hidden;
+  const block = 4 * h * h + 4 * h + 2 * h * shape.intermediate + shape.intermediate + h + 4 * h;
+  const head = h * 2 + 2;
+  assert.equal(await fit(1), block + head, 'the top block and the head');
+  assert.equal(await fit(2), head, 'only the head');
+  assert.ok((await fit()) > 2 * block + head, 'everything, embeddings included');
+  const arm = await textFullFineTune({
+    backend: 'wasm', modelType: 'bert', folder, target, trainRows: 40, seed: 0, pooling: 'mean', settings: {}, identity: 'x', trainableTop: 1,
+    tokenize: () => Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] })),
+  });
+  assert.equal(arm.learner?.id, 'transfer:partial-freeze');
+  assert.match(arm.note, /the top 1 of its 2 blocks trainable, the embeddings and lower blocks frozen/);
+});
+
 test('the recipe follows the config, with transformers\' defaults for what it leaves out', () => {
   const r = fineTuneRecipe({}, 0.1);
   assert.equal(r.learningRate, TRAINER_DEFAULTS.learningRate);
