@@ -99,6 +99,8 @@ export interface ScratchRecipe {
    * of targetSteps; set for the fine-tuned arm, which follows the config's own recipe.
    */
   readonly fixedEpochs?: number;
+  /** A fixed number of optimiser steps (transformers' max_steps > 0), overriding the epochs. */
+  readonly fixedSteps?: number;
   /** Floor of the linear decay as a share of the peak rate (0.05 here; 0 = transformers' linear schedule). */
   readonly decayFloor?: number;
   /**
@@ -164,7 +166,7 @@ export function trainingFlops(shape: TransformerShape, tokens: number, meanLengt
 export function tokensPerFit(trainRows: number, meanLength: number, recipe: ScratchRecipe = RECIPE): number {
   const inner = trainRows >= recipe.minRowsForValidation ? Math.round(trainRows * (1 - recipe.validationShare)) : trainRows;
   const stepsPerEpoch = Math.max(1, Math.ceil(inner / recipe.batchSize));
-  const epochs = recipe.fixedEpochs !== undefined ? plannedSteps(stepsPerEpoch, recipe) / stepsPerEpoch : epochsFor(stepsPerEpoch, recipe);
+  const epochs = recipe.fixedEpochs !== undefined || recipe.fixedSteps !== undefined ? plannedSteps(stepsPerEpoch, recipe) / stepsPerEpoch : epochsFor(stepsPerEpoch, recipe);
   return epochs * inner * meanLength;
 }
 
@@ -186,6 +188,7 @@ export function scheduleFactor(schedule: 'linear' | 'cosine' | 'constant', curre
 
 /** Optimiser steps a fit plans: fixedEpochs × steps per epoch (rounded, at least 1), or whole epochs aimed at targetSteps. */
 function plannedSteps(stepsPerEpoch: number, recipe: ScratchRecipe): number {
+  if (recipe.fixedSteps !== undefined) return Math.max(1, Math.round(recipe.fixedSteps));
   if (recipe.fixedEpochs !== undefined) return Math.max(1, Math.round(recipe.fixedEpochs * stepsPerEpoch));
   return epochsFor(stepsPerEpoch, recipe) * stepsPerEpoch;
 }

@@ -438,6 +438,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         ...(config.lrScheduler ? { lrScheduler: config.lrScheduler.value } : {}),
         ...(config.warmupRatio ? { warmupRatio: config.warmupRatio.value } : {}),
         ...(config.warmupSteps ? { warmupSteps: config.warmupSteps.value } : {}),
+        ...(config.maxSteps ? { maxSteps: config.maxSteps.value } : {}),
+        ...(config.gradientAccumulation ? { gradientAccumulation: config.gradientAccumulation.value } : {}),
       },
       identity: await fingerprintFiles(checkpoint.info.files),
       ...(trainableTop !== undefined ? { trainableTop } : {}),

@@ -57,6 +57,10 @@ export interface FineTuneSettings {
   readonly lrScheduler?: string;
   readonly warmupRatio?: number;
   readonly warmupSteps?: number;
+  /** max_steps: > 0 overrides the epochs. */
+  readonly maxSteps?: number;
+  /** gradient_accumulation_steps: the optimiser sees batchSize × this per step. */
+  readonly gradientAccumulation?: number;
 }
 
 /** The simulated schedule for a trainer's scheduler name, and whether it is that schedule exactly. */
@@ -76,9 +80,11 @@ export function fineTuneRecipe(settings: FineTuneSettings, dropout: number): Scr
     ...RECIPE,
     learningRate: settings.learningRate ?? TRAINER_DEFAULTS.learningRate,
     weightDecay: settings.weightDecay ?? TRAINER_DEFAULTS.weightDecay,
-    batchSize: settings.batchSize ?? TRAINER_DEFAULTS.batchSize,
+    // Accumulated gradients average over the micro-batches: one step on their union is the same step.
+    batchSize: (settings.batchSize ?? TRAINER_DEFAULTS.batchSize) * (settings.gradientAccumulation ?? 1),
     dropout,
     fixedEpochs: epochs,
+    ...(settings.maxSteps !== undefined && settings.maxSteps > 0 ? { fixedSteps: settings.maxSteps } : {}),
     targetSteps: 0,
     minEpochs: Math.ceil(epochs),
     maxEpochs: Math.ceil(epochs),
@@ -313,7 +319,7 @@ export async function textFullFineTune(args: TextArmInput & {
   const budget = args.budget ?? MAX_FINE_TUNE_FLOPS;
   const flops = trainingFlops(shape, tokensPerFit(args.trainRows, tokens.meanLength, recipe), tokens.meanLength, outputs);
   const gflop = (f: number) => `${(f / 1e9).toFixed(f < 1e10 ? 1 : 0)} GFLOP`;
-  if (flops > budget) return notTrained(`one fine-tuning fit on ${args.trainRows.toLocaleString('en-US')} rows (${recipe.fixedEpochs} epochs) costs ≈ ${gflop(flops)}, over the ${gflop(budget)} budget per fit${args.budgetWhy ? ` (${args.budgetWhy})` : ''}`);
+  if (flops > budget) return notTrained(`one fine-tuning fit on ${args.trainRows.toLocaleString('en-US')} rows (${recipe.fixedSteps !== undefined ? `${recipe.fixedSteps} steps` : `${recipe.fixedEpochs} epochs`}) costs ≈ ${gflop(flops)}, over the ${gflop(budget)} budget per fit${args.budgetWhy ? ` (${args.budgetWhy})` : ''}`);
   const pooledWords = pooling === 'mean' ? 'mean-pooled' : pooling === 'pooler' ? 'pooler' : 'first-token';
   const top = partial ? Math.min(shape.layers, Math.max(1, args.trainableTop!)) : shape.layers;
   const trainedWords = partial ? `the top ${top} of its ${shape.layers} blocks trainable${top === shape.layers ? ' (every block: with the embeddings frozen, nearly a full fine-tune)' : ''}, the embeddings and lower blocks frozen` : 'every weight trainable';
@@ -330,7 +336,7 @@ export async function textFullFineTune(args: TextArmInput & {
   });
   const set = (key: keyof FineTuneSettings, words: string, value: number) => `${words} ${value > 0 && value < 1e-3 ? value.toExponential() : value}${args.settings[key] === undefined ? ' (transformers\' default)' : ''}`;
   const note = `Transfer arm: the ${args.modelType} fine-tuned on the training rows, as the config's ${partial ? 'partial freeze' : 'full fine-tune'} would be — ${trainedWords}, a new linear head on the ${pooledWords} output; ` +
-    `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${set('batchSize', 'batch', recipe.batchSize)}, ${set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${gflop(flops)} per fit. ` +
+    `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${(args.settings.gradientAccumulation ?? 1) > 1 ? `batch ${recipe.batchSize} (${args.settings.batchSize ?? TRAINER_DEFAULTS.batchSize} × ${args.settings.gradientAccumulation} accumulated)` : set('batchSize', 'batch', recipe.batchSize)}, ${recipe.fixedSteps !== undefined ? `${recipe.fixedSteps} steps (max_steps, overriding the epochs)` : set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${gflop(flops)} per fit. ` +
     'Not reproduced: gradient clipping and mixed precision.';
   const summary: Record<string, unknown> = { trained: true, shape, pooling, recipe, flopsPerFit: flops };
   return { learner, note, summary: withFitsSummary(summary, learner) };

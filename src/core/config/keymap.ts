@@ -27,13 +27,15 @@ export type FieldName =
   | 'lrScheduler'
   | 'warmupRatio'
   | 'warmupSteps'
+  | 'maxSteps'
+  | 'gradientAccumulation'
   | 'sourceTrainFile'
   | 'featuresFile'
   | 'featureLayer';
 
 export const FIELD_NAMES: readonly FieldName[] = [
   'checkpoint', 'dataset', 'validationDataset', 'labelColumn', 'task', 'trainSize', 'strategy',
-  'learningRate', 'frozenLayers', 'epochs', 'batchSize', 'weightDecay', 'lrScheduler', 'warmupRatio', 'warmupSteps', 'sourceTrainFile', 'featuresFile', 'featureLayer',
+  'learningRate', 'frozenLayers', 'epochs', 'batchSize', 'weightDecay', 'lrScheduler', 'warmupRatio', 'warmupSteps', 'maxSteps', 'gradientAccumulation', 'sourceTrainFile', 'featuresFile', 'featureLayer',
 ];
 
 /**
@@ -70,7 +72,7 @@ export interface KeyMapProfile {
 /** Mutable draft of the normalised fields while a profile is applied. */
 export type DraftFields = { -readonly [K in FieldName]?: SourceValue<FieldValue<K>> };
 
-type FieldValue<K extends FieldName> = K extends 'trainSize' | 'learningRate' | 'epochs' | 'batchSize' | 'weightDecay' | 'warmupRatio' | 'warmupSteps'
+type FieldValue<K extends FieldName> = K extends 'trainSize' | 'learningRate' | 'epochs' | 'batchSize' | 'weightDecay' | 'warmupRatio' | 'warmupSteps' | 'maxSteps' | 'gradientAccumulation'
   ? number
   : K extends 'strategy'
     ? Strategy
@@ -157,6 +159,17 @@ function convertField(field: FieldName, located: Located): { value?: unknown; pr
     case 'warmupRatio': {
       const n = numberOf(node);
       if (n === undefined || n < 0 || n >= 1) return { problem: `${key} must be a share of the training steps in [0, 1) such as 0.1; got ${describe(node)}.` };
+      return { value: n };
+    }
+    case 'maxSteps': {
+      const n = numberOf(node);
+      // transformers: max_steps ≤ 0 (default −1) means "use the epochs".
+      if (n === undefined || !Number.isInteger(n)) return { problem: `${key} must be a whole number of optimiser steps (or -1 to train by epochs); got ${describe(node)}.` };
+      return { value: n };
+    }
+    case 'gradientAccumulation': {
+      const n = numberOf(node);
+      if (n === undefined || !Number.isInteger(n) || n < 1) return { problem: `${key} must be a whole number ≥ 1 of batches per optimiser step; got ${describe(node)}.` };
       return { value: n };
     }
     case 'warmupSteps': {

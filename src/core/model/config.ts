@@ -58,6 +58,10 @@ export interface NormalizedConfig {
   /** Warm-up as a share of the training steps (`warmup_ratio`), or in steps (`warmup_steps`). */
   readonly warmupRatio?: SourceValue<number>;
   readonly warmupSteps?: SourceValue<number>;
+  /** Optimiser steps that override the epochs when > 0 (`max_steps`). */
+  readonly maxSteps?: SourceValue<number>;
+  /** Batches accumulated per optimiser step (`gradient_accumulation_steps`). */
+  readonly gradientAccumulation?: SourceValue<number>;
   /** A sample of the source (pretraining) inputs, for the myth check. */
   readonly sourceTrainFile?: SourceValue<string>;
   /** Precomputed target features (.npy/.npz/safetensors) for checkpoints we cannot run. */

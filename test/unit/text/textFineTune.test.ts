@@ -160,12 +160,28 @@ test('schedules are transformers\' lr_lambda: warm-up from 0, then linear / cosi
   const r = fineTuneRecipe({ lrScheduler: 'cosine', warmupRatio: 0.1 }, 0.1);
   assert.deepEqual([r.schedule, r.warmupShare, r.warmupSteps], ['cosine', 0.1, undefined]);
   assert.equal(fineTuneRecipe({ warmupSteps: 30 }, 0.1).warmupSteps, 30);
+  // gradient_accumulation_steps multiplies the batch; max_steps > 0 overrides the epochs (≤ 0: by epochs).
+  assert.equal(fineTuneRecipe({ batchSize: 8, gradientAccumulation: 4 }, 0.1).batchSize, 32);
+  assert.equal(fineTuneRecipe({ maxSteps: 40 }, 0.1).fixedSteps, 40);
+  assert.equal(fineTuneRecipe({ maxSteps: -1 }, 0.1).fixedSteps, undefined);
+});
+
+test('max_steps sets the optimiser steps of a fit whatever the epochs', async () => {
+  const folder = join(FIXTURES, 'bert');
+  const config = readJson<Record<string, unknown>>(join(folder, 'config.json'));
+  const shape = fineTuneShape(config)!;
+  const classes = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+  const target = makeTarget('classification', oneHot(classes, 2), classes, 2);
+  const tokens = remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] })));
+  const learner = scratchTransformerLearner(tokens, target, { id: 'x', shape, seed: 0, recipe: fineTuneRecipe({ maxSteps: 7, epochs: 50, batchSize: 4 }, 0.1), pretrained: () => loadPretrainedWeights(folder, config, shape, tokens, false) });
+  await learner.fitPredict(Int32Array.from({ length: 30 }, (_, i) => i), Int32Array.from({ length: 10 }, (_, i) => 30 + i));
+  assert.equal(learner.fits[0]!.steps, 7);
 });
 
 test('the recipe keys are read from Hugging Face and LLaMA-Factory configs, with findings on bad values', () => {
-  const hf = readConfig('model_name_or_path: m\ntrain_file: t.csv\nlearning_rate: 3e-4\nper_device_train_batch_size: 16\nweight_decay: 0.01\nlr_scheduler_type: cosine\nwarmup_ratio: 0.1\nwarmup_steps: 20\n', 'train.yaml');
+  const hf = readConfig('model_name_or_path: m\ntrain_file: t.csv\nlearning_rate: 3e-4\nper_device_train_batch_size: 16\nweight_decay: 0.01\nlr_scheduler_type: cosine\nwarmup_ratio: 0.1\nwarmup_steps: 20\nmax_steps: 300\ngradient_accumulation_steps: 4\n', 'train.yaml');
   assert.ok(hf.config);
-  assert.deepEqual([hf.config.batchSize?.value, hf.config.weightDecay?.value, hf.config.lrScheduler?.value, hf.config.warmupRatio?.value, hf.config.warmupSteps?.value], [16, 0.01, 'cosine', 0.1, 20]);
+  assert.deepEqual([hf.config.batchSize?.value, hf.config.weightDecay?.value, hf.config.lrScheduler?.value, hf.config.warmupRatio?.value, hf.config.warmupSteps?.value, hf.config.maxSteps?.value, hf.config.gradientAccumulation?.value], [16, 0.01, 'cosine', 0.1, 20, 300, 4]);
   const bad = readConfig('model_name_or_path: m\ntrain_file: t.csv\nper_device_train_batch_size: 0\nwarmup_ratio: 1.5\n', 'train.yaml');
   assert.ok(bad.problems.some((f) => f.code === 'config-invalid-value' && /per_device_train_batch_size/.test(f.message)), bad.problems.map((f) => f.message).join('\n'));
   assert.ok(bad.problems.some((f) => f.code === 'config-invalid-value' && /warmup_ratio/.test(f.message)));

@@ -27,6 +27,8 @@ export const axolotlProfile: BuiltinProfile = {
       epochs: ['num_epochs'],
       batchSize: ['micro_batch_size'],
       weightDecay: ['weight_decay'],
+      maxSteps: ['max_steps'],
+      gradientAccumulation: ['gradient_accumulation_steps'],
       lrScheduler: ['lr_scheduler'],
       warmupRatio: ['warmup_ratio'],
       warmupSteps: ['warmup_steps'],

@@ -32,6 +32,8 @@ export const huggingfaceProfile: BuiltinProfile = {
       epochs: ['num_train_epochs'],
       batchSize: ['per_device_train_batch_size'],
       weightDecay: ['weight_decay'],
+      maxSteps: ['max_steps'],
+      gradientAccumulation: ['gradient_accumulation_steps'],
       lrScheduler: ['lr_scheduler_type'],
       warmupRatio: ['warmup_ratio'],
       warmupSteps: ['warmup_steps'],

@@ -25,6 +25,7 @@ export const torchtuneProfile: BuiltinProfile = {
       epochs: ['epochs'],
       batchSize: ['batch_size'],
       weightDecay: ['optimizer.weight_decay'],
+      gradientAccumulation: ['gradient_accumulation_steps'],
       ...EXTENSION_FIELDS,
     },
     pathBase: 'workspace',
