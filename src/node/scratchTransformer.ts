@@ -775,7 +775,10 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
         return total / rows.length;
       };
       try {
+        const doing = options.pretrained ? (from > 0 ? 'fine-tuning the checkpoint\'s top blocks' : 'fine-tuning the checkpoint') : 'training the scratch transformer';
         for (let epoch = 0; epoch < epochs; epoch++) {
+          // A message without a fraction: the analysis keeps its own, the editor shows what runs.
+          control?.onProgress?.({ step: 'curves', message: `${doing} on ${train.length.toLocaleString('en-US')} rows: epoch ${epoch + 1} of ${epochs}` });
           const batches = lengthBucketedBatches(inner, tokens, recipe.batchSize, random);
           for (const rows of batches) {
             if (step >= totalSteps) break;

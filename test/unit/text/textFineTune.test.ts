@@ -174,8 +174,11 @@ test('max_steps sets the optimiser steps of a fit whatever the epochs', async ()
   const target = makeTarget('classification', oneHot(classes, 2), classes, 2);
   const tokens = remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] })));
   const learner = scratchTransformerLearner(tokens, target, { id: 'x', shape, seed: 0, recipe: fineTuneRecipe({ maxSteps: 7, epochs: 50, batchSize: 4 }, 0.1), pretrained: () => loadPretrainedWeights(folder, config, shape, tokens, false) });
-  await learner.fitPredict(Int32Array.from({ length: 30 }, (_, i) => i), Int32Array.from({ length: 10 }, (_, i) => 30 + i));
+  const messages: string[] = [];
+  await learner.fitPredict(Int32Array.from({ length: 30 }, (_, i) => i), Int32Array.from({ length: 10 }, (_, i) => 30 + i), { onProgress: (e) => messages.push(e.message) });
   assert.equal(learner.fits[0]!.steps, 7);
+  // 30 rows in batches of 4: 8 steps per epoch, so the 7 steps are one epoch, reported as it starts.
+  assert.deepEqual(messages, ['fine-tuning the checkpoint on 30 rows: epoch 1 of 1']);
 });
 
 test('the recipe keys are read from Hugging Face and LLaMA-Factory configs, with findings on bad values', () => {
