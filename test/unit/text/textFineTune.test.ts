@@ -79,6 +79,14 @@ test('the parity can fail: gelu instead of RoBERTa\'s gelu_new, or BERT without 
   assert.ok((await pooledExcess('bert', 'mean', (c) => ({ ...c, model_type: 'distilbert', activation: 'gelu', type_vocab_size: 0 })).catch(() => 1)) > 0);
 });
 
+/** The fixture BERT, its config and encoder shape, and a balanced two-class target of `rows` rows. */
+function bertFixture(rows: number) {
+  const folder = join(FIXTURES, 'bert');
+  const config = readJson<Record<string, unknown>>(join(folder, 'config.json'));
+  const classes = Int32Array.from({ length: rows }, (_, i) => i % 2);
+  return { folder, config, shape: fineTuneShape(config)!, classes, target: makeTarget('classification', oneHot(classes, 2), classes, 2) };
+}
+
 test('fine-tuning from the pretrained weights learns a marker-token task; the fit runs the configured epochs × steps', async () => {
   const folder = join(FIXTURES, 'bert');
   const config = readJson<Record<string, unknown>>(join(folder, 'config.json'));
@@ -109,11 +117,7 @@ test('fine-tuning from the pretrained weights learns a marker-token task; the fi
 });
 
 test('partial freeze trains only the top blocks and the head: the arm is transfer:partial-freeze', async () => {
-  const folder = join(FIXTURES, 'bert');
-  const config = readJson<Record<string, unknown>>(join(folder, 'config.json'));
-  const shape = fineTuneShape(config)!;
-  const classes = Int32Array.from({ length: 40 }, (_, i) => i % 2);
-  const target = makeTarget('classification', oneHot(classes, 2), classes, 2);
+  const { folder, config, shape, target } = bertFixture(40);
   const tokens = remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 11 + (i % 7), 3] })));
   const recipe = fineTuneRecipe({ epochs: 1 }, 0.1);
   const fit = async (trainableFromBlock?: number) => {
@@ -167,11 +171,7 @@ test('schedules are transformers\' lr_lambda: warm-up from 0, then linear / cosi
 });
 
 test('max_steps sets the optimiser steps of a fit whatever the epochs', async () => {
-  const folder = join(FIXTURES, 'bert');
-  const config = readJson<Record<string, unknown>>(join(folder, 'config.json'));
-  const shape = fineTuneShape(config)!;
-  const classes = Int32Array.from({ length: 40 }, (_, i) => i % 2);
-  const target = makeTarget('classification', oneHot(classes, 2), classes, 2);
+  const { folder, config, shape, target } = bertFixture(40);
   const tokens = remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] })));
   const learner = scratchTransformerLearner(tokens, target, { id: 'x', shape, seed: 0, recipe: fineTuneRecipe({ maxSteps: 7, epochs: 50, batchSize: 4 }, 0.1), pretrained: () => loadPretrainedWeights(folder, config, shape, tokens, false) });
   const messages: string[] = [];

@@ -21,6 +21,22 @@ export const EXTENSION_FIELDS = {
   sourceTrainFile: ['source_train_file', 'transferlens.source_train_file'],
 } as const;
 
+/**
+ * transformers' TrainingArguments keys for the recipe (HF scripts, TRL and LLaMA-Factory share
+ * them): what the simulated fine-tune of a text checkpoint follows (src/node/textFineTune.ts).
+ */
+export const TRAINING_ARGUMENT_FIELDS = {
+  learningRate: ['learning_rate'],
+  epochs: ['num_train_epochs'],
+  batchSize: ['per_device_train_batch_size'],
+  weightDecay: ['weight_decay'],
+  maxSteps: ['max_steps'],
+  gradientAccumulation: ['gradient_accumulation_steps'],
+  lrScheduler: ['lr_scheduler_type'],
+  warmupRatio: ['warmup_ratio'],
+  warmupSteps: ['warmup_steps'],
+} as const;
+
 /** Hugging Face `problem_type` values → task kinds. */
 export const PROBLEM_TYPE_RULE: FieldSpec = {
   from: 'problem_type',

@@ -3,7 +3,7 @@
  * plus the keys TransferLens's own examples use (`finetuning_type`, `freeze_trainable_layers`
  * from LLaMA-Factory's vocabulary). Paths are relative to the config file.
  */
-import { EXTENSION_FIELDS, FINETUNING_TYPE_RULE, PROBLEM_TYPE_RULE, refineFreezeAndQuantisation } from './common';
+import { EXTENSION_FIELDS, TRAINING_ARGUMENT_FIELDS, FINETUNING_TYPE_RULE, PROBLEM_TYPE_RULE, refineFreezeAndQuantisation } from './common';
 import { HF_TEXT_EXTRAS } from './text';
 import type { BuiltinProfile } from './types';
 
@@ -27,16 +27,8 @@ export const huggingfaceProfile: BuiltinProfile = {
       task: [PROBLEM_TYPE_RULE as never],
       trainSize: ['max_train_samples'],
       strategy: [FINETUNING_TYPE_RULE as never, { from: 'use_peft', map: { true: 'lora', false: 'full' } }],
-      learningRate: ['learning_rate'],
       frozenLayers: ['freeze_trainable_layers'],
-      epochs: ['num_train_epochs'],
-      batchSize: ['per_device_train_batch_size'],
-      weightDecay: ['weight_decay'],
-      maxSteps: ['max_steps'],
-      gradientAccumulation: ['gradient_accumulation_steps'],
-      lrScheduler: ['lr_scheduler_type'],
-      warmupRatio: ['warmup_ratio'],
-      warmupSteps: ['warmup_steps'],
+      ...TRAINING_ARGUMENT_FIELDS,
       ...EXTENSION_FIELDS,
     },
     pathBase: 'file',

@@ -4,7 +4,7 @@
  * src/node/resolve using the `datasetDir` extra captured here. Relative paths are resolved from
  * the workspace (LLaMA-Factory runs from its project root).
  */
-import { EXTENSION_FIELDS, FINETUNING_TYPE_RULE, refineFreezeAndQuantisation } from './common';
+import { EXTENSION_FIELDS, TRAINING_ARGUMENT_FIELDS, FINETUNING_TYPE_RULE, refineFreezeAndQuantisation } from './common';
 import { splitNameList } from '../datasetList';
 import { selectAll } from '../tree';
 import { LLAMA_FACTORY_TEXT_EXTRAS } from './text';
@@ -25,16 +25,8 @@ export const llamaFactoryProfile: BuiltinProfile = {
       validationDataset: ['eval_dataset'],
       trainSize: ['max_samples'],
       strategy: [FINETUNING_TYPE_RULE as never],
-      learningRate: ['learning_rate'],
       frozenLayers: ['freeze_trainable_layers'],
-      epochs: ['num_train_epochs'],
-      batchSize: ['per_device_train_batch_size'],
-      weightDecay: ['weight_decay'],
-      maxSteps: ['max_steps'],
-      gradientAccumulation: ['gradient_accumulation_steps'],
-      lrScheduler: ['lr_scheduler_type'],
-      warmupRatio: ['warmup_ratio'],
-      warmupSteps: ['warmup_steps'],
+      ...TRAINING_ARGUMENT_FIELDS,
       ...EXTENSION_FIELDS,
     },
     pathBase: 'workspace',
