@@ -226,11 +226,16 @@ export function chooseScratchShape(family: FamilyShape | undefined, trainRows: n
     return { shape: small, own: false, flops: smallFlops, reason: `the checkpoint's config.json does not state its transformer sizes, so a small ${small.postNorm ? 'post-norm (BERT-style)' : 'pre-norm'} encoder (${sizeText(small)}) was trained` };
   }
   const ownFlops = trainingFlops(family, tokens, meanLength, outputs);
-  const gflop = (f: number) => `${(f / 1e9).toFixed(f < 1e10 ? 1 : 0)} GFLOP`;
   if (ownFlops <= budget) {
-    return { shape: family, own: true, flops: ownFlops, ownFlops, reason: `the checkpoint's own size (${sizeText(family)}) was trained: one fit on ${trainRows.toLocaleString('en-US')} rows costs ≈ ${gflop(ownFlops)}, within the ${gflop(budget)} budget per fit` };
+    return { shape: family, own: true, flops: ownFlops, ownFlops, reason: `the checkpoint's own size (${sizeText(family)}) was trained: one fit on ${trainRows.toLocaleString('en-US')} rows costs ≈ ${formatFlops(ownFlops)}, within the ${formatFlops(budget)} budget per fit` };
   }
-  return { shape: small, own: false, flops: smallFlops, ownFlops, reason: `the checkpoint's own size (${sizeText(family)}) would cost ≈ ${gflop(ownFlops)} per fit on ${trainRows.toLocaleString('en-US')} rows, over the ${gflop(budget)} budget, so a small model of the same family (${sizeText(small)}) was trained — a smaller scratch network, so a "transfer wins" verdict against it leans towards transfer` };
+  return { shape: small, own: false, flops: smallFlops, ownFlops, reason: `the checkpoint's own size (${sizeText(family)}) would cost ≈ ${formatFlops(ownFlops)} per fit on ${trainRows.toLocaleString('en-US')} rows, over the ${formatFlops(budget)} budget, so a small model of the same family (${sizeText(small)}) was trained — a smaller scratch network, so a "transfer wins" verdict against it leans towards transfer` };
+}
+
+/** A FLOP count for the notes: "51 GFLOP", "2.4 GFLOP", "40 MFLOP". */
+export function formatFlops(f: number): string {
+  if (f < 1e8) return `${Math.round(f / 1e6)} MFLOP`;
+  return `${(f / 1e9).toFixed(f < 1e10 ? 1 : 0)} GFLOP`;
 }
 
 /** Token ids of the sample remapped to the ids that occur in it. */

@@ -30,7 +30,7 @@ import { readJsonFile } from './hf/checkpoint';
 import { openWeights } from './hf/weights';
 import type { Pooling, WeightSource } from './hf/types';
 import {
-  RECIPE, SCRATCH_TRANSFORMER_VERSION, familyShape, remapTokens, scratchTransformerLearner, tokensPerFit, trainingFlops, withFitsSummary,
+  RECIPE, SCRATCH_TRANSFORMER_VERSION, familyShape, remapTokens, scratchTransformerLearner, tokensPerFit, trainingFlops, withFitsSummary, formatFlops,
   type DenseValues, type TextArmInput, type TextScratchArm, type NormValues, type PretrainedWeights, type SampleTokens, type ScratchRecipe, type TokenPooling, type TransformerShape,
 } from './scratchTransformer';
 
@@ -318,8 +318,7 @@ export async function textFullFineTune(args: TextArmInput & {
   const outputs = classification ? (args.target.numClasses ?? args.target.y.cols) : args.target.y.cols;
   const budget = args.budget ?? MAX_FINE_TUNE_FLOPS;
   const flops = trainingFlops(shape, tokensPerFit(args.trainRows, tokens.meanLength, recipe), tokens.meanLength, outputs);
-  const gflop = (f: number) => `${(f / 1e9).toFixed(f < 1e10 ? 1 : 0)} GFLOP`;
-  if (flops > budget) return notTrained(`one fine-tuning fit on ${args.trainRows.toLocaleString('en-US')} rows (${recipe.fixedSteps !== undefined ? `${recipe.fixedSteps} steps` : `${recipe.fixedEpochs} epochs`}) costs ≈ ${gflop(flops)}, over the ${gflop(budget)} budget per fit${args.budgetWhy ? ` (${args.budgetWhy})` : ''}`);
+  if (flops > budget) return notTrained(`one fine-tuning fit on ${args.trainRows.toLocaleString('en-US')} rows (${recipe.fixedSteps !== undefined ? `${recipe.fixedSteps} steps` : `${recipe.fixedEpochs} epochs`}) costs ≈ ${formatFlops(flops)}, over the ${formatFlops(budget)} budget per fit${args.budgetWhy ? ` (${args.budgetWhy})` : ''}`);
   const pooledWords = pooling === 'mean' ? 'mean-pooled' : pooling === 'pooler' ? 'pooler' : 'first-token';
   const top = partial ? Math.min(shape.layers, Math.max(1, args.trainableTop!)) : shape.layers;
   const trainedWords = partial ? `the top ${top} of its ${shape.layers} blocks trainable${top === shape.layers ? ' (every block: with the embeddings frozen, nearly a full fine-tune)' : ''}, the embeddings and lower blocks frozen` : 'every weight trainable';
@@ -336,7 +335,7 @@ export async function textFullFineTune(args: TextArmInput & {
   });
   const set = (key: keyof FineTuneSettings, words: string, value: number) => `${words} ${value > 0 && value < 1e-3 ? value.toExponential() : value}${args.settings[key] === undefined ? ' (transformers\' default)' : ''}`;
   const note = `Transfer arm: the ${args.modelType} fine-tuned on the training rows, as the config's ${partial ? 'partial freeze' : 'full fine-tune'} would be — ${trainedWords}, a new linear head on the ${pooledWords} output; ` +
-    `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${(args.settings.gradientAccumulation ?? 1) > 1 ? `batch ${recipe.batchSize} (${args.settings.batchSize ?? TRAINER_DEFAULTS.batchSize} × ${args.settings.gradientAccumulation} accumulated)` : set('batchSize', 'batch', recipe.batchSize)}, ${recipe.fixedSteps !== undefined ? `${recipe.fixedSteps} steps (max_steps, overriding the epochs)` : set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${gflop(flops)} per fit. ` +
+    `AdamW (${set('learningRate', 'lr', recipe.learningRate)}, ${set('weightDecay', 'weight decay', recipe.weightDecay)}), ${scheduleWords(args.settings, recipe)}, ${(args.settings.gradientAccumulation ?? 1) > 1 ? `batch ${recipe.batchSize} (${args.settings.batchSize ?? TRAINER_DEFAULTS.batchSize} × ${args.settings.gradientAccumulation} accumulated)` : set('batchSize', 'batch', recipe.batchSize)}, ${recipe.fixedSteps !== undefined ? `${recipe.fixedSteps} steps (max_steps, overriding the epochs)` : set('epochs', 'epochs', recipe.fixedEpochs!)}, dropout ${dropout}, no early stopping, texts cut at ${tokens.maxLength} tokens, seeded; ≈ ${formatFlops(flops)} per fit. ` +
     'Not reproduced: gradient clipping and mixed precision.';
   const summary: Record<string, unknown> = { trained: true, shape, pooling, recipe, flopsPerFit: flops };
   return { learner, note, summary: withFitsSummary(summary, learner) };

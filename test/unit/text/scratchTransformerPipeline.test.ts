@@ -80,3 +80,14 @@ test('partial freeze with one trainable block: the transfer arm is the BERT with
   assert.ok(a.notes.some((n) => n.includes('as the config\'s partial freeze would be — the top 1 of its 2 blocks trainable')));
   assert.ok(!a.notes.some((n) => n.startsWith('Partial freeze: probes on lower blocks')), 'the probes no longer stand in');
 });
+
+test('in the editor (hard time limit) a fine-tune its budget cannot afford is not started: the probe stands in and the note says why', async () => {
+  const root = workspace();
+  // 2 s: 60% of it at 1 GFLOP/s over 15 fits is 80 MFLOP per fit; this fine-tune needs ≈ 0.4 GFLOP.
+  const report = await analyzeConfigFile(join(root, 'config.yaml'), { workspaceRoot: root, backend: 'wasm', seed: 0, timeBudgetMs: 2000, hardTimeLimit: true });
+  const a = report.analysis;
+  assert.ok(a, report.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+  assert.ok(a.notes.some((n) => /^Full fine-tuning of the bert is not simulated: one fine-tuning fit on 60 rows \(3 epochs\) costs ≈ 0\.\d GFLOP, over the 80 MFLOP budget per fit \(what the editor's 2 s analysis budget allows; raise transferlens\.timeBudgetSeconds/.test(n)), a.notes.join('\n'));
+  assert.equal(a.curves.curves.find((c) => c.id === 'transfer:full'), undefined);
+  assert.equal((a.preprocessing?.text as Record<string, any>).fullFineTune.trained, false);
+});

@@ -206,7 +206,7 @@ test('families and settings it cannot simulate are declined with the reason; so 
   assert.match(cpu.note, /cpu/);
   const over = await textFullFineTune({ ...common, backend: 'wasm', budget: 1 });
   assert.equal(over.learner, undefined);
-  assert.match(over.note, /GFLOP, over the/);
+  assert.match(over.note, /costs ≈ \d+ MFLOP, over the 0 MFLOP budget per fit/);
   const ok = await textFullFineTune({ ...common, backend: 'wasm' });
   assert.equal(ok.learner?.id, 'transfer:full');
   assert.match(ok.note, /lr 5e-5 \(transformers' default\)/);
