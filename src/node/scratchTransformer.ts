@@ -40,6 +40,7 @@ import { createRandom, normal, type Random } from '../core/formats/random';
 import { CheckpointError } from '../core/formats/errors';
 import { trainingSeed } from './seededRandom';
 import { readJsonFile } from './hf/checkpoint';
+import { geluExact, geluTanh } from './hf/architectures/layers';
 
 /** Bumped whenever the model or the recipe changes what a fit predicts (part of `cacheKey`). */
 export const SCRATCH_TRANSFORMER_VERSION = 'scratch-transformer-v2';
@@ -310,18 +311,21 @@ interface Params {
   head: Dense;
 }
 
+/** Every variable, in a fixed order: embeddings, blocks, final norm, pooler, head. */
 function allVariables(p: Params): tf.Variable[] {
+  return [...variablesBelow(p, p.blocks.length), ...(p.finalNorm ? [p.finalNorm.g, p.finalNorm.b] : []), ...(p.pooler ? [p.pooler.w, p.pooler.b] : []), p.head.w, p.head.b];
+}
+
+/** The embedding variables and those of blocks 0 … fromBlock − 1. */
+function variablesBelow(p: Params, fromBlock: number): tf.Variable[] {
   const out: tf.Variable[] = [p.tokens, p.positions];
   if (p.segments) out.push(p.segments);
   const norm = (n?: Norm) => n && out.push(n.g, n.b);
   const dense = (d: Dense) => out.push(d.w, d.b);
   norm(p.embedNorm);
-  for (const b of p.blocks) {
+  for (const b of p.blocks.slice(0, fromBlock)) {
     dense(b.qkv); dense(b.o); norm(b.norm1); dense(b.up); dense(b.down); norm(b.norm2);
   }
-  norm(p.finalNorm);
-  if (p.pooler) dense(p.pooler);
-  dense(p.head);
   return out;
 }
 
@@ -463,13 +467,9 @@ function dense(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
   return denseLayer(x, d.w as tf.Tensor2D, d.b as tf.Tensor1D);
 }
 
+/** The engine's GELUs (layers.ts): exact (erf), or the tanh approximation transformers calls gelu_new. */
 function gelu(x: tf.Tensor2D, kind: TransformerShape['activation'] = 'gelu'): tf.Tensor2D {
-  if (kind === 'gelu_new') {
-    // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), transformers' NewGELUActivation.
-    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-  }
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  return (kind === 'gelu_new' ? geluTanh(x) : geluExact(x)) as tf.Tensor2D;
 }
 
 interface Batch {
@@ -741,7 +741,7 @@ export function scratchTransformerLearner(tokens: SampleTokens, target: Target, 
       const params = initParams(shape, tokens.vocabulary, positions, Boolean(tokens.typeIds), outputs, random, recipe.initStd, pretrained ? await pretrained : undefined);
       const all = allVariables(params);
       const from = options.trainableFromBlock ?? 0;
-      const frozen = new Set<tf.Variable>(from > 0 ? [params.tokens, params.positions, ...(params.segments ? [params.segments] : []), ...(params.embedNorm ? [params.embedNorm.g, params.embedNorm.b] : []), ...params.blocks.slice(0, from).flatMap((b) => [b.qkv.w, b.qkv.b, b.o.w, b.o.b, b.norm1.g, b.norm1.b, b.up.w, b.up.b, b.down.w, b.down.b, b.norm2.g, b.norm2.b])] : []);
+      const frozen = new Set<tf.Variable>(from > 0 ? variablesBelow(params, from) : []);
       const variables = all.filter((v) => !frozen.has(v));
       // AdamW, per tensor (slicing one flat vector copies it whole on WASM: slower).
       const embeddingTable = (v: tf.Variable) => v === params.positions || v === params.tokens || v === params.segments;
@@ -879,10 +879,13 @@ export interface TextArmInput {
   readonly modelType: string;
   /** The checkpoint folder (its config.json gives the sizes). */
   readonly folder: string;
-  /** The sample's token ids as the checkpoint's tokenizer gives them (special tokens, truncation at maxLength). */
-  readonly tokenize: () => readonly { readonly ids: readonly number[]; readonly typeIds?: readonly number[] }[];
+  /**
+   * The sample's token ids as the checkpoint's tokenizer gives them (special tokens, truncation at
+   * the configured max length), remapped (remapTokens); the text branch tokenizes once for both
+   * arms. May throw CheckpointError (the arm is then not trained, and says why).
+   */
+  readonly tokens: () => SampleTokens;
   readonly target: Target;
-  readonly maxLength?: number;
   readonly trainRows: number;
   readonly seed: number;
 }
@@ -923,7 +926,7 @@ export async function textScratchTransformer(args: TextArmInput & {
   const family = config ? familyShape(config) : undefined;
   let tokens: SampleTokens;
   try {
-    tokens = remapTokens(args.tokenize(), args.maxLength);
+    tokens = args.tokens();
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
     return { note: `Second scratch arm (the ${args.modelType} architecture from random initialisation) not trained: ${e.message}`, summary: { trained: false, reason: e.message } };

@@ -36,8 +36,8 @@ import { configForDataset, plannedTrainSize } from '../core/config/datasetList';
 import { isGenerativeConfig } from '../core/config/generative';
 import { makeTarget, oneHot } from '../core/analysis/learners';
 import { hashedDense, tfidfLearner, tfidfMatrix, unigramJensenShannon } from '../core/analysis/tfidf';
-import { textScratchTransformer } from './scratchTransformer';
-import { MAX_FINE_TUNE_FLOPS, textFullFineTune } from './textFineTune';
+import { remapTokens, textScratchTransformer, type SampleTokens } from './scratchTransformer';
+import { FINE_TUNE_SETTING_KEYS, MAX_FINE_TUNE_FLOPS, textFullFineTune, type FineTuneSettings } from './textFineTune';
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
 import { estimateHfCost, formatDuration, formatParameters } from './hf/guard';
@@ -405,43 +405,28 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
 
     // The second scratch arm: the checkpoint's own architecture (or a small model of its family)
     // from random initialisation on the checkpoint's token ids (src/node/scratchTransformer.ts).
-    const transformerArm = await textScratchTransformer({
+    // Both transformer arms read the sample's token ids: tokenized and remapped once, when first asked.
+    let sampleTokens: SampleTokens | undefined;
+    const armInput = {
       backend: context.backend,
       modelType: checkpoint.info.modelType,
       folder: checkpoint.info.folder,
-      tokenize: () => checkpoint.tokenize(sample.texts, sample.pairs, maxLength),
-      vocabSize: checkpoint.info.tokenizer?.vocabSize,
+      tokens: () => (sampleTokens ??= remapTokens(checkpoint.tokenize(sample.texts, sample.pairs, maxLength), maxLength)),
       target,
-      maxLength,
       trainRows: Math.min(plannedTrainSize(config, [sample.rowsTotal]).n, sample.rowsUsed),
       seed,
-    });
+    };
+    const transformerArm = await textScratchTransformer({ ...armInput, vocabSize: checkpoint.info.tokenizer?.vocabSize });
     // With `full`, the transfer arm is the checkpoint fine-tuned end to end with the config's
     // recipe (src/node/textFineTune.ts), where its family maps onto that encoder and a fit is affordable.
     // With `freeze` and a number of trainable top blocks (≥ 1), the same with the lower blocks frozen.
     const trainableTop = strategy === 'partial-freeze' && typeof config.frozenLayers?.value === 'number' && config.frozenLayers.value >= 1 ? config.frozenLayers.value : undefined;
     const fullArm = strategy === 'full' || trainableTop !== undefined ? await textFullFineTune({
-      backend: context.backend,
-      modelType: checkpoint.info.modelType,
-      folder: checkpoint.info.folder,
-      tokenize: () => checkpoint.tokenize(sample.texts, sample.pairs, maxLength),
-      target,
-      maxLength,
-      trainRows: Math.min(plannedTrainSize(config, [sample.rowsTotal]).n, sample.rowsUsed),
-      seed,
+      ...armInput,
       pooling: resolved.pooling,
-      settings: {
-        ...(config.learningRate ? { learningRate: config.learningRate.value } : {}),
-        ...(config.epochs ? { epochs: config.epochs.value } : {}),
-        ...(config.batchSize ? { batchSize: config.batchSize.value } : {}),
-        ...(config.weightDecay ? { weightDecay: config.weightDecay.value } : {}),
-        ...(config.lrScheduler ? { lrScheduler: config.lrScheduler.value } : {}),
-        ...(config.warmupRatio ? { warmupRatio: config.warmupRatio.value } : {}),
-        ...(config.warmupSteps ? { warmupSteps: config.warmupSteps.value } : {}),
-        ...(config.maxSteps ? { maxSteps: config.maxSteps.value } : {}),
-        ...(config.gradientAccumulation ? { gradientAccumulation: config.gradientAccumulation.value } : {}),
-      },
-      identity: await fingerprintFiles(checkpoint.info.files),
+      // The config's recipe fields carry the names FineTuneSettings uses.
+      settings: Object.fromEntries(FINE_TUNE_SETTING_KEYS.flatMap((key) => (config[key] ? [[key, config[key].value]] : []))) as FineTuneSettings,
+      identity: (checkpointHash ??= await fingerprintFiles(checkpoint.info.files)),
       ...(trainableTop !== undefined ? { trainableTop } : {}),
       // In the editor the analysis stops at its time budget: the fits the verdict needs (up to 15
       // with repeated CV) at a pessimistic 1 GFLOP/s must fit in the features' share of it.

@@ -28,9 +28,10 @@ import { join } from 'node:path';
 import { CheckpointError } from '../core/formats/errors';
 import { readJsonFile } from './hf/checkpoint';
 import { openWeights } from './hf/weights';
+import { activationFor, geluExact, geluTanh, loadLayerNorm, loadLinear } from './hf/architectures/layers';
 import type { Pooling, WeightSource } from './hf/types';
 import {
-  RECIPE, SCRATCH_TRANSFORMER_VERSION, familyShape, remapTokens, scratchTransformerLearner, tokensPerFit, trainingFlops, withFitsSummary, formatFlops,
+  RECIPE, SCRATCH_TRANSFORMER_VERSION, familyShape, scratchTransformerLearner, tokensPerFit, trainingFlops, withFitsSummary, formatFlops,
   type DenseValues, type TextArmInput, type TextScratchArm, type NormValues, type PretrainedWeights, type SampleTokens, type ScratchRecipe, type TokenPooling, type TransformerShape,
 } from './scratchTransformer';
 
@@ -62,6 +63,9 @@ export interface FineTuneSettings {
   /** gradient_accumulation_steps: the optimiser sees batchSize × this per step. */
   readonly gradientAccumulation?: number;
 }
+
+/** The FineTuneSettings keys, which are also the NormalizedConfig fields they are read from. */
+export const FINE_TUNE_SETTING_KEYS = ['learningRate', 'epochs', 'batchSize', 'weightDecay', 'lrScheduler', 'warmupRatio', 'warmupSteps', 'maxSteps', 'gradientAccumulation'] as const satisfies readonly (keyof FineTuneSettings)[];
 
 /** The simulated schedule for a trainer's scheduler name, and whether it is that schedule exactly. */
 export function scheduleOf(name: string | undefined): { schedule: 'linear' | 'cosine' | 'constant'; exact: boolean } {
@@ -118,12 +122,26 @@ export function fineTuneUnsupported(config: Config): string | undefined {
   return undefined;
 }
 
-/** The MLP activation as the encoder names it, or undefined when it has no such activation. */
+/** The MLP activation as the encoder names it (the engine's own name table, layers.ts), or undefined when it has no such activation. */
 function activationOf(config: Config): TransformerShape['activation'] | undefined {
-  const act = (config.model_type === 'distilbert' ? config.activation : config.hidden_act) ?? 'gelu';
-  if (act === 'gelu') return 'gelu';
-  if (act === 'gelu_new' || act === 'gelu_pytorch_tanh' || act === 'gelu_fast') return 'gelu_new';
-  return undefined;
+  let act;
+  try {
+    act = activationFor(config.model_type === 'distilbert' ? config.activation : config.hidden_act);
+  } catch (e) {
+    if (e instanceof CheckpointError) return undefined;
+    throw e;
+  }
+  return act === geluExact ? 'gelu' : act === geluTanh ? 'gelu_new' : undefined;
+}
+
+/** Where a block's tensors are stored: BERT-likes, and DistilBERT's own names. */
+const BLOCK_NAMES = {
+  bert: { layer: 'encoder.layer', q: 'attention.self.query', k: 'attention.self.key', v: 'attention.self.value', o: 'attention.output.dense', norm1: 'attention.output.LayerNorm', up: 'intermediate.dense', down: 'output.dense', norm2: 'output.LayerNorm' },
+  distilbert: { layer: 'transformer.layer', q: 'attention.q_lin', k: 'attention.k_lin', v: 'attention.v_lin', o: 'attention.out_lin', norm1: 'sa_layer_norm', up: 'ffn.lin1', down: 'ffn.lin2', norm2: 'output_layer_norm' },
+} as const;
+
+function blockNames(config: Config): (typeof BLOCK_NAMES)[keyof typeof BLOCK_NAMES] {
+  return config.model_type === 'distilbert' ? BLOCK_NAMES.distilbert : BLOCK_NAMES.bert;
 }
 
 /** The encoder shape of a supported checkpoint (familyShape plus its LayerNorm epsilon and activation). */
@@ -143,21 +161,25 @@ async function values(weights: WeightSource, name: string, shape: readonly numbe
   }
 }
 
-/** A torch Linear ([out, in]) as [in, out] row-major. */
+/** A torch Linear (loadLinear: [out, in]) as [in, out] row-major. */
 async function linearValues(weights: WeightSource, prefix: string, inFeatures: number, outFeatures: number): Promise<DenseValues> {
-  const w = await weights.tensor(`${prefix}.weight`, [outFeatures, inFeatures]);
-  const wt = tf.transpose(w);
+  const linear = await loadLinear(weights, prefix, inFeatures, outFeatures);
+  const wt = tf.transpose(linear.weight);
   try {
-    return { w: (await wt.data()) as Float32Array, b: await values(weights, `${prefix}.bias`, [outFeatures]) };
+    return { w: (await wt.data()) as Float32Array, b: (await linear.bias!.data()) as Float32Array };
   } finally {
-    tf.dispose([w, wt]);
+    tf.dispose([linear.weight, linear.bias!, wt]);
   }
 }
 
+/** A LayerNorm's gain and bias (loadLayerNorm: also the `.gamma` / `.beta` names of TF-converted checkpoints). */
 async function normValues(weights: WeightSource, prefix: string, h: number): Promise<NormValues> {
-  const gamma = !weights.has(`${prefix}.weight`) && weights.has(`${prefix}.gamma`) ? `${prefix}.gamma` : `${prefix}.weight`;
-  const beta = !weights.has(`${prefix}.bias`) && weights.has(`${prefix}.beta`) ? `${prefix}.beta` : `${prefix}.bias`;
-  return { g: await values(weights, gamma, [h]), b: await values(weights, beta, [h]) };
+  const norm = await loadLayerNorm(weights, prefix, h, 0);
+  try {
+    return { g: (await norm.weight.data()) as Float32Array, b: (await norm.bias!.data()) as Float32Array };
+  } finally {
+    tf.dispose([norm.weight, norm.bias!]);
+  }
 }
 
 function concatColumns(parts: readonly DenseValues[], inFeatures: number): DenseValues {
@@ -193,6 +215,7 @@ export async function loadPretrainedWeights(folder: string, config: Config, shap
   const m = shape.intermediate;
   const vocab = int(config, 'vocab_size')!;
   const distil = modelType === 'distilbert';
+  const names = blockNames(config);
   const roberta = ['roberta', 'xlm-roberta', 'camembert'].includes(modelType);
   const positionsStored = int(config, 'max_position_embeddings', roberta ? 514 : 512)!;
   const offset = roberta ? int(config, 'pad_token_id', 1)! + 1 : 0;
@@ -209,27 +232,15 @@ export async function loadPretrainedWeights(folder: string, config: Config, shap
   const embedNorm = await normValues(weights, 'embeddings.LayerNorm', h);
   const blocks: PretrainedWeights['blocks'][number][] = [];
   for (let i = 0; i < shape.layers; i++) {
-    if (distil) {
-      const p = `transformer.layer.${i}`;
-      blocks.push({
-        qkv: concatColumns([await linearValues(weights, `${p}.attention.q_lin`, h, h), await linearValues(weights, `${p}.attention.k_lin`, h, h), await linearValues(weights, `${p}.attention.v_lin`, h, h)], h),
-        o: await linearValues(weights, `${p}.attention.out_lin`, h, h),
-        norm1: await normValues(weights, `${p}.sa_layer_norm`, h),
-        up: await linearValues(weights, `${p}.ffn.lin1`, h, m),
-        down: await linearValues(weights, `${p}.ffn.lin2`, m, h),
-        norm2: await normValues(weights, `${p}.output_layer_norm`, h),
-      });
-    } else {
-      const p = `encoder.layer.${i}`;
-      blocks.push({
-        qkv: concatColumns([await linearValues(weights, `${p}.attention.self.query`, h, h), await linearValues(weights, `${p}.attention.self.key`, h, h), await linearValues(weights, `${p}.attention.self.value`, h, h)], h),
-        o: await linearValues(weights, `${p}.attention.output.dense`, h, h),
-        norm1: await normValues(weights, `${p}.attention.output.LayerNorm`, h),
-        up: await linearValues(weights, `${p}.intermediate.dense`, h, m),
-        down: await linearValues(weights, `${p}.output.dense`, m, h),
-        norm2: await normValues(weights, `${p}.output.LayerNorm`, h),
-      });
-    }
+    const p = `${names.layer}.${i}`;
+    blocks.push({
+      qkv: concatColumns([await linearValues(weights, `${p}.${names.q}`, h, h), await linearValues(weights, `${p}.${names.k}`, h, h), await linearValues(weights, `${p}.${names.v}`, h, h)], h),
+      o: await linearValues(weights, `${p}.${names.o}`, h, h),
+      norm1: await normValues(weights, `${p}.${names.norm1}`, h),
+      up: await linearValues(weights, `${p}.${names.up}`, h, m),
+      down: await linearValues(weights, `${p}.${names.down}`, m, h),
+      norm2: await normValues(weights, `${p}.${names.norm2}`, h),
+    });
   }
   const pooler = withPooler && weights.has('pooler.dense.weight') ? await linearValues(weights, 'pooler.dense', h, h) : undefined;
   return {
@@ -243,11 +254,12 @@ export async function loadPretrainedWeights(folder: string, config: Config, shap
   };
 }
 
-/** The encoder's pooling for the checkpoint's resolved one: mean and pooler as they are, everything else the first token. */
-export function fineTunePooling(pooling: Pooling, hasPooler: boolean): TokenPooling {
-  if (pooling === 'mean') return 'mean';
-  if (pooling === 'pooler' && hasPooler) return 'pooler';
-  return 'cls';
+/**
+ * The encoder's pooling for the checkpoint's resolved one: mean and pooler as they are (the engine
+ * resolves `pooler` only when the checkpoint holds the pooler's weights), everything else the first token.
+ */
+export function fineTunePooling(pooling: Pooling): TokenPooling {
+  return pooling === 'mean' || pooling === 'pooler' ? pooling : 'cls';
 }
 
 function scheduleWords(settings: FineTuneSettings, recipe: ScratchRecipe): string {
@@ -261,8 +273,7 @@ function scheduleWords(settings: FineTuneSettings, recipe: ScratchRecipe): strin
 export type TextFineTuneArm = TextScratchArm;
 
 /**
- * Builds the `transfer:full` arm for a text sample, or says why it is not trained. `tokens` are
- * the sample's ids as the checkpoint's tokenizer gives them (truncated at maxLength).
+ * Builds the `transfer:full` arm for a text sample, or says why it is not trained.
  */
 export async function textFullFineTune(args: TextArmInput & {
   readonly pooling: Pooling;
@@ -293,7 +304,7 @@ export async function textFullFineTune(args: TextArmInput & {
   if (!shape) return notTrained('its config.json does not state the transformer sizes');
   let tokens: SampleTokens;
   try {
-    tokens = remapTokens(args.tokenize(), args.maxLength);
+    tokens = args.tokens();
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
     return notTrained(e.message);
@@ -302,16 +313,15 @@ export async function textFullFineTune(args: TextArmInput & {
   // the encoder's tensors, are declined now rather than failing inside the cross-validation.
   try {
     const weights = await openWeights(args.folder);
-    const first = config.model_type === 'distilbert' ? 'transformer.layer.0.attention.q_lin.weight' : 'encoder.layer.0.attention.self.query.weight';
-    for (const name of ['embeddings.word_embeddings.weight', first]) {
+    const names = blockNames(config);
+    for (const name of ['embeddings.word_embeddings.weight', `${names.layer}.0.${names.q}.weight`]) {
       if (!weights.has(name)) return notTrained(`its weights (${weights.files[0]}) hold no '${name}'`);
     }
   } catch (e) {
     if (!(e instanceof CheckpointError)) throw e;
     return notTrained(`fine-tuning needs the checkpoint's PyTorch / safetensors weights, and ${e.code === 'checkpoint-missing' ? 'the folder has none (ONNX weights cannot be trained here)' : e.message}`);
   }
-  const hasPooler = args.pooling === 'pooler';
-  const pooling = fineTunePooling(args.pooling, hasPooler);
+  const pooling = fineTunePooling(args.pooling);
   const dropout = Math.min(0.5, Math.max(0, Number(config.hidden_dropout_prob ?? config.dropout ?? 0.1) || 0));
   const recipe = fineTuneRecipe(args.settings, dropout);
   const classification = args.target.task === 'classification';

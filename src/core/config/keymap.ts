@@ -72,7 +72,10 @@ export interface KeyMapProfile {
 /** Mutable draft of the normalised fields while a profile is applied. */
 export type DraftFields = { -readonly [K in FieldName]?: SourceValue<FieldValue<K>> };
 
-type FieldValue<K extends FieldName> = K extends 'trainSize' | 'learningRate' | 'epochs' | 'batchSize' | 'weightDecay' | 'warmupRatio' | 'warmupSteps' | 'maxSteps' | 'gradientAccumulation'
+/** Fields whose values are numbers (NUMBER_RULES says which numbers). */
+type NumericField = 'trainSize' | 'learningRate' | 'epochs' | 'batchSize' | 'weightDecay' | 'warmupRatio' | 'warmupSteps' | 'maxSteps' | 'gradientAccumulation';
+
+type FieldValue<K extends FieldName> = K extends NumericField
   ? number
   : K extends 'strategy'
     ? Strategy
@@ -129,57 +132,39 @@ function keyName(located: Located): string {
   return located.keyPath || '(root)';
 }
 
+const whole = Number.isInteger;
+
+/** The numeric fields: which numbers each accepts, and what the finding asks for otherwise. */
+const NUMBER_RULES: Record<NumericField, { readonly accepts: (n: number) => boolean; readonly expected: string }> = {
+  trainSize: { accepts: (n) => whole(n) && n > 0, expected: 'a positive whole number of samples (e.g. 1000)' },
+  epochs: { accepts: (n) => n > 0, expected: 'a positive number of epochs (e.g. 3)' },
+  learningRate: { accepts: (n) => n > 0, expected: 'a positive number such as 2e-5' },
+  batchSize: { accepts: (n) => whole(n) && n > 0, expected: 'a positive whole number of samples per batch (e.g. 16)' },
+  weightDecay: { accepts: (n) => n >= 0, expected: 'a number ≥ 0 such as 0.01' },
+  warmupRatio: { accepts: (n) => n >= 0 && n < 1, expected: 'a share of the training steps in [0, 1) such as 0.1' },
+  warmupSteps: { accepts: (n) => whole(n) && n >= 0, expected: 'a whole number of steps ≥ 0' },
+  // transformers: max_steps ≤ 0 (default −1) means "use the epochs".
+  maxSteps: { accepts: whole, expected: 'a whole number of optimiser steps (or -1 to train by epochs)' },
+  gradientAccumulation: { accepts: (n) => whole(n) && n >= 1, expected: 'a whole number ≥ 1 of batches per optimiser step' },
+};
+
 /** Converts a located value to the field's type, or explains why it cannot. */
 function convertField(field: FieldName, located: Located): { value?: unknown; problem?: string } {
   const node = located.node;
   const key = keyName(located);
   switch (field) {
-    case 'trainSize': {
-      const n = numberOf(node);
-      if (n === undefined || !Number.isInteger(n) || n <= 0) {
-        return { problem: `${key} must be a positive whole number of samples (e.g. 1000); got ${describe(node)}.` };
-      }
-      return { value: n };
-    }
-    case 'epochs': {
-      const n = numberOf(node);
-      if (n === undefined || n <= 0) return { problem: `${key} must be a positive number of epochs (e.g. 3); got ${describe(node)}.` };
-      return { value: n };
-    }
-    case 'batchSize': {
-      const n = numberOf(node);
-      if (n === undefined || !Number.isInteger(n) || n <= 0) return { problem: `${key} must be a positive whole number of samples per batch (e.g. 16); got ${describe(node)}.` };
-      return { value: n };
-    }
-    case 'weightDecay': {
-      const n = numberOf(node);
-      if (n === undefined || n < 0) return { problem: `${key} must be a number ≥ 0 such as 0.01; got ${describe(node)}.` };
-      return { value: n };
-    }
-    case 'warmupRatio': {
-      const n = numberOf(node);
-      if (n === undefined || n < 0 || n >= 1) return { problem: `${key} must be a share of the training steps in [0, 1) such as 0.1; got ${describe(node)}.` };
-      return { value: n };
-    }
-    case 'maxSteps': {
-      const n = numberOf(node);
-      // transformers: max_steps ≤ 0 (default −1) means "use the epochs".
-      if (n === undefined || !Number.isInteger(n)) return { problem: `${key} must be a whole number of optimiser steps (or -1 to train by epochs); got ${describe(node)}.` };
-      return { value: n };
-    }
+    case 'trainSize':
+    case 'epochs':
+    case 'learningRate':
+    case 'batchSize':
+    case 'weightDecay':
+    case 'warmupRatio':
+    case 'warmupSteps':
+    case 'maxSteps':
     case 'gradientAccumulation': {
+      const rule = NUMBER_RULES[field];
       const n = numberOf(node);
-      if (n === undefined || !Number.isInteger(n) || n < 1) return { problem: `${key} must be a whole number ≥ 1 of batches per optimiser step; got ${describe(node)}.` };
-      return { value: n };
-    }
-    case 'warmupSteps': {
-      const n = numberOf(node);
-      if (n === undefined || !Number.isInteger(n) || n < 0) return { problem: `${key} must be a whole number of steps ≥ 0; got ${describe(node)}.` };
-      return { value: n };
-    }
-    case 'learningRate': {
-      const n = numberOf(node);
-      if (n === undefined || n <= 0) return { problem: `${key} must be a positive number such as 2e-5; got ${describe(node)}.` };
+      if (n === undefined || !rule.accepts(n)) return { problem: `${key} must be ${rule.expected}; got ${describe(node)}.` };
       return { value: n };
     }
     case 'frozenLayers': {

@@ -199,9 +199,8 @@ test('textScratchTransformer: not trained on the cpu backend (note says why); on
   const args = {
     modelType: 'bert',
     folder: `${__dirname}/../../fixtures/hf-models/bert`,
-    tokenize: () => toyTexts(40, 3, (i) => (classes[i] ? 7 : 8)),
+    tokens: () => remapTokens(toyTexts(40, 3, (i) => (classes[i] ? 7 : 8)), 24),
     target: classTarget(classes),
-    maxLength: 24,
     trainRows: 40,
     seed: 0,
   };

@@ -133,7 +133,7 @@ test('partial freeze trains only the top blocks and the head: the arm is transfe
   assert.ok((await fit()) > 2 * block + head, 'everything, embeddings included');
   const arm = await textFullFineTune({
     backend: 'wasm', modelType: 'bert', folder, target, trainRows: 40, seed: 0, pooling: 'mean', settings: {}, identity: 'x', trainableTop: 1,
-    tokenize: () => Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] })),
+    tokens: () => remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] }))),
   });
   assert.equal(arm.learner?.id, 'transfer:partial-freeze');
   assert.match(arm.note, /the top 1 of its 2 blocks trainable, the embeddings and lower blocks frozen/);
@@ -199,7 +199,7 @@ test('families and settings it cannot simulate are declined with the reason; so 
   const classes = Int32Array.from({ length: 40 }, (_, i) => i % 2);
   const common = {
     modelType: 'bert', folder, target: makeTarget('classification', oneHot(classes, 2), classes, 2), trainRows: 40, seed: 0, pooling: 'pooler' as const,
-    settings: { epochs: 3 }, identity: 'x', tokenize: () => Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] })),
+    settings: { epochs: 3 }, identity: 'x', tokens: () => remapTokens(Array.from({ length: 40 }, (_, i) => ({ ids: [2, 10 + (i % 50), 3] }))),
   };
   const cpu = await textFullFineTune({ ...common, backend: 'cpu' });
   assert.equal(cpu.learner, undefined);
