@@ -9,8 +9,10 @@
  * variation; the means should agree within it.
  *
  *   npx tsx bench/groundtruth/text/run.ts --generate-only        # writes work/finetune/<case>.json
- *   npx tsx bench/groundtruth/text/finetune-fidelity.ts [--draws 5] [--only S]
- * Output: bench/groundtruth/text/published/finetune-fidelity.txt
+ *   npx tsx bench/groundtruth/text/finetune-fidelity.ts [--draws 5] [--only S] [--schedule linear]
+ * Output: bench/groundtruth/text/published/finetune-fidelity.txt. `--schedule` trains the tool's
+ * fine-tune with another lr_scheduler_type than the truth's constant one (how much the schedule
+ * matters; output finetune-fidelity-<schedule>.txt).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   await initBackend('wasm');
   const drawCount = Number(option('--draws') ?? 5);
   const only = option('--only');
+  const schedule = option('--schedule') ?? 'constant';
   const work = join(HERE, 'work', 'finetune');
   if (!existsSync(work)) throw new Error(`${work} does not exist: run bench/groundtruth/text/run.ts --generate-only first`);
   const lines: string[] = ['case                       draw  tool (TS, WASM)  PyTorch', ''];
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
     const shape = fineTuneShape(config)!;
     const n = spec.draws[0]!.texts.length;
     const epochs = Math.min(30, Math.max(4, Math.ceil(1600 / n)));
-    const recipe = fineTuneRecipe({ learningRate: 3e-4, epochs, batchSize: 16, weightDecay: 0.01, lrScheduler: 'constant' }, 0.1);
+    const recipe = fineTuneRecipe({ learningRate: 3e-4, epochs, batchSize: 16, weightDecay: 0.01, lrScheduler: schedule }, 0.1);
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let d = 0; d < Math.min(drawCount, spec.draws.length); d++) {
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     summary.push(s);
   }
   mkdirSync(join(HERE, 'published'), { recursive: true });
-  writeFileSync(join(HERE, 'published', `finetune-fidelity${only ? '-partial' : ''}.txt`), [...lines, '', ...summary, ''].join('\n'));
+  writeFileSync(join(HERE, 'published', `finetune-fidelity${schedule === 'constant' ? '' : `-${schedule}`}${only ? '-partial' : ''}.txt`), [...lines, '', ...summary, ''].join('\n'));
 }
 
 main().catch((e) => {
