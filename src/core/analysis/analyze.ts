@@ -203,35 +203,63 @@ export interface ScratchChoice {
   readonly arm: Learner;
   /** Every scratch arm with its mean risk at n, best first. */
   readonly ranked: readonly { readonly learner: Learner; readonly risk: number }[];
-  /** Paired risk difference (runner-up − chosen) at n with its display interval; absent for one arm. */
-  readonly margin?: Estimate;
+  /**
+   * Paired risk difference (other − chosen) at n with its display interval and standard error,
+   * `other` the lowest-risk arm besides the chosen one; absent for one arm. Negative when the
+   * one-standard-error rule kept an arm whose risk is a little above the lowest.
+   */
+  readonly margin?: Estimate & { readonly se: number; readonly other: Learner };
+  /** True when the chosen arm is not the lowest-risk one (kept by the one-standard-error rule). */
+  readonly withinOneSe: boolean;
+  /** The first-listed arm, when the chosen one replaced it by being lower by more than one SE. */
+  readonly displaced?: Learner;
 }
 
 /**
- * The verdict's scratch arm: the one with the lowest mean risk at n (CV or hold-out, same rows
- * and folds for every arm; ties keep the given order). Picking the minimum of noisy risks biases
- * the chosen risk down, i.e. towards scratch: conservative for a "transfer wins" verdict, a little
- * generous to a "negative" one (the note says so).
+ * The verdict's scratch arm, by the one-standard-error rule (Breiman et al. 1984; Hastie,
+ * Tibshirani & Friedman, Elements of Statistical Learning §7.10): the first arm in the given order
+ * (the caller lists the simplest first — the TF-IDF ridge before the transformer) whose mean risk
+ * at n is within one standard error of the lowest, the SE that of the paired difference over the
+ * same rows and folds (Nadeau–Bengio corrected, as the verdict's). Taking the plain minimum of
+ * noisy risks biases the chosen risk down (the winner's curse): with two arms within noise of each
+ * other the lucky one would set the bar, flattering scratch. The rule keeps a clear winner and
+ * removes most of that bias; ties keep the given order.
  */
 export function chooseScratchArm(arms: readonly Learner[], atN: ReadonlyMap<string, CvResult>): ScratchChoice {
-  const ranked = arms
-    .filter((l) => atN.has(l.id))
+  const evaluated = arms.filter((l) => atN.has(l.id));
+  const ranked = evaluated
     .map((learner, order) => ({ learner, risk: atN.get(learner.id)!.meanRisk, order }))
     .sort((a, b) => (Number.isNaN(a.risk) ? 1 : Number.isNaN(b.risk) ? -1 : a.risk - b.risk || a.order - b.order))
     .map(({ learner, risk }) => ({ learner, risk }));
   if (ranked.length === 0) throw new RangeError('chooseScratchArm: no scratch arm was evaluated at n');
   const best = ranked[0]!.learner;
-  const runnerUp = ranked[1]?.learner;
-  const margin = runnerUp ? pairedGain(atN.get(runnerUp.id)!, atN.get(best.id)!, DISPLAY_Z) : undefined;
-  return { arm: best, ranked, ...(margin ? { margin: { mean: margin.mean, low: margin.low, high: margin.high } } : {}) };
+  const bestCv = atN.get(best.id)!;
+  const withinOneSe = (l: Learner): boolean => {
+    if (l === best) return true;
+    const d = pairedGain(atN.get(l.id)!, bestCv, DISPLAY_Z);
+    return Number.isFinite(d.mean) && Number.isFinite(d.se) && d.mean <= d.se;
+  };
+  const arm = evaluated.find(withinOneSe) ?? best;
+  const other = ranked.find((r) => r.learner !== arm)?.learner;
+  const margin = other ? { ...pairedGain(atN.get(other.id)!, atN.get(arm.id)!, DISPLAY_Z), other } : undefined;
+  const displaced = arm !== evaluated[0] ? evaluated[0] : undefined;
+  return { arm, ranked, withinOneSe: arm !== best, ...(margin ? { margin } : {}), ...(displaced ? { displaced } : {}) };
 }
 
 function scratchChoiceNote(choice: ScratchChoice, n: number, riskName: string): string {
   const f = (v: number) => v.toFixed(3);
   const list = choice.ranked.map((r) => `${r.learner.label} (${r.learner.id}): ${riskName} ${f(r.risk)}`).join('; ');
   const m = choice.margin;
-  const by = m ? `, lower by ${f(m.mean)} (90% interval ${f(m.low)} to ${f(m.high)}${m.low <= 0 ? ': within noise of each other' : ''})` : '';
-  return `Scratch arms at n = ${n.toLocaleString('en-US')}: ${list}. The verdict uses the better one, ${choice.arm.id}${by}; every arm is in the curves. Taking the lower of noisy risks flatters scratch slightly: conservative for a "transfer wins" verdict, slightly generous to a "negative" one.`;
+  const head = `Scratch arms at n = ${n.toLocaleString('en-US')}: ${list}.`;
+  const tail = 'Every arm is in the curves.';
+  if (!m) return `${head} The verdict uses ${choice.arm.id}. ${tail}`;
+  if (choice.withinOneSe) {
+    return `${head} The verdict uses ${choice.arm.id}: ${m.other.id} is lower by only ${f(-m.mean)}, within one standard error (${f(m.se)}) — by the one-standard-error rule the first-listed arm stands, because the lower of two risks that close is mostly the luck of the folds and would flatter scratch. ${tail}`;
+  }
+  const rule = choice.displaced
+    ? ` — it replaces ${choice.displaced.id}, which is higher by more than one standard error (within one, the first-listed arm would stand: the one-standard-error rule)`
+    : '';
+  return `${head} The verdict uses the better one, ${choice.arm.id}, lower by ${f(m.mean)} (90% interval ${f(m.low)} to ${f(m.high)}${m.low <= 0 ? ': within noise of each other' : ''}; standard error ${f(m.se)})${rule}. ${tail}`;
 }
 
 function standardiseColumns(x: Matrix): Matrix {

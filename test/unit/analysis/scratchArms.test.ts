@@ -69,7 +69,10 @@ for (const order of ['tfidf-better', 'transformer-better'] as const) {
     assert.ok(Math.abs(a.gain!.mean - (riskAt(winner) - probe)) < 1e-9, `gain ${a.gain!.mean} vs ${riskAt(winner) - probe}`);
     const loser = winner === 'scratch' ? 'scratch-transformer' : 'scratch';
     assert.ok(riskAt(loser) > riskAt(winner) + 0.1);
-    assert.ok(a.notes.some((n) => n.includes(`The verdict uses the better one, ${winner}`) && n.includes('flatters scratch')), a.notes.join('\n'));
+    const note = a.notes.find((n) => n.startsWith('Scratch arms at n'));
+    assert.ok(note?.includes(`The verdict uses the better one, ${winner}`), a.notes.join('\n'));
+    // The transformer, listed second, replaces the TF-IDF arm only by more than one standard error.
+    assert.equal(note!.includes('it replaces scratch, which is higher by more than one standard error'), winner === 'scratch-transformer', note);
     // A 95%-accurate scratch arm beats the weak probe: negative; a 60% one alone would not be.
     assert.equal(a.verdict, 'negative');
   });
@@ -95,9 +98,35 @@ test('chooseScratchArm ranks by mean risk, keeps the given order on ties, report
   assert.equal(choice.arm.id, 'b');
   assert.deepEqual(choice.ranked.map((r) => r.learner.id), ['b', 'a']);
   assert.ok(Math.abs(choice.margin!.mean - 0.4) < 1e-12);
+  assert.equal(choice.withinOneSe, false);
+  assert.equal(choice.displaced?.id, 'a', 'b replaced the first-listed a by more than one SE');
   const tie = new Map([['a', cv([0, 1]) as never], ['b', cv([1, 0]) as never]]);
   assert.equal(chooseScratchArm([a, b], tie).arm.id, 'a');
   assert.equal(chooseScratchArm([b, a], tie).arm.id, 'b');
+});
+
+test('chooseScratchArm: an arm lower by less than one standard error does not displace the first-listed one', () => {
+  const cv = (losses: number[]) => ({ losses: Float64Array.from(losses), meanRisk: losses.reduce((x, y) => x + y, 0) / losses.length, trainSize: 16, testSize: 4, folds: 5 });
+  const a = { id: 'a' } as Learner;
+  const b = { id: 'b' } as Learner;
+  // 20 rows: b is right on two rows where a is wrong and wrong on one where a is right — lower by
+  // 0.05, with the paired difference's corrected SE ≈ 0.10: within noise.
+  const lossA = Array.from({ length: 20 }, (_, i) => (i < 6 ? 1 : 0));
+  const lossB = lossA.map((v, i) => (i < 2 ? 0 : i === 10 ? 1 : v));
+  const atN = new Map([['a', cv(lossA)], ['b', cv(lossB)]]);
+  const kept = chooseScratchArm([a, b], atN);
+  assert.equal(kept.arm.id, 'a', 'the first-listed arm stands');
+  assert.equal(kept.withinOneSe, true);
+  assert.deepEqual(kept.ranked.map((r) => r.learner.id), ['b', 'a'], 'the ranking still shows b lower');
+  assert.equal(kept.margin!.other.id, 'b');
+  assert.ok(Math.abs(kept.margin!.mean + 0.05) < 1e-12 && kept.margin!.se > 0.05, JSON.stringify(kept.margin));
+  // Listed first, b is chosen (it is also the lowest); the rule never picks a higher arm listed later.
+  const first = chooseScratchArm([b, a], atN);
+  assert.equal(first.arm.id, 'b');
+  assert.equal(first.withinOneSe, false);
+  // Make b's advantage large (right on all six of a's errors): it displaces a.
+  const clear = new Map([['a', cv(lossA)], ['b', cv(lossA.map(() => 0))]]);
+  assert.equal(chooseScratchArm([a, b], clear).arm.id, 'b');
 });
 
 test('over the time budget, a cheap expensive arm keeps its curve points and a slow one loses them', async () => {
