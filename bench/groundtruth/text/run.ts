@@ -14,9 +14,12 @@
  *   transfer = ridge on the checkpoint's pooled features (PCA scores, λ tuned as the tool's
  *              probe: src/core/analysis/learners.ts ridgeLearner), features from the same
  *              TypeScript engine the tool runs (loadHfCheckpoint → extract);
- *   scratch  = the tool's TF-IDF ridge (src/core/analysis/tfidf.ts tfidfLearner: word 1–2-grams
- *              + char 2–4-grams, λ by 3-fold CV), its vectoriser fitted on the n training texts
- *              only and applied to the test texts (vectorize.ts).
+ *   scratch  = the better, over the draws, of the two arms the tool trains (schema 3): the tool's
+ *              TF-IDF ridge (src/core/analysis/tfidf.ts tfidfLearner: word 1–2-grams + char
+ *              2–4-grams, λ by 3-fold CV), its vectoriser fitted on the n training texts only and
+ *              applied to the test texts (vectorize.ts); and the tool's scratch transformer
+ *              (src/node/scratchTransformer.ts textScratchTransformer, its size rule at n), screened
+ *              (stopped after SCREEN_DRAWS draws when clearly worse than the TF-IDF ridge).
  * gain = risk(scratch) − risk(transfer) (error rate; regression MSE in label units²), classified
  * by bench/groundtruth/stats.ts classifyGain (decisive: 95% t-interval excludes 0 and |gain| ≥
  * 1 point of error rate / 2% of Var(y)). The case's train.csv is draw 0's n rows (text,label) —
@@ -42,10 +45,13 @@ import { makeTarget, oneHot, ridgeLearner, type Target } from '../../../src/core
 import { pca } from '../../../src/core/analysis/overlap';
 import { tfidfLearner } from '../../../src/core/analysis/tfidf';
 import { createRandom, type Random } from '../../../src/core/formats/random';
+import { normalQuantile, tQuantileFromZ } from '../../../src/core/analysis/stats';
 import type { Matrix } from '../../../src/core/linalg/matrix';
 import { initBackend } from '../../../src/node/backend';
 import { loadHfCheckpoint } from '../../../src/node/hf/checkpoint';
 import { findTokenizer } from '../../../src/node/hf/tokenizer';
+import type { HfCheckpoint } from '../../../src/node/hf/checkpoint';
+import { remapTokens, textScratchTransformer } from '../../../src/node/scratchTransformer';
 import { contractProblems } from '../score';
 import { classifyGain, meanAndStandardError, type TrueSign } from '../stats';
 import { loadAfinn, loadMails, loadNames, loadSotu } from './corpora';
@@ -53,7 +59,15 @@ import { termsOf, trainTestTfidf } from './vectorize';
 
 const HERE = __dirname;
 const ROOT = resolve(HERE, '..', '..', '..');
-export const TEXT_TRUTH_SCHEMA = 2;
+export const TEXT_TRUTH_SCHEMA = 3;
+/**
+ * Version of what the CLI sees in a case folder (train.csv, config.yaml): a tool.json answer is
+ * reused while it matches. Schema 3 of the truth added the scratch transformer to the truth and
+ * left the case inputs byte-identical, so the answers of schema-2 cases stand.
+ */
+const CASE_INPUT_SCHEMA = 2;
+/** Max token length of the cases (config.yaml `max_seq_length`; the features' truncation). */
+const MAX_LENGTH = 64;
 const TEST_ROWS = 1000;
 /** --tag T: keep this CLI's answers in tool-T.json and results in latest-T (to compare builds). */
 const TAG = option('--tag');
@@ -266,6 +280,24 @@ async function featuresOf(checkpoint: CheckpointName, set: string): Promise<Matr
   }
 }
 
+const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** Draws the scratch transformer is trained on before the screening may stop it (see generate). */
+const SCREEN_DRAWS = 4;
+function clearlyWorse(transformer: readonly number[], tfidf: readonly number[]): boolean {
+  const d = transformer.map((v, i) => v - tfidf[i]!);
+  const { mean, se } = meanAndStandardError(d);
+  return mean - tQuantileFromZ(normalQuantile(0.99), d.length - 1) * se > 0;
+}
+
+/** The checkpoints, loaded once (tokenizer and config for the scratch transformer). */
+const checkpoints = new Map<CheckpointName, Promise<HfCheckpoint>>();
+function checkpointOf(name: CheckpointName): Promise<HfCheckpoint> {
+  let ck = checkpoints.get(name);
+  if (!ck) checkpoints.set(name, (ck = loadHfCheckpoint(CHECKPOINTS[name], { deps: { loadTokenizer: findTokenizer } })));
+  return ck;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Truth
 
@@ -294,7 +326,18 @@ export interface TextTruth {
   readonly minimumEffect: number;
   readonly labelVariance: number;
   readonly gains: readonly number[];
-  /** Per draw: the arms' test risks. */
+  /**
+   * The truth's scratch arm: of the two the tool trains (issue #15: "the verdict against the better
+   * of them"), the one with the lower mean test risk over the draws — `tfidf` (the TF-IDF ridge) or
+   * `transformer` (the checkpoint's architecture from random initialisation).
+   */
+  readonly scratchArm: 'tfidf' | 'transformer';
+  /** Per draw: the arms' test risks (scratchRisks = the chosen scratch arm's). */
+  readonly tfidfRisks: readonly number[];
+  /** Fewer than `draws` when the screening stopped a transformer clearly worse than the TF-IDF ridge. */
+  readonly transformerRisks: readonly number[];
+  /** What the scratch transformer was (the tool's size rule at this n): shape and why. */
+  readonly transformer: { readonly shape: unknown; readonly reason: string; readonly meanSteps: number | null };
   readonly scratchRisks: readonly number[];
   readonly transferRisks: readonly number[];
   readonly scratchLambdas: readonly number[];
@@ -385,6 +428,33 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
     scratchRisks.push(scratchRisk);
     probeRisks.push(probeRisk);
   }
+  // The second scratch arm, the tool's own (src/node/scratchTransformer.ts, as the TF-IDF ridge and
+  // the probe are the tool's own learners): the checkpoint's architecture — or the small model of
+  // its family the tool's size rule picks at n rows — from random initialisation, trained on the
+  // draw's n rows with the tool's recipe and tested on the held-out rows, on the checkpoint
+  // tokenizer's ids truncated at MAX_LENGTH.
+  const ck = await checkpointOf(spec.checkpoint);
+  const testEncodings = ck.tokenize(testTexts, undefined, MAX_LENGTH);
+  const transformerRisks: number[] = [];
+  let transformerInfo: TextTruth['transformer'] | undefined;
+  const steps: number[] = [];
+  for (const [k, train] of draws.train.entries()) {
+    // Screening: after SCREEN_DRAWS draws, stop when the transformer is clearly worse than the
+    // TF-IDF ridge on the same draws (one-sided 99% t bound of the paired difference above 0):
+    // it cannot be the better scratch arm, and its larger-n fits cost minutes each.
+    if (k >= SCREEN_DRAWS && clearlyWorse(transformerRisks, scratchRisks)) break;
+    const stacked = [...train, ...draws.test];
+    const target = targetOf(p, stacked, classNames);
+    const tokens = remapTokens([...ck.tokenize(Array.from(train, (i) => p.texts[i]!), undefined, MAX_LENGTH), ...testEncodings], MAX_LENGTH);
+    const arm = await textScratchTransformer({ backend: 'wasm', modelType: ck.info.modelType, folder: ck.info.folder, tokens: () => tokens, target, trainRows: spec.n, seed: 0 });
+    if (!arm.learner) throw new Error(`${spec.id}: scratch transformer not trained: ${arm.note}`);
+    const trainIdx = Int32Array.from({ length: train.length }, (_, j) => j);
+    const testIdx = Int32Array.from({ length: draws.test.length }, (_, j) => train.length + j);
+    transformerRisks.push(risk(p, target, testIdx, await arm.learner.fitPredict(trainIdx, testIdx)));
+    steps.push(...arm.learner.fits.map((f) => f.steps));
+    transformerInfo ??= { shape: arm.summary.shape, reason: String(arm.summary.reason), meanSteps: null };
+  }
+  transformerInfo = { ...transformerInfo!, meanSteps: steps.length ? Math.round(steps.reduce((a, b) => a + b, 0) / steps.length) : null };
   const labelVariance = p.task === 'regression' ? variance(p.labels as number[]) : 1;
   const minimumEffect = p.task === 'regression' ? 0.02 * labelVariance : 0.01;
   mkdirSync(folder, { recursive: true });
@@ -412,6 +482,9 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
       transferRisks = [];
     } else transferRisks = ft.risks;
   }
+  const tfidfRisks = scratchRisks.slice();
+  const scratchArm: TextTruth['scratchArm'] = transformerRisks.length === tfidfRisks.length && mean(transformerRisks) < mean(tfidfRisks) ? 'transformer' : 'tfidf';
+  if (scratchArm === 'transformer') scratchRisks.splice(0, scratchRisks.length, ...transformerRisks);
   const gainsOk = transferRisks.length === scratchRisks.length;
   if (gainsOk) scratchRisks.forEach((s, k) => gains.push(s - transferRisks[k]!));
   const verdict = gainsOk ? classifyGain(gains, minimumEffect) : { sign: 'within-noise' as TrueSign, mean: NaN, se: NaN, low: NaN, high: NaN };
@@ -439,6 +512,10 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
     minimumEffect,
     labelVariance,
     gains,
+    scratchArm,
+    tfidfRisks,
+    transformerRisks,
+    transformer: transformerInfo,
     scratchRisks,
     transferRisks,
     scratchLambdas: lambdas,
@@ -447,7 +524,7 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
   // The user's training file: draw 0's n rows.
   const first = draws.train[0]!;
   writeFileSync(join(folder, 'train.csv'), ['text,label', ...Array.from(first, (i) => `${csvCell(p.texts[i]!)},${csvCell(p.labels[i]!)}`)].join('\n') + '\n');
-  const maxLength = spec.checkpoint === 'reviews' ? 64 : 64;
+  const maxLength = MAX_LENGTH;
   writeFileSync(
     join(folder, 'config.yaml'),
     [
@@ -493,6 +570,9 @@ interface CaseResult {
   readonly toolLogmeVsRaw?: number;
   readonly toolError?: string;
   readonly contract?: readonly string[];
+  /** Which scratch arm the truth measured against, and which one the tool's verdict used. */
+  readonly truthScratchArm: 'tfidf' | 'transformer';
+  readonly toolScratchArm?: string;
   readonly toolSeconds: number;
 }
 
@@ -598,7 +678,7 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
     // chunks (--only) and be collected afterwards; --rescore runs the CLI again.
     const toolFile = join(folder, `tool${TAG ? `-${TAG}` : ''}.json`);
     let run: { report?: any; error?: string; seconds: number };
-    if (!process.argv.includes('--rescore') && existsSync(toolFile) && (JSON.parse(readFileSync(toolFile, 'utf8')) as { truthSchema?: number }).truthSchema === TEXT_TRUTH_SCHEMA) {
+    if (!process.argv.includes('--rescore') && existsSync(toolFile) && ((kept) => (kept.inputSchema ?? kept.truthSchema) === CASE_INPUT_SCHEMA)(JSON.parse(readFileSync(toolFile, 'utf8')) as { inputSchema?: number; truthSchema?: number })) {
       run = JSON.parse(readFileSync(toolFile, 'utf8')).run;
     } else if (process.argv.includes('--cached-only')) {
       log(`${spec.id}: no ${toolFile.split('/').pop()} yet (--cached-only) — not scored`);
@@ -609,7 +689,7 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
       // Only what scoring reads (the full report holds curves and notes: large, and not needed here).
       const slim = a ? { verdict: a.verdict, gain: a.gain, crossoverN: a.crossoverN, scratchArm: a.scratchArm, logmeVsRaw: a.logmeVsRaw, curves: { riskName: a.curves?.riskName }, recommendation: { alternatives: a.recommendation?.alternatives }, timings: a.timings, contract: contractProblems(a) } : undefined;
       const kept = run.report ? { report: { analysis: slim, findings: (findings ?? []).map((f: any) => ({ code: f.code, severity: f.severity, message: String(f.message).slice(0, 300) })) } } : {};
-      writeFileSync(toolFile, JSON.stringify({ truthSchema: TEXT_TRUTH_SCHEMA, cli, cliArgs: option('--cli-args') ?? '', ranAt: new Date().toISOString(), run: { ...kept, ...(run.error ? { error: run.error } : {}), seconds: run.seconds } }, null, 1) + '\n');
+      writeFileSync(toolFile, JSON.stringify({ inputSchema: CASE_INPUT_SCHEMA, cli, cliArgs: option('--cli-args') ?? '', ranAt: new Date().toISOString(), run: { ...kept, ...(run.error ? { error: run.error } : {}), seconds: run.seconds } }, null, 1) + '\n');
     }
     const analysis = run.report?.analysis;
     let tool: Answer = 'no-answer';
@@ -627,6 +707,8 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
       trueSign: truth.trueSign,
       gainMean: truth.gainMean,
       gainOnToolScale,
+      truthScratchArm: truth.scratchArm,
+      ...(typeof analysis?.scratchArm === 'string' ? { toolScratchArm: analysis.scratchArm } : {}),
       tool,
       ...(gain && [gain.mean, gain.low, gain.high].every((v: unknown) => typeof v === 'number') ? { toolGain: { mean: gain.mean, low: gain.low, high: gain.high } } : {}),
       ...(typeof analysis?.logmeVsRaw === 'number' ? { toolLogmeVsRaw: analysis.logmeVsRaw } : {}),
@@ -636,7 +718,7 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
     };
     results.push(result);
     log(
-      `${spec.id.padEnd(30)} truth ${truth.trueSign.padEnd(12)} ${gainOnToolScale >= 0 ? '+' : ''}${gainOnToolScale.toFixed(3)} ± ${(truth.gainSE / (normalised ? truth.labelVariance : 1)).toFixed(3)}  tool ${tool.padEnd(9)}` +
+      `${spec.id.padEnd(30)} truth ${truth.trueSign.padEnd(12)} ${gainOnToolScale >= 0 ? '+' : ''}${gainOnToolScale.toFixed(3)} ± ${(truth.gainSE / (normalised ? truth.labelVariance : 1)).toFixed(3)} vs ${truth.scratchArm === 'transformer' ? 'transformer' : 'tf-idf     '}  tool ${tool.padEnd(9)}` +
         (result.toolGain ? ` ${result.toolGain.mean >= 0 ? '+' : ''}${result.toolGain.mean.toFixed(3)} [${result.toolGain.low.toFixed(3)}, ${result.toolGain.high.toFixed(3)}]` : '') +
         ` ${run.seconds.toFixed(0)}s` +
         (toolError ? `  (${toolError.slice(0, 160)})` : '') +
@@ -684,7 +766,7 @@ async function main(): Promise<void> {
       }
       const truth = await generate(spec, folder, drawCount);
       console.log(
-        `[${k + 1}/${specs.length}] ${spec.id}: scratch ${truth.scratchRisk.toFixed(4)} transfer ${truth.transferRisk.toFixed(4)} gain ${truth.gainMean.toFixed(4)} ± ${truth.gainSE.toFixed(4)} → ${truth.trueSign} [${truth.generationSeconds}s]`,
+        `[${k + 1}/${specs.length}] ${spec.id}: scratch (${truth.scratchArm}; tfidf ${mean(truth.tfidfRisks).toFixed(4)}, transformer ${mean(truth.transformerRisks).toFixed(4)} over ${truth.transformerRisks.length} draws) ${truth.scratchRisk.toFixed(4)} transfer ${truth.transferRisk.toFixed(4)} gain ${truth.gainMean.toFixed(4)} ± ${truth.gainSE.toFixed(4)} → ${truth.trueSign} [${truth.generationSeconds}s]`,
       );
     }
   }
