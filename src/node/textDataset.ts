@@ -420,7 +420,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     // With `full`, the transfer arm is the checkpoint fine-tuned end to end with the config's
     // recipe (src/node/textFineTune.ts), where its family maps onto that encoder and a fit is affordable.
     // With `freeze` and a number of trainable top blocks (≥ 1), the same with the lower blocks frozen.
-    const trainableTop = strategy === 'partial-freeze' && typeof config.frozenLayers?.value === 'number' && config.frozenLayers.value >= 1 ? config.frozenLayers.value : undefined;
+    const trainableTop = partialFreezeBlocks(strategy, config, notes);
     const fullArm = strategy === 'full' || trainableTop !== undefined ? await textFullFineTune({
       ...armInput,
       pooling: resolved.pooling,
@@ -556,6 +556,32 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
   } finally {
     checkpoint.dispose();
   }
+}
+
+/** LLaMA-Factory's `freeze_trainable_layers` default (FreezeArguments): the top 2 layers train. */
+export const DEFAULT_TRAINABLE_LAYERS = 2;
+
+/**
+ * The number of top blocks a partial freeze trains, as `finetuning_type: freeze` means it
+ * (LLaMA-Factory's FreezeArguments, which the Hugging Face-style profile borrows): the config's
+ * `freeze_trainable_layers` when ≥ 1; when the key is absent, LLaMA-Factory's default (the top
+ * 2), said in a note. A negative count trains the bottom blocks (LLaMA-Factory: "negative numbers
+ * mean the first n layers are set as trainable"), which is not simulated — the note says so and
+ * the probes on lower blocks stand in. Undefined: no partial-freeze fine-tune.
+ */
+export function partialFreezeBlocks(strategy: string, config: NormalizedConfig, notes: string[]): number | undefined {
+  if (strategy !== 'partial-freeze') return undefined;
+  const value = config.frozenLayers?.value;
+  if (typeof value === 'number') {
+    if (value >= 1) return value;
+    if (value < 0) notes.push(`${config.frozenLayers!.keyPath}: ${value} trains the bottom ${-value} block${value === -1 ? '' : 's'} with the blocks above frozen (LLaMA-Factory's meaning); that fine-tune is not simulated — probes on the lower blocks' features stand in.`);
+    return undefined;
+  }
+  if (value === undefined && /(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '')) {
+    notes.push(`freeze_trainable_layers is not set: LLaMA-Factory's default is simulated — the top ${DEFAULT_TRAINABLE_LAYERS} blocks trainable, the embeddings and the blocks below frozen. Set freeze_trainable_layers to say otherwise (0: only a new head, i.e. a linear probe).`);
+    return DEFAULT_TRAINABLE_LAYERS;
+  }
+  return undefined;
 }
 
 /**

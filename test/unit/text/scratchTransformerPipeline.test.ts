@@ -84,6 +84,26 @@ test('partial freeze with one trainable block: the transfer arm is the BERT with
   assert.ok(!a.notes.some((n) => n.startsWith('Partial freeze: probes on lower blocks')), 'the probes no longer stand in');
 });
 
+test('finetuning_type: freeze without a layer count: LLaMA-Factory\'s default (the top 2 blocks) is simulated and said; a negative count (bottom blocks) is not', async () => {
+  const root = workspace();
+  const base = 'model_name_or_path: checkpoint\ntrain_file: data/train.csv\ntext_column_names: text\nlabel_column_name: label\nmax_seq_length: 24\nmax_train_samples: 60\nfinetuning_type: freeze\nlearning_rate: 1.0e-4\n';
+  writeFileSync(join(root, 'default.yaml'), base);
+  const report = await analyzeConfigFile(join(root, 'default.yaml'), { workspaceRoot: root, backend: 'wasm', seed: 0, timeBudgetMs: 1 });
+  const a = report.analysis;
+  assert.ok(a, report.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+  assert.equal(a.strategy, 'partial-freeze');
+  assert.match(a.curves.curves.find((c) => c.id === 'transfer:partial-freeze')!.label, /^Partial freeze of the bert \(top 2 of 2 blocks trainable/);
+  assert.ok(a.notes.some((n) => n.startsWith('freeze_trainable_layers is not set: LLaMA-Factory\'s default is simulated — the top 2 blocks trainable')), a.notes.join('\n'));
+  assert.equal((a.preprocessing?.text as Record<string, any>).fullFineTune.trained, true);
+
+  writeFileSync(join(root, 'bottom.yaml'), `${base}freeze_trainable_layers: -1\n`);
+  const bottom = (await analyzeConfigFile(join(root, 'bottom.yaml'), { workspaceRoot: root, backend: 'wasm', seed: 0, timeBudgetMs: 1 })).analysis;
+  assert.ok(bottom);
+  assert.equal(bottom.curves.curves.find((c) => c.id === 'transfer:partial-freeze'), undefined, 'bottom-block training is not simulated');
+  assert.ok(bottom.notes.some((n) => n.startsWith('freeze_trainable_layers: -1 trains the bottom 1 block with the blocks above frozen')), bottom.notes.join('\n'));
+  assert.ok(bottom.notes.some((n) => n.startsWith('Partial freeze: probes on lower blocks')), 'the probes stand in');
+});
+
 test('in the editor (hard time limit) a fine-tune its budget cannot afford is not started: the probe stands in and the note says why', async () => {
   const root = workspace();
   // 2 s: 60% of it at 1 GFLOP/s over 15 fits is 80 MFLOP per fit; this fine-tune needs ≈ 0.4 GFLOP.
