@@ -577,7 +577,12 @@ export function partialFreezeBlocks(strategy: string, config: NormalizedConfig, 
     if (value < 0) notes.push(`${config.frozenLayers!.keyPath}: ${value} trains the bottom ${-value} block${value === -1 ? '' : 's'} with the blocks above frozen (LLaMA-Factory's meaning); that fine-tune is not simulated — probes on the lower blocks' features stand in.`);
     return undefined;
   }
-  if (value === undefined && /(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '')) {
+  if (value !== undefined) {
+    const names = Array.isArray(value) ? value.join(', ') : String(value);
+    notes.push(`${config.frozenLayers!.keyPath} names layers (${names.length > 80 ? `${names.slice(0, 77)}…` : names}) rather than a number of top blocks: that fine-tune is not simulated — probes on the lower blocks' features stand in.`);
+    return undefined;
+  }
+  if (/(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '')) {
     notes.push(`freeze_trainable_layers is not set: LLaMA-Factory's default is simulated — the top ${DEFAULT_TRAINABLE_LAYERS} blocks trainable, the embeddings and the blocks below frozen. Set freeze_trainable_layers to say otherwise (0: only a new head, i.e. a linear probe).`);
     return DEFAULT_TRAINABLE_LAYERS;
   }
