@@ -419,7 +419,7 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
     const transformerArm = await textScratchTransformer({ ...armInput, vocabSize: checkpoint.info.tokenizer?.vocabSize });
     // With `full`, the transfer arm is the checkpoint fine-tuned end to end with the config's
     // recipe (src/node/textFineTune.ts), where its family maps onto that encoder and a fit is affordable.
-    // With `freeze` and a number of trainable top blocks (≥ 1), the same with the lower blocks frozen.
+    // With `freeze`, the same with the lower blocks frozen (partialFreezeBlocks: how many train).
     const trainableTop = partialFreezeBlocks(strategy, config, notes);
     const fullArm = strategy === 'full' || trainableTop !== undefined ? await textFullFineTune({
       ...armInput,

@@ -280,8 +280,6 @@ async function featuresOf(checkpoint: CheckpointName, set: string): Promise<Matr
   }
 }
 
-const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
 /** Draws the scratch transformer is trained on before the screening may stop it (see generate). */
 const SCREEN_DRAWS = 4;
 function clearlyWorse(transformer: readonly number[], tfidf: readonly number[]): boolean {
@@ -414,20 +412,6 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
   const lambdas: number[] = [];
   const testTexts = Array.from(draws.test, (i) => p.texts[i]!);
   const testTerms = testTexts.map(termsOf);
-  for (const train of draws.train) {
-    const x = trainTestTfidf(Array.from(train, (i) => p.texts[i]!), testTerms);
-    const stacked = [...train, ...draws.test];
-    const target = targetOf(p, stacked, classNames);
-    const scratch = tfidfLearner(x, target, { seed: 0 });
-    const trainIdx = Int32Array.from({ length: train.length }, (_, k) => k);
-    const testIdx = Int32Array.from({ length: draws.test.length }, (_, k) => train.length + k);
-    // The stacked target holds the test rows after the n training rows; the pool target, at their pool rows.
-    const scratchRisk = risk(p, target, testIdx, await scratch.fitPredict(trainIdx, testIdx));
-    lambdas.push(...scratch.lambdas);
-    const probeRisk = risk(p, poolTarget, draws.test, await probe.fitPredict(train, draws.test));
-    scratchRisks.push(scratchRisk);
-    probeRisks.push(probeRisk);
-  }
   // The second scratch arm, the tool's own (src/node/scratchTransformer.ts, as the TF-IDF ridge and
   // the probe are the tool's own learners): the checkpoint's architecture — or the small model of
   // its family the tool's size rule picks at n rows — from random initialisation, trained on the
@@ -436,25 +420,34 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
   const ck = await checkpointOf(spec.checkpoint);
   const testEncodings = ck.tokenize(testTexts, undefined, MAX_LENGTH);
   const transformerRisks: number[] = [];
-  let transformerInfo: TextTruth['transformer'] | undefined;
+  let transformerInfo: Omit<TextTruth['transformer'], 'meanSteps'> | undefined;
   const steps: number[] = [];
   for (const [k, train] of draws.train.entries()) {
-    // Screening: after SCREEN_DRAWS draws, stop when the transformer is clearly worse than the
-    // TF-IDF ridge on the same draws (one-sided 99% t bound of the paired difference above 0):
-    // it cannot be the better scratch arm, and its larger-n fits cost minutes each.
-    if (k >= SCREEN_DRAWS && clearlyWorse(transformerRisks, scratchRisks)) break;
+    const trainTexts = Array.from(train, (i) => p.texts[i]!);
+    const x = trainTestTfidf(trainTexts, testTerms);
     const stacked = [...train, ...draws.test];
     const target = targetOf(p, stacked, classNames);
-    const tokens = remapTokens([...ck.tokenize(Array.from(train, (i) => p.texts[i]!), undefined, MAX_LENGTH), ...testEncodings], MAX_LENGTH);
-    const arm = await textScratchTransformer({ backend: 'wasm', modelType: ck.info.modelType, folder: ck.info.folder, tokens: () => tokens, target, trainRows: spec.n, seed: 0 });
-    if (!arm.learner) throw new Error(`${spec.id}: scratch transformer not trained: ${arm.note}`);
+    const scratch = tfidfLearner(x, target, { seed: 0 });
     const trainIdx = Int32Array.from({ length: train.length }, (_, j) => j);
     const testIdx = Int32Array.from({ length: draws.test.length }, (_, j) => train.length + j);
+    // The stacked target holds the test rows after the n training rows; the pool target, at their pool rows.
+    const scratchRisk = risk(p, target, testIdx, await scratch.fitPredict(trainIdx, testIdx));
+    lambdas.push(...scratch.lambdas);
+    const probeRisk = risk(p, poolTarget, draws.test, await probe.fitPredict(train, draws.test));
+    scratchRisks.push(scratchRisk);
+    probeRisks.push(probeRisk);
+    // Screening: after SCREEN_DRAWS draws, the transformer stops once it is clearly worse than the
+    // TF-IDF ridge on the same draws (one-sided 99% t bound of the paired difference above 0): it
+    // cannot be the better scratch arm, and its larger-n fits cost minutes each.
+    if (transformerRisks.length < k || (k >= SCREEN_DRAWS && clearlyWorse(transformerRisks, scratchRisks))) continue;
+    const tokens = remapTokens([...ck.tokenize(trainTexts, undefined, MAX_LENGTH), ...testEncodings], MAX_LENGTH);
+    const arm = await textScratchTransformer({ backend: 'wasm', modelType: ck.info.modelType, folder: ck.info.folder, tokens: () => tokens, target, trainRows: spec.n, seed: 0 });
+    if (!arm.learner) throw new Error(`${spec.id}: scratch transformer not trained: ${arm.note}`);
     transformerRisks.push(risk(p, target, testIdx, await arm.learner.fitPredict(trainIdx, testIdx)));
     steps.push(...arm.learner.fits.map((f) => f.steps));
-    transformerInfo ??= { shape: arm.summary.shape, reason: String(arm.summary.reason), meanSteps: null };
+    transformerInfo ??= { shape: arm.summary.shape, reason: String(arm.summary.reason) };
   }
-  transformerInfo = { ...transformerInfo!, meanSteps: steps.length ? Math.round(steps.reduce((a, b) => a + b, 0) / steps.length) : null };
+  const transformer: TextTruth['transformer'] = { ...transformerInfo!, meanSteps: steps.length ? Math.round(meanAndStandardError(steps).mean) : null };
   const labelVariance = p.task === 'regression' ? variance(p.labels as number[]) : 1;
   const minimumEffect = p.task === 'regression' ? 0.02 * labelVariance : 0.01;
   mkdirSync(folder, { recursive: true });
@@ -483,7 +476,7 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
     } else transferRisks = ft.risks;
   }
   const tfidfRisks = scratchRisks.slice();
-  const scratchArm: TextTruth['scratchArm'] = transformerRisks.length === tfidfRisks.length && mean(transformerRisks) < mean(tfidfRisks) ? 'transformer' : 'tfidf';
+  const scratchArm: TextTruth['scratchArm'] = transformerRisks.length === tfidfRisks.length && meanAndStandardError(transformerRisks).mean < meanAndStandardError(tfidfRisks).mean ? 'transformer' : 'tfidf';
   if (scratchArm === 'transformer') scratchRisks.splice(0, scratchRisks.length, ...transformerRisks);
   const gainsOk = transferRisks.length === scratchRisks.length;
   if (gainsOk) scratchRisks.forEach((s, k) => gains.push(s - transferRisks[k]!));
@@ -515,7 +508,7 @@ async function generate(spec: TextCaseSpec, folder: string, drawCount: number): 
     scratchArm,
     tfidfRisks,
     transformerRisks,
-    transformer: transformerInfo,
+    transformer,
     scratchRisks,
     transferRisks,
     scratchLambdas: lambdas,
@@ -678,8 +671,9 @@ async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: stri
     // chunks (--only) and be collected afterwards; --rescore runs the CLI again.
     const toolFile = join(folder, `tool${TAG ? `-${TAG}` : ''}.json`);
     let run: { report?: any; error?: string; seconds: number };
-    if (!process.argv.includes('--rescore') && existsSync(toolFile) && ((kept) => (kept.inputSchema ?? kept.truthSchema) === CASE_INPUT_SCHEMA)(JSON.parse(readFileSync(toolFile, 'utf8')) as { inputSchema?: number; truthSchema?: number })) {
-      run = JSON.parse(readFileSync(toolFile, 'utf8')).run;
+    const saved = !process.argv.includes('--rescore') && existsSync(toolFile) ? (JSON.parse(readFileSync(toolFile, 'utf8')) as { inputSchema?: number; truthSchema?: number; run: typeof run }) : undefined;
+    if (saved && (saved.inputSchema ?? saved.truthSchema) === CASE_INPUT_SCHEMA) {
+      run = saved.run;
     } else if (process.argv.includes('--cached-only')) {
       log(`${spec.id}: no ${toolFile.split('/').pop()} yet (--cached-only) — not scored`);
       continue;
@@ -766,7 +760,7 @@ async function main(): Promise<void> {
       }
       const truth = await generate(spec, folder, drawCount);
       console.log(
-        `[${k + 1}/${specs.length}] ${spec.id}: scratch (${truth.scratchArm}; tfidf ${mean(truth.tfidfRisks).toFixed(4)}, transformer ${mean(truth.transformerRisks).toFixed(4)} over ${truth.transformerRisks.length} draws) ${truth.scratchRisk.toFixed(4)} transfer ${truth.transferRisk.toFixed(4)} gain ${truth.gainMean.toFixed(4)} ± ${truth.gainSE.toFixed(4)} → ${truth.trueSign} [${truth.generationSeconds}s]`,
+        `[${k + 1}/${specs.length}] ${spec.id}: scratch (${truth.scratchArm}; tfidf ${meanAndStandardError(truth.tfidfRisks).mean.toFixed(4)}, transformer ${meanAndStandardError(truth.transformerRisks).mean.toFixed(4)} over ${truth.transformerRisks.length} draws) ${truth.scratchRisk.toFixed(4)} transfer ${truth.transferRisk.toFixed(4)} gain ${truth.gainMean.toFixed(4)} ± ${truth.gainSE.toFixed(4)} → ${truth.trueSign} [${truth.generationSeconds}s]`,
       );
     }
   }
