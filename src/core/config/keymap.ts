@@ -148,25 +148,21 @@ const NUMBER_RULES: Record<NumericField, { readonly accepts: (n: number) => bool
   gradientAccumulation: { accepts: (n) => whole(n) && n >= 1, expected: 'a whole number ≥ 1 of batches per optimiser step' },
 };
 
+function isNumericField(field: FieldName): field is NumericField {
+  return Object.prototype.hasOwnProperty.call(NUMBER_RULES, field);
+}
+
 /** Converts a located value to the field's type, or explains why it cannot. */
 function convertField(field: FieldName, located: Located): { value?: unknown; problem?: string } {
   const node = located.node;
   const key = keyName(located);
+  if (isNumericField(field)) {
+    const rule = NUMBER_RULES[field];
+    const n = numberOf(node);
+    if (n === undefined || !rule.accepts(n)) return { problem: `${key} must be ${rule.expected}; got ${describe(node)}.` };
+    return { value: n };
+  }
   switch (field) {
-    case 'trainSize':
-    case 'epochs':
-    case 'learningRate':
-    case 'batchSize':
-    case 'weightDecay':
-    case 'warmupRatio':
-    case 'warmupSteps':
-    case 'maxSteps':
-    case 'gradientAccumulation': {
-      const rule = NUMBER_RULES[field];
-      const n = numberOf(node);
-      if (n === undefined || !rule.accepts(n)) return { problem: `${key} must be ${rule.expected}; got ${describe(node)}.` };
-      return { value: n };
-    }
     case 'frozenLayers': {
       if (node.kind === 'seq') {
         const names = node.items.map(scalarText);
