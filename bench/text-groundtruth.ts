@@ -24,7 +24,7 @@ import { initBackend } from '../src/node/backend';
 import { loadHfCheckpoint } from '../src/node/hf/checkpoint';
 import { findTokenizer } from '../src/node/hf/tokenizer';
 import { option } from './common';
-import { TEXT_CV_REPEAT_MAX_N, TEXT_CV_REPEATS } from '../src/node/textDataset';
+import { TEXT_CV_REPEATS } from '../src/node/textDataset';
 
 const ROOT = join(__dirname, '..');
 const POOL = 1400;
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
           nSource: 'bench',
           strategy: 'linear-probe',
           // As the text branch asks (src/node/textDataset.ts): repeated 5-fold CV at small n.
-          cvRepeats: n <= TEXT_CV_REPEAT_MAX_N ? TEXT_CV_REPEATS : 1,
+          cvRepeats: TEXT_CV_REPEATS,
           scratchLearner: tfidfLearner(sx, sTarget),
           backend: 'wasm',
           seed: 0,

@@ -109,13 +109,13 @@ function extraString(config: NormalizedConfig, name: string): string | undefined
 export { isGenerativeConfig };
 
 /**
- * Runs of 5-fold CV behind the text verdict at small n (repeated k-fold with the Bouckaert–Frank
- * corrected interval): on the text ground truth (docs/text-groundtruth.md) the single-run
- * interval left most decisive small-n cases uncommitted; 3 runs narrow it by ≈ 16% and average
- * out the fold assignment. Above TEXT_CV_REPEAT_MAX_N rows one run (cost; intervals are narrower).
+ * Runs of 5-fold CV behind the text verdict (repeated k-fold with the Bouckaert–Frank corrected
+ * interval), at every n: on the text ground truth (docs/text-groundtruth.md) the single-run
+ * interval left most decisive cases uncommitted; 3 runs narrow it by ≈ 16% and average out the
+ * fold assignment. The cost is 3× the cross-validation phase, bounded per fit by the scratch
+ * transformer's and the fine-tune's FLOP budgets (the editor's budget already plans 15 fits).
  */
 export const TEXT_CV_REPEATS = 3;
-export const TEXT_CV_REPEAT_MAX_N = 500;
 
 /** True when the config names text columns or a GLUE task (the table path cannot read it). */
 export function hasTextKeys(config: NormalizedConfig): boolean {
@@ -520,9 +520,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         target,
         plannedN: planned.n,
         nSource: planned.source,
-        // Repeated 5-fold CV (3 runs) when the verdict cross-validates ≤ TEXT_CV_REPEAT_MAX_N rows:
-        // text arms are noisy at small n and cheap there (bench/groundtruth/text, docs/text-groundtruth.md).
-        cvRepeats: Math.min(planned.n, sample.rowsUsed) <= TEXT_CV_REPEAT_MAX_N ? TEXT_CV_REPEATS : 1,
+        // Repeated 5-fold CV (3 runs): text arms are noisy (bench/groundtruth/text, docs/text-groundtruth.md).
+        cvRepeats: TEXT_CV_REPEATS,
         strategy,
         learningRate: config.learningRate?.value,
         datasetRows: sample.rowsTotal,
