@@ -77,14 +77,14 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-type CheckpointName = 'mails' | 'sotu' | 'reviews';
+export type CheckpointName = 'mails' | 'sotu' | 'reviews';
 const CHECKPOINTS: Record<CheckpointName, string> = {
   mails: join(HERE, 'checkpoints', 'mails'),
   sotu: join(HERE, 'checkpoints', 'sotu'),
   reviews: join(ROOT, 'examples', 'text', 'checkpoint'),
 };
 
-interface Pool {
+export interface Pool {
   readonly texts: readonly string[];
   /** Classification: class names; regression: values. */
   readonly labels: readonly (string | number)[];
@@ -137,7 +137,7 @@ function namesMeta(): { female: number }[] {
   return shuffled(all.length, createRandom(12)).slice(0, 4000).sort((a, b) => a - b).map((i) => all[i]!);
 }
 
-function pool(task: string): Pool {
+export function pool(task: string): Pool {
   const rows = (set: string, keep: (i: number) => boolean): Int32Array => Int32Array.from({ length: textSet(set).texts.length }, (_, i) => i).filter(keep);
   const make = (set: string, setRows: Int32Array, label: (i: number) => string | number, kind: Pool['task'], description: string): Pool => ({
     texts: Array.from(setRows, (i) => textSet(set).texts[i]!),
@@ -249,7 +249,7 @@ function hash(text: string): number {
 // Features (cached on disk, git-ignored: work/features-<checkpoint>-<set>.bin)
 
 const featureCache = new Map<string, Matrix>();
-async function featuresOf(checkpoint: CheckpointName, set: string): Promise<Matrix> {
+export async function featuresOf(checkpoint: CheckpointName, set: string): Promise<Matrix> {
   const key = `${checkpoint}-${set}`;
   const cached = featureCache.get(key);
   if (cached) return cached;
@@ -342,12 +342,12 @@ export interface TextTruth {
   readonly generationSeconds: number;
 }
 
-interface Draws {
+export interface Draws {
   readonly test: Int32Array;
   readonly train: Int32Array[];
 }
 
-function drawsFor(spec: TextCaseSpec, p: Pool, count: number): Draws {
+export function drawsFor(spec: TextCaseSpec, p: Pool, count: number): Draws {
   const rng = createRandom(spec.seed);
   const order = shuffled(p.texts.length, rng);
   const testCount = Math.max(200, Math.min(TEST_ROWS, p.texts.length - Math.ceil(1.5 * spec.n)));
@@ -362,7 +362,7 @@ function drawsFor(spec: TextCaseSpec, p: Pool, count: number): Draws {
   return { test, train };
 }
 
-function targetOf(p: Pool, rows: ArrayLike<number>, classNames: readonly string[]): Target {
+export function targetOf(p: Pool, rows: ArrayLike<number>, classNames: readonly string[]): Target {
   if (p.task === 'regression') {
     const y = Float64Array.from(rows, (i) => p.labels[i] as number);
     return makeTarget('regression', { rows: y.length, cols: 1, data: y });
