@@ -522,6 +522,8 @@ export async function analyzeTextDataset(context: TextBranchContext, control: Ru
         nSource: planned.source,
         // Repeated 5-fold CV (3 runs): text arms are noisy (bench/groundtruth/text, docs/text-groundtruth.md).
         cvRepeats: TEXT_CV_REPEATS,
+        // The gain at n, not at the (k−1)/k·n rows CV trains on (bench/groundtruth/text/procedure.ts).
+        trainSizeCorrection: true,
         strategy,
         learningRate: config.learningRate?.value,
         datasetRows: sample.rowsTotal,

@@ -4,7 +4,7 @@
  * sample of the procedure's behaviour. Here the verdict's probe-versus-TF-IDF procedure —
  * analyzeTransfer as the text branch calls it (src/node/textDataset.ts: the checkpoint's pooled
  * features, the TF-IDF ridge on the sample's own vocabulary, 256 hashed TF-IDF columns as inputs,
- * TEXT_CV_REPEATS runs of 5-fold CV) — runs on each of the truth's first D draws of n rows (draw 0
+ * TEXT_CV_REPEATS runs of 5-fold CV, the gain moved from the rows CV trains on to n) — runs on each of the truth's first D draws of n rows (draw 0
  * is the case's train.csv), and per case reports how often it commits, how often it is right,
  * and how often its interval holds the truth; next to the spread of its gain over draws against
  * the standard error it reports (is the interval as wide as the sampling spread, or wider?).
@@ -13,8 +13,9 @@
  * scratch arm, and the one-standard-error rule keeps the TF-IDF ridge unless the transformer is
  * clearly lower), probe-family cases only (the full fine-tune costs minutes per draw).
  *
- *   npx tsx bench/groundtruth/text/procedure.ts [--draws 10] [--replicate R] [--only S]
- * Output: bench/groundtruth/text/published/procedure[-rR].txt and .json.
+ *   npx tsx bench/groundtruth/text/procedure.ts [--draws 10] [--replicate R] [--only S] [--uncorrected]
+ * Output: bench/groundtruth/text/published/procedure[-rR][-uncorrected].txt and .json
+ * (--uncorrected: without the train-size correction of the gain, AnalysisInput.trainSizeCorrection).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ import { drawsFor, featuresOf, pool, targetOf, textCases, type TextTruth } from 
 const HERE = __dirname;
 /** As the text branch (src/node/textDataset.ts HASHED_DIMS). */
 const HASHED_DIMS = 256;
+/** --uncorrected: the gain at the rows CV trains on, as before the train-size correction. */
+const UNCORRECTED = process.argv.includes('--uncorrected');
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
         nSource: 'bench',
         strategy: 'linear-probe',
         cvRepeats: TEXT_CV_REPEATS,
+        trainSizeCorrection: !UNCORRECTED,
         scratchLearners: [tfidfLearner(x, target, { seed: 0 })],
         backend: 'wasm',
         seed: 0,
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
     if (!part.length) continue;
     log(`  ${label.padEnd(14)} (b) ${pct(sum(dec, (s) => s.commits), sum(dec, (s) => s.draws.length))}, coverage ${pct(sum(part, (s) => s.covered), sum(part, (s) => s.draws.length))}, reported SE / spread over draws: median ${median(part.map((s) => s.meanSe / s.spread)).toFixed(2)}`);
   }
-  const stem = `procedure${replicate ? `-r${replicate}` : ''}${only ? '-partial' : ''}`;
+  const stem = `procedure${replicate ? `-r${replicate}` : ''}${UNCORRECTED ? '-uncorrected' : ''}${only ? '-partial' : ''}`;
   writeFileSync(join(HERE, 'published', `${stem}.txt`), lines.join('\n') + '\n');
   writeFileSync(join(HERE, 'published', `${stem}.json`), JSON.stringify({ finishedAt: new Date().toISOString(), drawCount, cvRepeats: TEXT_CV_REPEATS, summaries }, null, 1) + '\n');
 }

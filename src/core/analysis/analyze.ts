@@ -76,6 +76,12 @@ export interface AnalysisInput {
    * with the Bouckaert–Frank corrected SE); default 1. The text branch asks for 3 at small n.
    */
   readonly cvRepeats?: number;
+  /**
+   * Move the cross-validated gain from the rows each fold trains on ((k−1)/k·n) to n along each
+   * arm's learning curve (trainSizeShift); the text branch asks for it (measured on the text
+   * ground truth, bench/groundtruth/text/procedure.ts). Not with repeated hold-out (it trains on n).
+   */
+  readonly trainSizeCorrection?: boolean;
   readonly checkpoint?: TransferAnalysis['checkpoint'];
   readonly dataset?: TransferAnalysis['dataset'];
   readonly preprocessing?: TransferAnalysis['preprocessing'];
@@ -189,6 +195,25 @@ function pooledTestValues(a: CvResult, b?: CvResult): Float64Array | undefined {
 function learnerRisk(cv: CvResult): Estimate {
   const { se, q } = seAndQuantile(cv.losses, cv, DISPLAY_Z, pooledTestValues(cv));
   return { mean: cv.meanRisk, low: cv.meanRisk - q * se, high: cv.meanRisk + q * se };
+}
+
+/**
+ * How much an arm's risk falls from the rows its CV folds train on to n: a power law
+ * risk = a·m^−ν + floor (stats.ts fitPowerLaw, as for n*) through the measured sizes, each at the
+ * rows its folds trained on (m = (k−1)/k·size), evaluated at n minus at (k−1)/k·n. 0 with fewer
+ * than two measured sizes (e.g. curve points the time budget skipped). Bounded by the power law:
+ * with ν ≤ 2 it is at most 1 − ((k−1)/k)^2 of the risk above the floor.
+ */
+export function trainSizeShift(points: readonly { readonly size: number; readonly folds: number; readonly cv?: CvResult }[], n: number): number {
+  const measured = points.filter((p): p is { size: number; folds: number; cv: CvResult } => p.cv !== undefined && Number.isFinite(p.cv.meanRisk));
+  const atN = measured.find((p) => p.size === n);
+  if (measured.length < 2 || !atN) return 0;
+  const fit = fitPowerLaw(measured.map((p) => (p.size * (p.folds - 1)) / p.folds), measured.map((p) => p.cv.meanRisk));
+  return evalPowerLaw(fit, n) - evalPowerLaw(fit, (n * (atN.folds - 1)) / atN.folds);
+}
+
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
 }
 
 function pairedGain(scratch: CvResult, transfer: CvResult, z: number): Estimate & { se: number } {
@@ -376,6 +401,9 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   for (let f = 2; f <= 32 && nEval * f <= sampleRows; f *= 2) curveSizes.add(Math.round(nEval * f));
   if (sampleRows > nEval * 1.5 && !curveSizes.has(sampleRows) && sampleRows <= nEval * 32) curveSizes.add(sampleRows);
   const sizes = [...curveSizes].sort((a, b) => a - b);
+  // Folds of the CV at each size: `folds` at n and above, fewer below (the small sizes are cheap
+  // to measure and only shape the curves).
+  const foldsAt = (size: number): number => (size >= nEval ? folds : Math.max(3, folds - 2));
   const results = new Map<number, Map<string, CvResult>>();
   const budget = input.timeBudgetMs ?? Infinity;
   // With at least HOLDOUT_POOL_FACTOR·n rows, the arms are trained on independent draws of n rows
@@ -431,7 +459,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
     const learners = allLearners.filter((l) => !l.expensive || (networkSize && (!overBudget || kept.has(l.id))));
     if (overBudget && networkSize && allLearners.some((l) => l.expensive && !kept.has(l.id))) skippedExpensive = true;
     progress('curves', `learning curve at n = ${size}`, 0.2 + (0.6 * ++done) / sizes.length);
-    results.set(size, await crossValidate(learners, rows, target, size > nEval ? folds : Math.max(3, folds - 2), input.seed + 1, control));
+    results.set(size, await crossValidate(learners, rows, target, foldsAt(size), input.seed + 1, control));
     await yieldToEventLoop();
   }
   if (skippedExpensive) notes.push('Partial analysis: the time budget ran short, so some learning-curve points of the trained networks were skipped.');
@@ -444,6 +472,17 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   if (scratchArms.length > 1) notes.push(scratchChoiceNote(scratchChoice, nEval, target.task === 'classification' ? 'error rate' : 'MSE / Var(y)'));
   // The reported gain: absent (with a note) when it is not a finite number.
   let gainZ: Estimate | undefined = pairedGain(atN.get(scratch.id)!, atN.get(transfer.id)!, VERDICT_Z);
+  // Cross-validation measures each arm trained on (k−1)/k·n rows: move the gain to n (text).
+  const sizeShift = input.trainSizeCorrection && !holdout
+    ? (id: string): number => trainSizeShift(sizes.map((size) => ({ size, folds: foldsAt(size), cv: results.get(size)?.get(id) })), nEval)
+    : undefined;
+  const gainShift = sizeShift ? (transferId: string): number => sizeShift(scratch.id) - sizeShift(transferId) : undefined;
+  if (gainShift && gainZ) {
+    const d = gainShift(transfer.id);
+    const m = Math.round(nEval * (folds - 1) / folds);
+    notes.push(`Cross-validation trains each arm on ${m.toLocaleString('en-US')} of the ${nEval.toLocaleString('en-US')} rows; the gain is moved to n along each arm's learning curve (a power law through the sizes measured; risk from there to n: scratch ${signed(sizeShift!(scratch.id))}, transfer ${signed(sizeShift!(transfer.id))}), gain ${signed(gainZ.mean)} → ${signed(gainZ.mean + d)}.`);
+    gainZ = { mean: gainZ.mean + d, low: gainZ.low + d, high: gainZ.high + d };
+  }
   let closedSupports: Verdict | undefined;
   /** Closed-form gains of the arms the closed form covers, at the verdict's level: the alternatives use them too. */
   const closedAlternatives = new Map<RecommendedStrategy, Estimate | undefined>();
@@ -630,7 +669,7 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   }
 
   // 10. Recommendation.
-  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, closedAlternatives, partialFreeze, nEval, verdict });
+  const recommendation = recommend({ input, atN, scratch, transfer, transferLearners, gain: gainZ, closedAlternatives, partialFreeze, nEval, verdict, ...(gainShift ? { gainShift } : {}) });
 
   timings.analysis = now() - started;
   timings.armFits = armStats.fitMs;
@@ -730,6 +769,8 @@ interface RecommendArgs {
   readonly partialFreeze?: PartialFreezeCheck;
   readonly nEval: number;
   readonly verdict: Verdict;
+  /** The train-size correction of a transfer arm's cross-validated gain (AnalysisInput.trainSizeCorrection). */
+  readonly gainShift?: (transferId: string) => number;
 }
 
 /** A lower block that carries clearly more of the target than the top one, checked at n. */
@@ -764,7 +805,8 @@ function recommend(a: RecommendArgs): Recommendation {
       const strategy = RECOMMENDED_OF[l.id]!;
       if (a.closedAlternatives.has(strategy)) return { strategy, gain: a.closedAlternatives.get(strategy) };
       const g = pairedGain(scratchCv, a.atN.get(l.id)!, VERDICT_Z);
-      return { strategy, gain: { mean: g.mean, low: g.low, high: g.high } };
+      const d = a.gainShift?.(l.id) ?? 0;
+      return { strategy, gain: { mean: g.mean + d, low: g.low + d, high: g.high + d } };
     })
     .filter((x): x is { strategy: RecommendedStrategy; gain: Estimate } => x.gain !== undefined && [x.gain.mean, x.gain.low, x.gain.high].every(Number.isFinite));
   const fmt = (v: number) => (Math.abs(v) < 0.01 ? v.toExponential(1) : v.toFixed(3));
