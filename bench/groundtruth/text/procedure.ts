@@ -19,7 +19,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeTransfer } from '../../../src/core/analysis/analyze';
+import { analyzeTransfer, VERDICT_Z } from '../../../src/core/analysis/analyze';
 import { hashedDense, tfidfLearner, tfidfMatrix } from '../../../src/core/analysis/tfidf';
 import type { Matrix } from '../../../src/core/linalg/matrix';
 import { initBackend } from '../../../src/node/backend';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const casesDir = join(HERE, replicate ? `suite-r${replicate}` : 'suite');
   const specs = textCases(replicate).filter((s) => s.strategy !== 'full' && (!only || s.id.includes(only)));
   await initBackend('wasm');
-  const z = 1.6448536269514722;
+  const z = VERDICT_Z;
   const summaries: CaseSummary[] = [];
   const lines: string[] = [];
   const log = (line: string) => {
