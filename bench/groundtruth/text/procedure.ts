@@ -21,27 +21,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTransfer, VERDICT_Z } from '../../../src/core/analysis/analyze';
 import { hashedDense, tfidfLearner, tfidfMatrix } from '../../../src/core/analysis/tfidf';
-import type { Matrix } from '../../../src/core/linalg/matrix';
+import { takeRows } from '../../../src/core/linalg/matrix';
 import { initBackend } from '../../../src/node/backend';
-import { TEXT_CV_REPEATS } from '../../../src/node/textDataset';
+import { HASHED_DIMS, TEXT_CV_REPEATS } from '../../../src/node/textDataset';
+import { median } from '../../common';
 import { meanAndStandardError } from '../stats';
 import { drawsFor, featuresOf, pool, targetOf, textCases, type TextTruth } from './run';
 
 const HERE = __dirname;
-/** As the text branch (src/node/textDataset.ts HASHED_DIMS). */
-const HASHED_DIMS = 256;
 /** --uncorrected: the gain at the rows CV trains on, as before the train-size correction. */
 const UNCORRECTED = process.argv.includes('--uncorrected');
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function rowsOf(m: Matrix, rows: ArrayLike<number>): Matrix {
-  const out = new Float64Array(rows.length * m.cols);
-  for (let k = 0; k < rows.length; k++) out.set(m.data.subarray(rows[k]! * m.cols, (rows[k]! + 1) * m.cols), k * m.cols);
-  return { rows: rows.length, cols: m.cols, data: out };
 }
 
 interface DrawAnswer {
@@ -96,7 +89,7 @@ async function main(): Promise<void> {
       const target = targetOf(p, train, classNames);
       const x = tfidfMatrix(texts);
       const analysis = await analyzeTransfer({
-        features: rowsOf(setFeatures, Array.from(train, (i) => p.setRows[i]!)),
+        features: takeRows(setFeatures, Array.from(train, (i) => p.setRows[i]!)),
         inputs: hashedDense(x, HASHED_DIMS),
         target,
         plannedN: spec.n,
@@ -142,11 +135,6 @@ async function main(): Promise<void> {
   const stem = `procedure${replicate ? `-r${replicate}` : ''}${UNCORRECTED ? '-uncorrected' : ''}${only ? '-partial' : ''}`;
   writeFileSync(join(HERE, 'published', `${stem}.txt`), lines.join('\n') + '\n');
   writeFileSync(join(HERE, 'published', `${stem}.json`), JSON.stringify({ finishedAt: new Date().toISOString(), drawCount, cvRepeats: TEXT_CV_REPEATS, summaries }, null, 1) + '\n');
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 main().catch((e) => {

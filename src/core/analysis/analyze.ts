@@ -473,14 +473,17 @@ export async function analyzeTransfer(input: AnalysisInput, control: RunControl 
   // The reported gain: absent (with a note) when it is not a finite number.
   let gainZ: Estimate | undefined = pairedGain(atN.get(scratch.id)!, atN.get(transfer.id)!, VERDICT_Z);
   // Cross-validation measures each arm trained on (k−1)/k·n rows: move the gain to n (text).
-  const sizeShift = input.trainSizeCorrection && !holdout
-    ? (id: string): number => trainSizeShift(sizes.map((size) => ({ size, folds: foldsAt(size), cv: results.get(size)?.get(id) })), nEval)
-    : undefined;
-  const gainShift = sizeShift ? (transferId: string): number => sizeShift(scratch.id) - sizeShift(transferId) : undefined;
+  // Each arm's shift is fitted once (the verdict's arms and the alternatives share them).
+  const shifts = new Map<string, number>();
+  const sizeShift = (id: string): number => {
+    if (!shifts.has(id)) shifts.set(id, trainSizeShift(sizes.map((size) => ({ size, folds: foldsAt(size), cv: results.get(size)?.get(id) })), nEval));
+    return shifts.get(id)!;
+  };
+  const gainShift = input.trainSizeCorrection && !holdout ? (transferId: string): number => sizeShift(scratch.id) - sizeShift(transferId) : undefined;
   if (gainShift && gainZ) {
     const d = gainShift(transfer.id);
     const m = Math.round(nEval * (folds - 1) / folds);
-    notes.push(`Cross-validation trains each arm on ${m.toLocaleString('en-US')} of the ${nEval.toLocaleString('en-US')} rows; the gain is moved to n along each arm's learning curve (a power law through the sizes measured; risk from there to n: scratch ${signed(sizeShift!(scratch.id))}, transfer ${signed(sizeShift!(transfer.id))}), gain ${signed(gainZ.mean)} → ${signed(gainZ.mean + d)}.`);
+    notes.push(`Cross-validation trains each arm on ${m.toLocaleString('en-US')} of the ${nEval.toLocaleString('en-US')} rows; the gain is moved to n along each arm's learning curve (a power law through the sizes measured; risk from there to n: scratch ${signed(sizeShift(scratch.id))}, transfer ${signed(sizeShift(transfer.id))}), gain ${signed(gainZ.mean)} → ${signed(gainZ.mean + d)}.`);
     gainZ = { mean: gainZ.mean + d, low: gainZ.low + d, high: gainZ.high + d };
   }
   let closedSupports: Verdict | undefined;
