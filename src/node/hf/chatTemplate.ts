@@ -30,6 +30,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import type { ChatMessage } from '../../core/formats/textTable';
+import { formatTools, toolsForTemplate, type ToolFormat } from '../../core/formats/toolPrompts';
 import type { HfTokenizer } from './types';
 
 import type { Template as TemplateClass } from '@huggingface/jinja' with { 'resolution-mode': 'import' };
@@ -42,7 +43,8 @@ const { Template } = require('@huggingface/jinja') as { Template: typeof Templat
 export interface ChatCounter {
   /** What was used, for messages ("the tokenizer's chat_template (tokenizer_config.json)"). */
   readonly description: string;
-  count(messages: readonly ChatMessage[]): number;
+  /** `tools`: the sample's tool definitions as JSON text (the dataset's tools column), rendered into the system turn. */
+  count(messages: readonly ChatMessage[], tools?: string): number;
 }
 
 export interface ChatTemplateChoice {
@@ -70,6 +72,8 @@ interface FactoryTemplate {
   readonly prefix?: readonly Slot[];
   readonly defaultSystem?: string;
   readonly efficientEos?: boolean;
+  /** How the tools column is written into the system turn (`format_tools`; LLaMA-Factory's default is `default`). */
+  readonly tools?: ToolFormat;
 }
 
 const EOS = { special: 'eos' } as const;
@@ -97,6 +101,7 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
     observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
     defaultSystem: 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.',
+    tools: 'qwen',
   },
   llama3: {
     user: ['<|start_header_id|>user<|end_header_id|>\n\n{{content}}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'],
@@ -104,6 +109,7 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     system: ['<|start_header_id|>system<|end_header_id|>\n\n{{content}}<|eot_id|>'],
     observation: ['<|start_header_id|>ipython<|end_header_id|>\n\n{{content}}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'],
     prefix: [BOS],
+    tools: 'llama3',
   },
 };
 
@@ -142,8 +148,9 @@ export function jinjaCounter(source: string, description: string, tokenizer: HfT
   const template = new Template(source);
   return {
     description,
-    count(messages) {
-      const text = template.render({ ...tokens, messages: messages.map((m) => ({ role: m.role, content: m.content })), add_generation_prompt: false });
+    count(messages, tools) {
+      // transformers passes `tools` always (None without any), so templates test `tools is not none`.
+      const text = template.render({ ...tokens, messages: messages.map((m) => ({ role: m.role, content: m.content })), tools: toolsForTemplate(tools), add_generation_prompt: false });
       return tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length;
     },
   };
@@ -168,7 +175,7 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
   };
   return {
     description: `LLaMA-Factory's '${name}' template (each turn's slots encoded as its template.py does)`,
-    count(messages) {
+    count(messages, tools) {
       let system = '';
       let rest = messages;
       if (messages[0]?.role === 'system') {
@@ -176,11 +183,13 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
         rest = messages.slice(1);
       }
       system ||= template.defaultSystem ?? '';
+      // _encode: `if system or tools:` format_system(system + format_tools(tools)) on the first turn.
+      const toolText = tools ? formatTools(template.tools ?? 'default', tools) : '';
       let n = template.efficientEos ? 1 : 0;
       rest.forEach((message, i) => {
         if (i === 0) {
           n += slotsLength(template.prefix ?? [], '');
-          if (system) n += slotsLength(template.system, system);
+          if (system || tools) n += slotsLength(template.system, system + toolText);
         }
         const slots = message.role === 'assistant' ? template.assistant : message.role === 'user' ? template.user : template.observation ?? template.user;
         n += slotsLength(slots, message.content);

@@ -260,13 +260,17 @@ async function chatLengths(
     const messages = sample.messages![i];
     if (!messages || messages.length === 0) continue;
     try {
-      lengths[i] = counter.count(messages);
+      lengths[i] = counter.count(messages, sample.tools?.[i]);
     } catch (e) {
       failures++;
       if (failed.length < MAX_LISTED_ROWS) failed.push({ row: sample.rows[i] ?? i + 1, message: (e as Error).message });
     }
   }
-  const note = `Lengths are the conversations rendered with ${counter.description} (add_generation_prompt false), tokenised without adding special tokens again, as apply_chat_template(tokenize=True) counts them.${choice.note ? ` ${choice.note}` : ''}`;
+  const toolsColumn = sample.columns.tools;
+  const withTools = toolsColumn !== undefined && (sample.tools ?? []).some((t) => t !== '')
+    ? ` Each sample's tool definitions (column '${toolsColumn}') are rendered into the prompt with the conversation, as the trainer passes them to the template.`
+    : '';
+  const note = `Lengths are the conversations rendered with ${counter.description} (add_generation_prompt false), tokenised without adding special tokens again, as apply_chat_template(tokenize=True) counts them.${withTools}${choice.note ? ` ${choice.note}` : ''}`;
   const findings: Finding[] = [];
   if (failures > 0) {
     const setting = extra(config, 'chatTemplate');

@@ -126,3 +126,62 @@ test('a template that does not parse, and one that refuses conversations: chat-t
   assert.match(g.message, /chat\.jsonl: row 1: Conversations must start with a system message/);
   assert.deepEqual(g.data?.rows, [1, 2, 3, 4, 5]);
 });
+
+// ── Tool definitions (a `tools` column) are part of the prompt ──
+
+test("TRL messages + a tools field: a Qwen2.5-style template renders the tools as apply_chat_template(tools=...) counts them", async () => {
+  const sample = await readTextDataset(join(TEXT, 'chat_tools.jsonl'), { maxRows: 1000, seed: 0, spec: { generative: true } });
+  assert.equal(sample.columns.tools, 'tools', "TRL's default tools field is read");
+  assert.match(sample.columns.reason, /tools 'tools'/);
+  const dir = mkdtempSync(join(tmpdir(), 'tl-tools-'));
+  const template = join(dir, 'qwen-tools.jinja');
+  writeFileSync(template, (COUNTS.templates as unknown as Record<string, string>)['qwen-tools']!);
+  const yaml = (m: number) => `base_model: m\nchat_template: jinja\nchat_template_jinja: ${template}\ndatasets:\n  - path: chat_tools.jsonl\n    type: chat_template\nsequence_len: ${m}\n`;
+  for (const max of [300, 800, 1200]) await checkAgainst(join(MODELS, 'qwen2'), yaml, COUNTS['qwen2-tools-jinja:chat_tools.jsonl']!, sample, max);
+  // Without the tools the same conversations are far shorter: the column matters.
+  const bare = await runTokenizerChecks(join(MODELS, 'qwen2'), config(yaml(800)), { ...sample, tools: undefined }, { datasetName: 'data' });
+  const full = await runTokenizerChecks(join(MODELS, 'qwen2'), config(yaml(800)), sample, { datasetName: 'data' });
+  assert.ok(bare.stats.percentiles.mean < full.stats.percentiles.mean / 2, `${bare.stats.percentiles.mean} vs ${full.stats.percentiles.mean}`);
+});
+
+test('LLaMA-Factory sharegpt with system and tools columns: qwen and chatml (default tool format) count as its template.py encodes them', async () => {
+  const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
+  const yaml = (template: string) => (m: number) => `model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: chat_sharegpt_tools\ntemplate: ${template}\ncutoff_len: ${m}\n`;
+  const sample = await readTextDataset(join(TEXT, 'data', 'chat_sharegpt_tools.json'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(yaml('qwen')(64)), info.chat_sharegpt_tools!) });
+  assert.equal(sample.columns.tools, 'tools');
+  assert.equal(sample.columns.system, 'system');
+  assert.equal(sample.problems.length, 0, JSON.stringify(sample.problems));
+  // The system column is used only when the conversation does not open with a system message.
+  const rows = JSON.parse(readFileSync(join(TEXT, 'data', 'chat_sharegpt_tools.json'), 'utf8')) as { conversations: { from: string }[]; system?: string }[];
+  rows.forEach((row, i) => {
+    const first = sample.messages![sample.rows.indexOf(i + 1)]![0]!;
+    if (row.conversations[0]!.from === 'system') assert.notEqual(first.content, row.system);
+    else if (row.system) assert.deepEqual(first, { role: 'system', content: row.system });
+  });
+  for (const max of [200, 700]) {
+    const q = await checkAgainst(join(MODELS, 'qwen2'), yaml('qwen'), COUNTS['llamafactory-qwen:sharegpt-tools:qwen2']!, sample, max);
+    assert.match(q.chatTemplate ?? '', /LLaMA-Factory's 'qwen' template/);
+    await checkAgainst(join(MODELS, 'qwen2'), yaml('chatml'), COUNTS['llamafactory-chatml:sharegpt-tools:qwen2']!, sample, max);
+  }
+});
+
+test('a tools cell that is not JSON is a row problem naming the row, and the sample is still counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-badtools-'));
+  const file = join(dir, 'tools.jsonl');
+  writeFileSync(file, [
+    JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }], tools: '[{"name": "f", ' }),
+    JSON.stringify({ messages: [{ role: 'user', content: 'hi again' }, { role: 'assistant', content: 'hello' }], tools: [{ name: 'f', parameters: { type: 'object', properties: {} } }] }),
+  ].join('\n') + '\n');
+  const sample = await readTextDataset(file, { maxRows: 100, seed: 0, spec: { generative: true } });
+  assert.equal(sample.problemCounts['bad-chat'], 1);
+  assert.match(sample.problems[0]!.message, /row 1: 'tools' is not JSON/);
+  assert.equal(sample.tools![sample.rows.indexOf(1)], '');
+  assert.match(sample.tools![sample.rows.indexOf(2)]!, /"name":"f"/);
+  assert.match(sample.texts[sample.rows.indexOf(2)]!, /^\[\{"name":"f"/, 'without a template the tool JSON is counted as text');
+});
+
+test("the token-lengths finding says the tools column was counted", async () => {
+  const sample = await readTextDataset(join(TEXT, 'chat_tools.jsonl'), { maxRows: 1000, seed: 0, spec: { generative: true } });
+  const r = await runTokenizerChecks(join(MODELS, 'qwen2'), config('model_name_or_path: m\ndataset_name: chat_tools.jsonl\nmax_length: 512\n'), sample, { datasetName: 'data' });
+  assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /tool definitions \(column 'tools'\) are rendered into the prompt/);
+});
