@@ -161,14 +161,20 @@ QUESTIONS = [
 tool_rows = []
 for i in range(18):
     q, a = QUESTIONS[i % len(QUESTIONS)]
+    call = [] if i % 6 not in (0, 3) else [
+        {'role': 'assistant', 'content': '', 'tool_calls': [{'type': 'function', 'function': {'name': 'get_weather', 'arguments': {'city': 'Lyon', 'unit': 'celsius'}}}]},
+        {'role': 'tool', 'content': '{"temperature": 14, "sky": "cloudy"}'}]
     messages = ([{'role': 'system', 'content': 'You are a careful travel assistant.'}] if i % 3 == 0 else []) + [
-        {'role': 'user', 'content': q}, {'role': 'assistant', 'content': a}]
+        {'role': 'user', 'content': q}, *call, {'role': 'assistant', 'content': a}]
     tools = [] if i % 6 == 4 else TOOL_SET[: 1 + i % 3]
     tool_rows.append({'messages': messages, 'tools': tools})
 (TEXT / 'chat_tools.jsonl').write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in tool_rows))
 sharegpt_tool_rows = []
 for i, r in enumerate(tool_rows):
-    turns = [{'from': {'system': 'system', 'user': 'human', 'assistant': 'gpt'}[m['role']], 'value': m['content']} for m in r['messages']]
+    turns = [
+        {'from': 'function_call', 'value': json.dumps(m['tool_calls'][0]['function'], ensure_ascii=False)} if m.get('tool_calls')
+        else {'from': {'system': 'system', 'user': 'human', 'assistant': 'gpt', 'tool': 'observation'}[m['role']], 'value': m['content']}
+        for m in r['messages']]
     row = {'conversations': turns, 'tools': json.dumps(r['tools'], ensure_ascii=False) if i % 6 != 5 else ''}
     if i % 3 == 1:
         row['system'] = 'Answer in one sentence.'
@@ -181,7 +187,13 @@ QWEN_TOOLS_TEMPLATE = (
     "{%- else %}{{- 'You are a helpful assistant.' }}{%- endif %}{{- '\n\n# Tools\n\n<tools>' }}"
     "{%- for tool in tools %}{{- '\n' }}{{- tool | tojson }}{%- endfor %}{{- '\n</tools><|im_end|>\n' }}"
     "{%- elif messages[0]['role'] == 'system' %}{{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}{%- endif %}"
-    "{%- for message in messages %}{%- if not (message['role'] == 'system' and loop.first) %}"
+    "{%- for message in messages %}{%- if message['role'] == 'assistant' and message.tool_calls %}"
+    "{{- '<|im_start|>assistant' }}{%- if message['content'] %}{{- '\n' + message['content'] }}{%- endif %}"
+    "{%- for tool_call in message.tool_calls %}{%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}"
+    "{{- '\n<tool_call>\n{\"name\": \"' + tool_call.name + '\", \"arguments\": ' }}{{- tool_call.arguments | tojson }}{{- '}\n</tool_call>' }}{%- endfor %}"
+    "{{- '<|im_end|>\n' }}"
+    "{%- elif message['role'] == 'tool' %}{{- '<|im_start|>user\n<tool_response>\n' + message['content'] + '\n</tool_response><|im_end|>\n' }}"
+    "{%- elif not (message['role'] == 'system' and loop.first) %}"
     "{{- '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}{%- endif %}{%- endfor %}"
 )
 out['templates']['qwen-tools'] = QWEN_TOOLS_TEMPLATE
@@ -217,7 +229,19 @@ def default_tool_text(tools):
             'Action Input: the input to the tool, in a JSON format representing the kwargs (e.g. ```{"input": "hello world", "num_beams": 5}```)\n```\n')
 
 
-def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, tool_text_of):
+def qwen_function(content):
+    calls = json.loads(content)
+    calls = calls if isinstance(calls, list) else [calls]
+    return '\n'.join('<tool_call>\n' + json.dumps({'name': c['name'], 'arguments': c['arguments']}, ensure_ascii=False) + '\n</tool_call>' for c in calls)
+
+
+def default_function(content):
+    calls = json.loads(content)
+    calls = calls if isinstance(calls, list) else [calls]
+    return '\n'.join(f"Action: {c['name']}\nAction Input: {json.dumps(c['arguments'], ensure_ascii=False)}" for c in calls)
+
+
+def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, tool_text_of, function_of, function_slot, observation_slot):
     """template.py _encode with the sharegpt converter's system rule (first message, else the system column)."""
     turns = row['conversations']
     if turns and turns[0]['from'] == 'system':
@@ -231,16 +255,23 @@ def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, 
         if i == 0 and (system or tools):
             parsed = json.loads(tools) if tools else []
             n += enc(system_slot.format(system + (tool_text_of(parsed) if tools and len(parsed) else '')))
-        n += enc((user_slot if t['from'] == 'human' else assistant_slot).format(t['value']))
+        if t['from'] == 'function_call':
+            n += enc(function_slot.format(function_of(t['value'])))
+        elif t['from'] == 'observation':
+            n += enc(observation_slot.format(t['value']))
+        else:
+            n += enc((user_slot if t['from'] == 'human' else assistant_slot).format(t['value']))
     return n
 
 
 out['llamafactory-qwen:sharegpt-tools:qwen2'] = [
-    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', QWEN_SYSTEM, qwen_tool_text)
+    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', QWEN_SYSTEM, qwen_tool_text,
+                   qwen_function, '{}<|im_end|>\n', '<|im_start|>user\n<tool_response>\n{}\n</tool_response><|im_end|>\n<|im_start|>assistant\n')
     for r in sharegpt_tool_rows
 ]
 out['llamafactory-chatml:sharegpt-tools:qwen2'] = [
-    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', '', default_tool_text)
+    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', '', default_tool_text,
+                   default_function, '{}<|im_end|>\n', '<|im_start|>tool\n{}<|im_end|>\n<|im_start|>assistant\n')
     for r in sharegpt_tool_rows
 ]
 

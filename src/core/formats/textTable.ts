@@ -105,10 +105,12 @@ export interface TextColumns {
   readonly alpaca?: { readonly system?: string; readonly prompt: string; readonly query?: string; readonly response?: string; /** LLaMA-Factory `columns.history`: earlier [query, response] turns. */ readonly history?: string };
 }
 
-/** One message of a chat sample (role normalised to system | user | assistant | other names). */
+/** One message of a chat sample (role normalised to system | user | assistant | function (an assistant's function call, sharegpt) | tool | other names). */
 export interface ChatMessage {
   readonly role: string;
   readonly content: string;
+  /** OpenAI-style `tool_calls` of an assistant message (passed to Jinja templates, which render them). */
+  readonly toolCalls?: readonly unknown[];
 }
 
 export interface TextRowProblem {
@@ -225,10 +227,10 @@ function chooseChatColumns(header: readonly string[], spec: TextColumnSpec, sour
   return { kind: spec.formatting!, text: [column], ...(tools ? { tools } : {}), ...(system ? { system } : {}), reason: `${spec.formatting} format (field '${column}'${extra.length > 0 ? `, ${extra.join(', ')}` : ''})` };
 }
 
-/** Role names of sharegpt (`from`) and OpenAI-style (`role`) messages → system | user | assistant. */
+/** Role names of sharegpt (`from`) and OpenAI-style (`role`) messages → system | user | assistant | function | tool. */
 const ROLE_ALIASES: Readonly<Record<string, string>> = {
   human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', model: 'assistant', bot: 'assistant',
-  system: 'system', function_call: 'assistant', observation: 'tool', tool: 'tool', function: 'tool',
+  system: 'system', function_call: 'function', observation: 'tool', tool: 'tool', function: 'tool',
 };
 
 /** Reads a list of messages from a cell (array of {role, content} or {from, value}); undefined when it is not one. */
@@ -250,15 +252,17 @@ export function parseMessages(value: unknown, tags: Readonly<Record<string, stri
     const role = record[roleKey ?? ''] ?? record.role ?? record.from;
     const content = record[contentKey ?? ''] ?? record.content ?? record.value;
     if (typeof role !== 'string' || (typeof content !== 'string' && content !== null && content !== undefined)) return undefined;
-    const mapped = tags.user_tag === role ? 'user' : tags.assistant_tag === role ? 'assistant' : tags.system_tag === role ? 'system' : ROLE_ALIASES[role.toLowerCase()] ?? role;
-    out.push({ role: mapped, content: typeof content === 'string' ? content : '' });
+    const mapped = tags.user_tag === role ? 'user' : tags.assistant_tag === role ? 'assistant' : tags.system_tag === role ? 'system'
+      : tags.function_tag === role ? 'function' : tags.observation_tag === role ? 'tool' : ROLE_ALIASES[role.toLowerCase()] ?? role;
+    const calls = Array.isArray(record.tool_calls) && record.tool_calls.length > 0 ? record.tool_calls : undefined;
+    out.push({ role: mapped, content: typeof content === 'string' ? content : '', ...(calls ? { toolCalls: calls } : {}) });
   }
   return out;
 }
 
 /** Messages → the plain text whose tokens the checks count (contents joined by newlines). */
 export function messagesText(messages: readonly ChatMessage[]): string {
-  return messages.map((m) => m.content).join('\n');
+  return messages.map((m) => (m.toolCalls ? [m.content, JSON.stringify(m.toolCalls)].filter((t) => t !== '').join('\n') : m.content)).join('\n');
 }
 
 function cellText(cell: unknown): { text: string; kind?: 'not-text' } | undefined {
@@ -397,7 +401,7 @@ export class TextSampler {
       // sharegpt's system column (LLaMA-Factory): the system prompt unless the first message is one.
       const systemCell = c.system !== undefined && parsed[0]?.role !== 'system' ? record(c.system) : undefined;
       const messages = typeof systemCell === 'string' && systemCell !== '' ? [{ role: 'system', content: systemCell }, ...parsed] : parsed;
-      const bounded = messages.map((m) => ({ role: m.role, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
+      const bounded = messages.map((m) => ({ ...m, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
       if (bounded.some((m, i) => m.content.length !== messages[i]!.content.length)) this.problem('too-long', row, `${this.source}: row ${row}: a message has more than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters; it was cut`);
       if (bounded.length === 0 || bounded.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the conversation is empty`);
       return { text: messagesText(bounded), messages: bounded };

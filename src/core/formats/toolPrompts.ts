@@ -125,3 +125,38 @@ export function toolsForTemplate(toolsJson: string | undefined): unknown[] | nul
     return null;
   }
 }
+
+/**
+ * LLaMA-Factory's FunctionFormatter (formatter.py): an assistant's function-call message (JSON of
+ * `{name, arguments}` or a list of them, optionally inside `<tool_call>…</tool_call>` after free
+ * text, or after a `<think>` block) → the text its template trains on. Throws Error when the JSON
+ * does not parse, as LLaMA-Factory does.
+ */
+export function formatFunctionCall(format: ToolFormat, content: string): string {
+  const callMatch = /<tool_call>([\s\S]*?)<\/tool_call>/.exec(content);
+  let prefix = '';
+  let json = content;
+  if (callMatch) {
+    prefix = content.replace(callMatch[0], '');
+    json = callMatch[1]!;
+  } else {
+    const thought = /<think>\n([\s\S]*?)\n<\/think>\n\n/.exec(content);
+    if (thought) {
+      prefix = thought[0];
+      json = content.replace(thought[0], '');
+    }
+  }
+  const parsed = JSON.parse(json) as unknown;
+  const calls = (Array.isArray(parsed) ? parsed : [parsed]).map((c) => {
+    const call = record(c);
+    if (call.name === undefined || !('arguments' in call)) throw new Error(`a function call needs "name" and "arguments": ${json.slice(0, 80)}`);
+    return { name: call.name, arguments: call.arguments };
+  });
+  let text: string;
+  if (format === 'qwen') text = calls.map((c) => `<tool_call>\n${pythonJson({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n');
+  else if (format === 'llama3') {
+    const objects = calls.map((c) => ({ name: c.name, parameters: c.arguments }));
+    text = pythonJson(objects.length === 1 ? objects[0] : objects);
+  } else text = calls.map((c) => `Action: ${pyStr(c.name)}\nAction Input: ${pythonJson(c.arguments)}`).join('\n');
+  return prefix + text;
+}

@@ -30,7 +30,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { NormalizedConfig, SourceValue } from '../../core/model/config';
 import type { ChatMessage } from '../../core/formats/textTable';
-import { formatTools, toolsForTemplate, type ToolFormat } from '../../core/formats/toolPrompts';
+import { formatFunctionCall, formatTools, toolsForTemplate, type ToolFormat } from '../../core/formats/toolPrompts';
 import type { HfTokenizer } from './types';
 
 import type { Template as TemplateClass } from '@huggingface/jinja' with { 'resolution-mode': 'import' };
@@ -69,6 +69,8 @@ interface FactoryTemplate {
   readonly assistant: readonly Slot[];
   readonly system: readonly Slot[];
   readonly observation?: readonly Slot[];
+  /** An assistant's function-call turn (`format_function`; LLaMA-Factory's default: the assistant slots). */
+  readonly function?: readonly Slot[];
   readonly prefix?: readonly Slot[];
   readonly defaultSystem?: string;
   readonly efficientEos?: boolean;
@@ -101,6 +103,7 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
     observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
     defaultSystem: 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.',
+    function: ['{{content}}<|im_end|>\n'],
     tools: 'qwen',
   },
   llama3: {
@@ -109,6 +112,7 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     system: ['<|start_header_id|>system<|end_header_id|>\n\n{{content}}<|eot_id|>'],
     observation: ['<|start_header_id|>ipython<|end_header_id|>\n\n{{content}}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'],
     prefix: [BOS],
+    function: ['{{content}}<|eot_id|>'],
     tools: 'llama3',
   },
 };
@@ -150,7 +154,7 @@ export function jinjaCounter(source: string, description: string, tokenizer: HfT
     description,
     count(messages, tools) {
       // transformers passes `tools` always (None without any), so templates test `tools is not none`.
-      const text = template.render({ ...tokens, messages: messages.map((m) => ({ role: m.role, content: m.content })), tools: toolsForTemplate(tools), add_generation_prompt: false });
+      const text = template.render({ ...tokens, messages: messages.map((m) => ({ role: m.role === 'function' ? 'assistant' : m.role, content: m.content, ...(m.toolCalls ? { tool_calls: m.toolCalls } : {}) })), tools: toolsForTemplate(tools), add_generation_prompt: false });
       return tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length;
     },
   };
@@ -190,6 +194,10 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
         if (i === 0) {
           n += slotsLength(template.prefix ?? [], '');
           if (system || tools) n += slotsLength(template.system, system + toolText);
+        }
+        if (message.role === 'function') {
+          n += slotsLength(template.function ?? template.assistant, formatFunctionCall(template.tools ?? 'default', message.content));
+          return;
         }
         const slots = message.role === 'assistant' ? template.assistant : message.role === 'user' ? template.user : template.observation ?? template.user;
         n += slotsLength(slots, message.content);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTools, pythonJson, toolsForTemplate } from '../../../src/core/formats/toolPrompts';
+import { formatFunctionCall, formatTools, pythonJson, toolsForTemplate } from '../../../src/core/formats/toolPrompts';
 
 const WEATHER = { type: 'function', function: { name: 'get_weather', description: 'Weather now.', parameters: { type: 'object', properties: { city: { type: 'string', description: 'City' }, unit: { type: 'string', description: 'Unit', enum: ['c', 'f'] }, days: { type: 'array', description: 'Days', items: { type: 'integer' } } }, required: ['city'] } } };
 
@@ -42,4 +42,15 @@ test('an empty list adds nothing; invalid JSON throws as LLaMA-Factory does; tem
   assert.equal(toolsForTemplate(''), null);
   assert.equal(toolsForTemplate('[]'), null);
   assert.deepEqual(toolsForTemplate('[{"name":"f"}]'), [{ name: 'f' }]);
+});
+
+test("function-call turns as LLaMA-Factory's FunctionFormatter writes them: default, qwen, llama3; <tool_call> and <think> kept", () => {
+  const call = JSON.stringify({ name: 'get_weather', arguments: { city: 'Lyon' } });
+  assert.equal(formatFunctionCall('default', call), 'Action: get_weather\nAction Input: {"city": "Lyon"}');
+  assert.equal(formatFunctionCall('qwen', `[${call},${call}]`), '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Lyon"}}\n</tool_call>\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Lyon"}}\n</tool_call>');
+  assert.equal(formatFunctionCall('llama3', call), '{"name": "get_weather", "parameters": {"city": "Lyon"}}');
+  assert.equal(formatFunctionCall('default', `Let me check. <tool_call>${call}</tool_call>`), 'Let me check. Action: get_weather\nAction Input: {"city": "Lyon"}');
+  assert.equal(formatFunctionCall('qwen', `<think>\nweather needed\n</think>\n\n${call}`), '<think>\nweather needed\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Lyon"}}\n</tool_call>');
+  assert.throws(() => formatFunctionCall('default', 'get_weather(Lyon)'));
+  assert.throws(() => formatFunctionCall('default', '{"name": "f"}'), /needs "name" and "arguments"/);
 });
