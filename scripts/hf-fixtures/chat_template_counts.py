@@ -241,7 +241,8 @@ def default_function(content):
     return '\n'.join(f"Action: {c['name']}\nAction Input: {json.dumps(c['arguments'], ensure_ascii=False)}" for c in calls)
 
 
-def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, tool_text_of, function_of, function_slot, observation_slot):
+def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, tool_text_of, function_of, function_slot, observation_slot, function_eos=0):
+    """function_eos: 1 when the function slots end in {"eos_token"} (one id), as tool_format's default slots do."""
     """template.py _encode with the sharegpt converter's system rule (first message, else the system column)."""
     turns = row['conversations']
     if turns and turns[0]['from'] == 'system':
@@ -256,7 +257,7 @@ def factory_encode(row, system_slot, user_slot, assistant_slot, default_system, 
             parsed = json.loads(tools) if tools else []
             n += enc(system_slot.format(system + (tool_text_of(parsed) if tools and len(parsed) else '')))
         if t['from'] == 'function_call':
-            n += enc(function_slot.format(function_of(t['value'])))
+            n += enc(function_slot.format(function_of(t['value']))) + function_eos
         elif t['from'] == 'observation':
             n += enc(observation_slot.format(t['value']))
         else:
@@ -272,6 +273,13 @@ out['llamafactory-qwen:sharegpt-tools:qwen2'] = [
 out['llamafactory-chatml:sharegpt-tools:qwen2'] = [
     factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', '', default_tool_text,
                    default_function, '{}<|im_end|>\n', '<|im_start|>tool\n{}<|im_end|>\n<|im_start|>assistant\n')
+    for r in sharegpt_tool_rows
+]
+
+# `tool_format: default` on the qwen template: default tool text, function slots ["{{content}}", {"eos_token"}].
+out['llamafactory-qwen-toolformat-default:sharegpt-tools:qwen2'] = [
+    factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', QWEN_SYSTEM, default_tool_text,
+                   default_function, '{}', '<|im_start|>user\n<tool_response>\n{}\n</tool_response><|im_end|>\n<|im_start|>assistant\n', function_eos=1)
     for r in sharegpt_tool_rows
 ]
 

@@ -187,10 +187,10 @@ export interface TokenizerCheckContext {
   readonly renderedWith?: string;
   /**
    * What the trainer does with a sample longer than the maximum: cut it (HF scripts, TRL,
-   * LLaMA-Factory, torchtune), drop it (Axolotl's default `excess_length_strategy: drop`) or stop
-   * (`raise`). Default: truncate.
+   * LLaMA-Factory, torchtune), drop it (Axolotl's default `excess_length_strategy: drop`), stop
+   * (`raise`) or split it across packed blocks (`split`: nothing is lost). Default: truncate.
    */
-  readonly overLength?: { readonly action: 'truncate' | 'drop' | 'raise'; readonly source: string };
+  readonly overLength?: { readonly action: 'truncate' | 'drop' | 'raise' | 'split'; readonly source: string };
 }
 
 function at(value: SourceValue<unknown> | undefined, file: string): Pick<Finding, 'file' | 'range'> {
@@ -235,18 +235,22 @@ export function tokenizerFindings(stats: TokenStats, facts: TokenizerFacts, maxL
       : action === 'raise'
         ? `${head}: training stops on the first of them with a ValueError (${context.overLength!.source})${rendered}.` +
           `\nThe 95th percentile of lengths is ${p.p95}.`
-        : `${head} and get cut${rendered}.` +
+        : action === 'split'
+          ? `${head}; they are not cut (${context.overLength!.source})${rendered}: no token is lost, but the part of a sample past a block boundary is trained without the text before it as context.` +
+            `\n${stats.tokensCut.toLocaleString('en-US')} tokens (${pct(stats.tokensCutShare)} of all tokens) lie past ${maxLength.key} within their sample; the 95th percentile of lengths is ${p.p95}.`
+          : `${head} and get cut${rendered}.` +
           `\n${stats.tokensCut.toLocaleString('en-US')} tokens are cut (${pct(stats.tokensCutShare)} of all tokens); the 95th percentile of lengths is ${p.p95}.`;
     const alternative = action === 'drop' ? ', set excess_length_strategy: truncate to keep them (cut)' : '';
+    const split = action === 'split';
     out.push({
       code: 'sequence-truncated',
-      severity: action === 'raise' ? 'error' : stats.truncatedShare >= TRUNCATED_SHARE_WARN ? 'warning' : 'info',
+      severity: action === 'raise' ? 'error' : !split && stats.truncatedShare >= TRUNCATED_SHARE_WARN ? 'warning' : 'info',
       ...at(lengthAt, context.file),
       field,
       message:
         fate +
-        (fixable ? `\nRaise ${maxLength.key} to ${suggested}${capped ? ` (the model's limit; the 95th percentile rounded up would be ${stats.suggestedMaxLength})` : ' (the 95th percentile rounded up to a multiple of 64)'}${alternative}, or shorten the texts.` : capped ? `\nThe model accepts at most ${cap} tokens, so raising ${maxLength.key} does not help: shorten or split the texts${alternative}.` : ''),
-      data: { maxLengthKey: maxLength.key, maxLength: maxLength.value, ...(context.renderedWith ? { chatTemplate: context.renderedWith } : {}), truncatedShare: stats.truncatedShare, truncatedSamples: stats.truncatedSamples, tokensCut: stats.tokensCut, overLength: action, ...(action === 'drop' ? { tokensDropped: stats.tokensInOverlong } : {}), p95: p.p95, ...(fixable ? { suggestedMaxLength: suggested } : {}), ...(maxLength.at ? {} : { insert: true }) },
+        (split ? '' : fixable ? `\nRaise ${maxLength.key} to ${suggested}${capped ? ` (the model's limit; the 95th percentile rounded up would be ${stats.suggestedMaxLength})` : ' (the 95th percentile rounded up to a multiple of 64)'}${alternative}, or shorten the texts.` : capped ? `\nThe model accepts at most ${cap} tokens, so raising ${maxLength.key} does not help: shorten or split the texts${alternative}.` : ''),
+      data: { maxLengthKey: maxLength.key, maxLength: maxLength.value, ...(context.renderedWith ? { chatTemplate: context.renderedWith } : {}), truncatedShare: stats.truncatedShare, truncatedSamples: stats.truncatedSamples, tokensCut: stats.tokensCut, overLength: action, ...(action === 'drop' ? { tokensDropped: stats.tokensInOverlong } : {}), p95: p.p95, ...(fixable && !split ? { suggestedMaxLength: suggested } : {}), ...(maxLength.at ? {} : { insert: true }) },
     });
   }
   const reasons: string[] = [];

@@ -79,6 +79,7 @@ interface FactoryTemplate {
 }
 
 const EOS = { special: 'eos' } as const;
+const TOOL_FORMATS: readonly ToolFormat[] = ['default', 'qwen', 'llama3'];
 const BOS = { special: 'bos' } as const;
 
 /** LLaMA-Factory's slot tables for common templates (register_template in its data/template.py). */
@@ -240,6 +241,17 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
   if (config.profile === 'llama-factory') {
     if (name && FACTORY_TEMPLATES[name]) {
       const hasBos = tokenizer.info.bosTokenId !== undefined;
+      // `tool_format` replaces the template's tool and function formats (template.py
+      // get_template_and_fix_tokenizer: function slots become the default assistant slots).
+      const toolFormat = extraValue(config, 'toolFormat')?.value;
+      if (typeof toolFormat === 'string') {
+        const base = FACTORY_TEMPLATES[name]!;
+        if (TOOL_FORMATS.includes(toolFormat as ToolFormat)) {
+          const template = { ...base, tools: toolFormat as ToolFormat, function: base.efficientEos ? ['{{content}}'] : ['{{content}}', EOS] };
+          return { counter: factoryCounter(name, template, tokenizer, hasBos), note: `Tools and function calls are written in the '${toolFormat}' tool format (tool_format).` };
+        }
+        return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos), note: `tool_format: ${toolFormat} is not bundled with TransferLens (default, qwen and llama3 are); tools and function calls were counted in the '${name}' template's own format, which can differ in length.` };
+      }
       return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos) };
     }
     if (name) return useOwn(`LLaMA-Factory's '${name}' template is not bundled with TransferLens; the lengths were counted with ${own !== undefined ? ownDescription : 'no template'} instead, which can differ by a few tokens per turn.`);

@@ -205,9 +205,21 @@ async function writeTokenCounts(cache: LearnerCache, key: string, counts: TokenC
 
 /**
  * What the trainer does with over-long samples. Axolotl drops them unless `excess_length_strategy`
- * says otherwise (its `drop_long_seq` filter); the HF scripts, TRL, LLaMA-Factory and torchtune cut them.
+ * says otherwise (its `drop_long_seq` filter); the HF scripts, TRL, LLaMA-Factory and torchtune cut
+ * them — except where texts are packed into blocks without cutting: LLaMA-Factory pre-training
+ * (`stage: pt`, where `packing` defaults to true: every text + eos concatenated and split into
+ * `cutoff_len` blocks, processor/pretrain.py) and TRL `packing: true` with `packing_strategy`
+ * `wrapped`, `bfd_split` or `bfd-requeue` (TRL's default `bfd` truncates, data_utils.pack_dataset).
  */
-export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | 'drop' | 'raise'; source: string } | undefined {
+export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | 'drop' | 'raise' | 'split'; source: string } | undefined {
+  const packing = extra(config, 'packing')?.value;
+  if (config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt' && packing !== false && packing !== 'false') {
+    return { action: 'split', source: `LLaMA-Factory pre-training${packing === undefined ? ' packs by default' : ' with packing'}: the texts are concatenated and split into cutoff_len blocks` };
+  }
+  const strategy = extra(config, 'packingStrategy')?.value;
+  if ((packing === true || packing === 'true') && typeof strategy === 'string' && ['wrapped', 'bfd_split', 'bfd-requeue'].includes(strategy)) {
+    return { action: 'split', source: `packing_strategy: ${strategy} packs the samples into max_length blocks and splits the longer ones` };
+  }
   if (config.profile !== 'axolotl') return undefined;
   const set = extra(config, 'excessLength')?.value;
   if (set === 'truncate' || set === 'raise' || set === 'drop') return { action: set, source: `excess_length_strategy: ${set}` };

@@ -165,6 +165,16 @@ test('LLaMA-Factory sharegpt with system and tools columns: qwen and chatml (def
   }
 });
 
+test("LLaMA-Factory tool_format overrides the template's tool and function formats (qwen template, tool_format: default); an unbundled one is said", async () => {
+  const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
+  const yaml = (format: string) => (m: number) => `model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: chat_sharegpt_tools\ntemplate: qwen\ntool_format: ${format}\ncutoff_len: ${m}\n`;
+  const sample = await readTextDataset(join(TEXT, 'data', 'chat_sharegpt_tools.json'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(yaml('default')(64)), info.chat_sharegpt_tools!) });
+  const r = await checkAgainst(join(MODELS, 'qwen2'), yaml('default'), COUNTS['llamafactory-qwen-toolformat-default:sharegpt-tools:qwen2']!, sample, 500);
+  assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /'default' tool format \(tool_format\)/);
+  const other = await runTokenizerChecks(join(MODELS, 'qwen2'), config(yaml('glm4')(500)), sample, { datasetName: 'data' });
+  assert.match(other.findings.find((f) => f.code === 'token-lengths')!.message, /tool_format: glm4 is not bundled/);
+});
+
 test('a tools cell that is not JSON is a row problem naming the row, and the sample is still counted', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tl-badtools-'));
   const file = join(dir, 'tools.jsonl');

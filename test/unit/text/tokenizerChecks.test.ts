@@ -150,6 +150,30 @@ test("Axolotl drops over-long samples by default (excess_length_strategy): the f
   if (f) assert.equal(f.data?.overLength, 'truncate');
 });
 
+test('packing that splits instead of cutting: LLaMA-Factory pre-training (packing by default) and TRL packing_strategy wrapped / bfd_split — an info finding with no raise fix; TRL bfd and LLaMA-Factory sft cut', async () => {
+  const folder = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'llama');
+  const sample = await readTextDataset(join(__dirname, '..', '..', 'fixtures', 'text', 'chat.jsonl'), { maxRows: 100, seed: 0, spec: { generative: true } });
+  const finding = async (yaml: string, file: string) => {
+    const r = await runTokenizerChecks(folder, readConfig(yaml, file).config!, sample, { datasetName: 'chat.jsonl' });
+    return r.findings.find((f) => f.code === 'sequence-truncated')!;
+  };
+  const pt = await finding('model_name_or_path: m\nstage: pt\ndo_train: true\ndataset: c4\ncutoff_len: 48\n', '/x/lf.yaml');
+  assert.equal(pt.data?.overLength, 'split');
+  assert.equal(pt.severity, 'info');
+  assert.equal(pt.data?.suggestedMaxLength, undefined, 'nothing is lost, so no raise fix');
+  assert.match(pt.message, /they are not cut \(LLaMA-Factory pre-training packs by default: the texts are concatenated and split into cutoff_len blocks\)/);
+  assert.ok(!fixesForFinding(pt, 'cutoff_len: 48\n').some((f) => /^(Raise|Keep)/.test(f.title)), 'only the suppress fix');
+  const ptNoPack = await finding('model_name_or_path: m\nstage: pt\ndo_train: true\ndataset: c4\ncutoff_len: 48\npacking: false\n', '/x/lf.yaml');
+  assert.equal(ptNoPack.data?.overLength, 'truncate');
+  const sft = await finding('model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: c4\ncutoff_len: 48\npacking: true\n', '/x/lf.yaml');
+  assert.equal(sft.data?.overLength, 'truncate', 'LLaMA-Factory SFT packing cuts each sample to cutoff_len first');
+  const wrapped = await finding('model_name_or_path: m\ndataset_text_field: text\nmax_length: 48\npacking: true\npacking_strategy: wrapped\n', '/x/sft.yaml');
+  assert.equal(wrapped.data?.overLength, 'split');
+  assert.match(wrapped.message, /packing_strategy: wrapped/);
+  const bfd = await finding('model_name_or_path: m\ndataset_text_field: text\nmax_length: 48\npacking: true\n', '/x/sft.yaml');
+  assert.equal(bfd.data?.overLength, 'truncate', "TRL's default bfd truncates");
+});
+
 test('runTokenizerChecks with a cache: the second run takes the token counts from it (no encoding), same stats and findings; other texts or another tokenizer miss', async () => {
   const folder = join(__dirname, '..', '..', 'fixtures', 'hf-models', 'bert');
   const config = readConfig('model_name_or_path: m\ntrain_file: s.csv\ntext_column_names: text\nmax_seq_length: 8\n', '/x/c.yaml').config!;

@@ -20,6 +20,9 @@
  *   stage         LLaMA-Factory `stage` (sft, pt, rm, dpo, …)
  *   mixStrategy   LLaMA-Factory `mix_strategy` (concat, interleave_under, interleave_over)
  *   interleaveProbs LLaMA-Factory `interleave_probs` ("0.7,0.3" or a list)
+ *   packing       TRL `packing`, LLaMA-Factory `packing` / `neat_packing` (what happens to over-long samples)
+ *   packingStrategy TRL `packing_strategy` (bfd cuts, wrapped / bfd_split split)
+ *   toolFormat    LLaMA-Factory `tool_format` (overrides the template's tool and function formats)
  */
 export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   textColumns: ['text_column_names', 'text_column', 'sentence1_key', 'dataset_text_field'],
@@ -29,6 +32,8 @@ export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   doRegression: ['do_regression'],
   maxLength: ['max_seq_length', 'max_length'],
   chatTemplate: ['chat_template_path', 'chat_template'],
+  packing: ['packing'],
+  packingStrategy: ['packing_strategy'],
 };
 
 export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
@@ -49,6 +54,8 @@ export const LLAMA_FACTORY_TEXT_EXTRAS: Readonly<Record<string, readonly string[
   stage: ['stage'],
   mixStrategy: ['mix_strategy'],
   interleaveProbs: ['interleave_probs'],
+  packing: ['packing', 'neat_packing'],
+  toolFormat: ['tool_format'],
 };
 
 export const TORCHTUNE_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
