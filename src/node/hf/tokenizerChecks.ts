@@ -208,7 +208,8 @@ async function writeTokenCounts(cache: LearnerCache, key: string, counts: TokenC
  * says otherwise (its `drop_long_seq` filter); the HF scripts, TRL, LLaMA-Factory and torchtune cut
  * them — except where texts are packed into blocks without cutting: LLaMA-Factory pre-training
  * (`stage: pt`, where `packing` defaults to true: every text + eos concatenated and split into
- * `cutoff_len` blocks, processor/pretrain.py) and TRL `packing: true` with `packing_strategy`
+ * `cutoff_len` blocks, processor/pretrain.py), Axolotl's `completion` type (chunks of sequence_len)
+ * and TRL `packing: true` with `packing_strategy`
  * `wrapped`, `bfd_split` or `bfd-requeue` (TRL's default `bfd` truncates, data_utils.pack_dataset).
  */
 export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | 'drop' | 'raise' | 'split'; source: string } | undefined {
@@ -221,6 +222,10 @@ export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | '
     return { action: 'split', source: `packing_strategy: ${strategy} packs the samples into max_length blocks and splits the longer ones` };
   }
   if (config.profile !== 'axolotl') return undefined;
+  // Axolotl's `completion` type cuts each text into sequence_len chunks before the length filter
+  // (prompt_strategies/completion.py; texts beyond 64 × sequence_len are cut there).
+  const type = extra(config, 'datasetType')?.value;
+  if (type === 'completion') return { action: 'split', source: "Axolotl's completion type splits each text into sequence_len chunks, cutting only past 64 × sequence_len" };
   const set = extra(config, 'excessLength')?.value;
   if (set === 'truncate' || set === 'raise' || set === 'drop') return { action: set, source: `excess_length_strategy: ${set}` };
   return { action: 'drop', source: "Axolotl's default, excess_length_strategy: drop" };

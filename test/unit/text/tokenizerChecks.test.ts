@@ -127,7 +127,7 @@ test("Axolotl drops over-long samples by default (excess_length_strategy): the f
   const lengths = sample.texts.map((t) => tok.encode(t).ids.length);
   const over = lengths.filter((n) => n > 48);
   const run = async (extra: string) => {
-    const config = readConfig(`base_model: m\ndatasets:\n  - path: chat.jsonl\n    type: completion\nsequence_len: 48\n${extra}`, '/x/ax.yml').config!;
+    const config = readConfig(`base_model: m\ndatasets:\n  - path: chat.jsonl\n    type: ${extra.startsWith('type:') ? extra.slice(6).trim() : 'chat_template'}\nsequence_len: 48\n${extra.startsWith('type:') ? '' : extra}`, '/x/ax.yml').config!;
     const r = await runTokenizerChecks(folder, config, sample, { datasetName: 'chat.jsonl' });
     return r.findings.find((f) => f.code === 'sequence-truncated')!;
   };
@@ -143,6 +143,11 @@ test("Axolotl drops over-long samples by default (excess_length_strategy): the f
   const raised = await run('excess_length_strategy: raise\n');
   assert.equal(raised.severity, 'error');
   assert.match(raised.message, /training stops/);
+  // The completion type chunks long texts (prompt_strategies/completion.py): nothing is dropped.
+  const completion = await run('type: completion');
+  assert.equal(completion.data?.overLength, 'split');
+  assert.equal(completion.data?.tokensDropped, undefined);
+  assert.match(completion.message, /completion type splits each text into sequence_len chunks/);
   // Other trainers cut: a TRL config gets the truncation wording.
   const trl = readConfig('model_name_or_path: m\ndataset_text_field: text\nmax_length: 48\n', '/x/sft.yaml').config!;
   const r = await runTokenizerChecks(folder, trl, sample, { datasetName: 'chat.jsonl' });
