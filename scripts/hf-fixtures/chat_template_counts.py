@@ -276,6 +276,40 @@ out['llamafactory-chatml:sharegpt-tools:qwen2'] = [
     for r in sharegpt_tool_rows
 ]
 
+# torchtune tokenize_messages (models/llama3/_tokenizer.py, qwen2_5/_tokenizer.py), restated: each
+# piece encoded on its own, special tokens one id; torchtune itself is not installed here.
+def piece_counter(tok):
+    return lambda t: len(tok(t, add_special_tokens=False)['input_ids']) if t else 0
+
+
+def torchtune_llama3(tok, messages):
+    enc = piece_counter(tok)
+    role = lambda m: 'ipython' if m['role'] == 'tool' else m['role']
+    return 2 + sum(1 + enc(role(m).strip()) + 1 + enc('\n\n') + enc(m['content'].strip()) + 1 for m in messages)
+
+
+def torchtune_qwen2_5(tok, messages):
+    enc = piece_counter(tok)
+    roles = ['ipython' if m['role'] == 'tool' else m['role'] for m in messages]
+    n = 1  # eos
+    for i, m in enumerate(messages):
+        last = i == len(messages) - 1
+        if roles[i] == 'ipython':
+            n += (1 + enc('user\n') + enc('<tool_response>\n')) if i == 0 or roles[i - 1] != 'ipython' else enc('\n<tool_response>\n')
+            n += enc(m['content']) + enc('\n</tool_response>')
+            if last or roles[i + 1] != 'ipython':
+                n += 1 + enc('\n')
+            continue
+        n += 1 + enc(roles[i] + '\n') + enc(m['content'])
+        if roles[i] != 'assistant' or not last:
+            n += 1 + enc('\n')
+    return n
+
+
+if LLAMA3.exists():
+    out['torchtune-llama3:llama3-real:chat.jsonl'] = [torchtune_llama3(AutoTokenizer.from_pretrained(str(LLAMA3)), c) for c in conversations]
+out['torchtune-qwen2_5:qwen2:chat_tools.jsonl'] = [torchtune_qwen2_5(qwen, r['messages']) for r in tool_rows]
+
 # `tool_format: default` on the qwen template: default tool text, function slots ["{{content}}", {"eos_token"}].
 out['llamafactory-qwen-toolformat-default:sharegpt-tools:qwen2'] = [
     factory_encode(r, '<|im_start|>system\n{}<|im_end|>\n', '<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n', '{}<|im_end|>\n', QWEN_SYSTEM, default_tool_text,

@@ -45,6 +45,8 @@ export interface ChatCounter {
   readonly description: string;
   /** `tools`: the sample's tool definitions as JSON text (the dataset's tools column), rendered into the system turn. */
   count(messages: readonly ChatMessage[], tools?: string): number;
+  /** The trainer does not put a tools column into the prompt (torchtune's chat_dataset). */
+  readonly ignoresTools?: boolean;
 }
 
 export interface ChatTemplateChoice {
@@ -208,6 +210,57 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
   };
 }
 
+/** torchtune model tokenizers whose tokenize_messages is restated here. */
+type TorchtuneFamily = 'llama3' | 'qwen2' | 'qwen2_5';
+
+function torchtuneFamily(component: string): TorchtuneFamily | undefined {
+  const name = component.split('.').pop() ?? '';
+  if (/^llama3(_\d+)?_tokenizer$/.test(name)) return 'llama3';
+  if (name === 'qwen2_5_tokenizer') return 'qwen2_5';
+  if (name === 'qwen2_tokenizer') return 'qwen2';
+  return undefined;
+}
+
+/**
+ * torchtune's `tokenize_messages` (torchtune/models/llama3/_tokenizer.py, qwen2/_tokenizer.py,
+ * qwen2_5/_tokenizer.py), each piece encoded on its own as it encodes them, special tokens one id:
+ * - llama3: <|begin_of_text|>, then per message <|start_header_id|> role <|end_header_id|> "\n\n"
+ *   content.strip() <|eot_id|>, then <|end_of_text|> (add_end_tokens);
+ * - qwen2 / qwen2_5: per message <|im_start|> "role\n" content, then <|im_end|> "\n" except after
+ *   the last assistant message; then eos. Tool results (OpenAI `tool` → torchtune `ipython`): qwen2
+ *   writes the bare content, qwen2_5 wraps consecutive ones in one user turn of <tool_response>s.
+ */
+export function torchtuneCounter(family: TorchtuneFamily, tokenizer: HfTokenizer): ChatCounter {
+  const enc = (text: string): number => (text.length === 0 ? 0 : tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length);
+  const role = (m: ChatMessage): string => (m.role === 'tool' ? 'ipython' : m.role === 'function' ? 'assistant' : m.role);
+  return {
+    description: `torchtune's ${family}_tokenizer message format (tokenize_messages, each piece encoded as it encodes them)`,
+    ignoresTools: true,
+    count(messages) {
+      const roles = messages.map(role);
+      if (family === 'llama3') return 2 + messages.reduce((n, m, i) => n + 1 + enc(roles[i]!.trim()) + 1 + enc('\n\n') + enc(m.content.trim()) + 1, 0);
+      let n = 1;
+      messages.forEach((m, i) => {
+        const r = roles[i]!;
+        const last = i === messages.length - 1;
+        if (r === 'ipython') {
+          if (family === 'qwen2') {
+            n += enc(m.content);
+            return;
+          }
+          n += i === 0 || roles[i - 1] !== 'ipython' ? 1 + enc('user\n') + enc('<tool_response>\n') : enc('\n<tool_response>\n');
+          n += enc(m.content) + enc('\n</tool_response>');
+          if (last || roles[i + 1] !== 'ipython') n += 1 + enc('\n');
+          return;
+        }
+        n += 1 + enc(`${r}\n`) + enc(m.content);
+        if (r !== 'assistant' || !last) n += 1 + enc('\n');
+      });
+      return n;
+    },
+  };
+}
+
 function extraValue(config: NormalizedConfig, name: string): SourceValue<unknown> | undefined {
   const v = config.extras?.[name];
   return v && v.value !== null && v.value !== undefined && v.value !== '' ? v : undefined;
@@ -283,7 +336,12 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
     return useOwn(`Axolotl's built-in '${builtin}' template is not bundled with TransferLens (bundled: ${Object.keys(AXOLOTL_BUILTINS).join(', ')}); the lengths were counted with ${own !== undefined ? ownDescription : 'no template'} instead.`);
   }
   if (config.profile === 'torchtune') {
-    return useOwn("torchtune formats messages with its model tokenizer's own prompt template; the checkpoint's chat template stands in for it.");
+    const component = extraValue(config, 'tokenizerComponent')?.value;
+    const family = typeof component === 'string' ? torchtuneFamily(component) : undefined;
+    const wrapped = extraValue(config, 'promptTemplate')?.value;
+    if (family && typeof wrapped !== 'string') return { counter: torchtuneCounter(family, tokenizer) };
+    if (family) return { counter: torchtuneCounter(family, tokenizer), note: `tokenizer.prompt_template (${String(wrapped)}) wraps the messages' contents in text that is not counted here.` };
+    return useOwn(`torchtune formats messages with its model tokenizer (${typeof component === 'string' ? component : 'tokenizer._component_ not set'}); its formats are bundled for llama3_tokenizer, qwen2_tokenizer and qwen2_5_tokenizer, so the checkpoint's chat template stands in for it.`);
   }
   // Hugging Face / TRL: chat_template_path may name a .jinja file.
   if (name && /\.(jinja2?|j2)$/i.test(name)) {

@@ -277,16 +277,17 @@ async function chatLengths(
     const messages = sample.messages![i];
     if (!messages || messages.length === 0) continue;
     try {
-      lengths[i] = counter.count(messages, sample.tools?.[i]);
+      lengths[i] = counter.count(messages, counter.ignoresTools ? undefined : sample.tools?.[i]);
     } catch (e) {
       failures++;
       if (failed.length < MAX_LISTED_ROWS) failed.push({ row: sample.rows[i] ?? i + 1, message: (e as Error).message });
     }
   }
   const toolsColumn = sample.columns.tools;
-  const withTools = toolsColumn !== undefined && (sample.tools ?? []).some((t) => t !== '')
-    ? ` Each sample's tool definitions (column '${toolsColumn}') are rendered into the prompt with the conversation, as the trainer passes them to the template.`
-    : '';
+  const hasTools = toolsColumn !== undefined && (sample.tools ?? []).some((t) => t !== '');
+  const withTools = !hasTools ? '' : counter.ignoresTools
+    ? ` The '${toolsColumn}' column is not counted: this trainer does not put it into the prompt.`
+    : ` Each sample's tool definitions (column '${toolsColumn}') are rendered into the prompt with the conversation, as the trainer passes them to the template.`;
   const note = `Lengths are the conversations rendered with ${counter.description} (add_generation_prompt false), tokenised without adding special tokens again, as apply_chat_template(tokenize=True) counts them.${withTools}${choice.note ? ` ${choice.note}` : ''}`;
   const findings: Finding[] = [];
   if (failures > 0) {

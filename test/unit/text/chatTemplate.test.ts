@@ -195,3 +195,25 @@ test("the token-lengths finding says the tools column was counted", async () => 
   const r = await runTokenizerChecks(join(MODELS, 'qwen2'), config('model_name_or_path: m\ndataset_name: chat_tools.jsonl\nmax_length: 512\n'), sample, { datasetName: 'data' });
   assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /tool definitions \(column 'tools'\) are rendered into the prompt/);
 });
+
+// ── torchtune: the model tokenizer's tokenize_messages ──
+
+const torchtune = (component: string, extra = '') => (m: number) =>
+  `tokenizer:\n  _component_: ${component}\n  path: m/original/tokenizer.model\n  max_seq_len: ${m}\n${extra}checkpointer:\n  _component_: torchtune.training.FullModelHFCheckpointer\n  checkpoint_dir: m\ndataset:\n  _component_: torchtune.datasets.chat_dataset\n  source: json\n  data_files: chat.jsonl\n  conversation_column: messages\n  conversation_style: openai\n`;
+
+test("torchtune llama3_tokenizer on the real Llama 3 tokenizer: its tokenize_messages counts (bos, headers, stripped contents, eot, eos), not the HF template's", { skip: !existsSync(LLAMA3) || !COUNTS['torchtune-llama3:llama3-real:chat.jsonl'] }, async () => {
+  const sample = await chat();
+  const r = await checkAgainst(LLAMA3, torchtune('torchtune.models.llama3.llama3_tokenizer'), COUNTS['torchtune-llama3:llama3-real:chat.jsonl']!, sample, 64);
+  assert.match(r.chatTemplate ?? '', /torchtune's llama3_tokenizer message format/);
+  assert.notDeepEqual(COUNTS['torchtune-llama3:llama3-real:chat.jsonl'], COUNTS['llama3-real:chat.jsonl'], 'the two formats really differ on this data');
+});
+
+test('torchtune qwen2_5_tokenizer with tool results (ipython turns wrapped in <tool_response>), and an unknown tokenizer falls back with a note', async () => {
+  const sample = await readTextDataset(join(TEXT, 'chat_tools.jsonl'), { maxRows: 1000, seed: 0, spec: { generative: true } });
+  const r = await checkAgainst(join(MODELS, 'qwen2'), torchtune('torchtune.models.qwen2_5.qwen2_5_tokenizer'), COUNTS['torchtune-qwen2_5:qwen2:chat_tools.jsonl']!, sample, 128);
+  assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /The 'tools' column is not counted: this trainer does not put it into the prompt/);
+  const other = await runTokenizerChecks(join(MODELS, 'qwen2'), config(torchtune('torchtune.models.gemma.gemma_tokenizer')(128)), sample, { datasetName: 'data' });
+  assert.match(other.findings.find((f) => f.code === 'token-lengths')!.message, /gemma_tokenizer\); its formats are bundled for llama3_tokenizer/);
+  const wrapped = await runTokenizerChecks(join(MODELS, 'qwen2'), config(torchtune('torchtune.models.qwen2_5.qwen2_5_tokenizer', '  prompt_template: torchtune.models.llama2.Llama2ChatTemplate\n')(128)), sample, { datasetName: 'data' });
+  assert.match(wrapped.findings.find((f) => f.code === 'token-lengths')!.message, /prompt_template \(torchtune\.models\.llama2\.Llama2ChatTemplate\) wraps/);
+});

@@ -23,6 +23,8 @@
  *   packing       TRL `packing`, LLaMA-Factory `packing` / `neat_packing` (what happens to over-long samples)
  *   packingStrategy TRL `packing_strategy` (bfd cuts, wrapped / bfd_split split)
  *   toolFormat    LLaMA-Factory `tool_format` (overrides the template's tool and function formats)
+ *   tokenizerComponent torchtune `tokenizer._component_` (which tokenize_messages formats the chat)
+ *   promptTemplate torchtune `tokenizer.prompt_template`
  */
 export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   textColumns: ['text_column_names', 'text_column', 'sentence1_key', 'dataset_text_field'],
@@ -63,4 +65,6 @@ export const TORCHTUNE_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> 
   datasetType: ['dataset._component_'],
   messagesField: ['dataset.conversation_column'],
   conversationStyle: ['dataset.conversation_style'],
+  tokenizerComponent: ['tokenizer._component_'],
+  promptTemplate: ['tokenizer.prompt_template'],
 };
