@@ -21,7 +21,8 @@ Writes
     without special tokens; system = the default system prompt on the first turn) — a Python
     re-statement of its rules, since LLaMA-Factory itself is not installed here.
 
-Run: /work/venv/bin/python scripts/hf-fixtures/chat_template_counts.py   (after npm ci)
+Run: LLAMA_FACTORY_TEMPLATE_PY=<LLaMA-Factory checkout>/src/llamafactory/data/template.py \
+     /work/venv/bin/python scripts/hf-fixtures/chat_template_counts.py   (after npm ci)
 """
 import json
 import shutil
@@ -316,6 +317,129 @@ out['llamafactory-qwen-toolformat-default:sharegpt-tools:qwen2'] = [
                    default_function, '{}', '<|im_start|>user\n<tool_response>\n{}\n</tool_response><|im_end|>\n<|im_start|>assistant\n', function_eos=1)
     for r in sharegpt_tool_rows
 ]
+
+# ── LLaMA-Factory templates read from its own template.py ──
+# The register_template(...) calls are parsed with `ast` (slots, default system, template class),
+# with register_template's defaults applied, and encoded as Template / Llama2Template /
+# ReasoningTemplate encode them — an independent transcription of the slot tables bundled in
+# src/node/hf/chatTemplate.ts. Needs LLAMA_FACTORY_TEMPLATE_PY=<path to src/llamafactory/data/template.py>
+# (LLaMA-Factory is not installable here); without it the committed values are kept.
+import ast
+import os
+
+
+def factory_templates(path):
+    tree = ast.parse(Path(path).read_text())
+    found = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, 'id', None) == 'register_template'):
+            continue
+        kw = {k.arg: k.value for k in node.keywords}
+        name = ast.literal_eval(kw['name'])
+
+        def slots(key):
+            call = kw.get(key)
+            if call is None:
+                return None
+            for k in call.keywords:
+                if k.arg == 'slots':
+                    return ast.literal_eval(k.value)
+            return []
+
+        def tool_format(key):
+            call = kw.get(key)
+            for k in (call.keywords if call is not None else []):
+                if k.arg == 'tool_format':
+                    return ast.literal_eval(k.value)
+            return None
+
+        efficient = ast.literal_eval(kw['efficient_eos']) if 'efficient_eos' in kw else False
+        default_slots = ['{{content}}'] if efficient else ['{{content}}', {'eos_token'}]
+        user = slots('format_user')
+        assistant = slots('format_assistant')
+        found[name] = {
+            'user': user or ['{{content}}'],
+            'assistant': assistant or default_slots,
+            'system': slots('format_system') or ['{{content}}'],
+            'function': slots('format_function') or (assistant or default_slots),
+            'observation': slots('format_observation') or user or ['{{content}}'],
+            'prefix': slots('format_prefix') or [],
+            'tools': tool_format('format_tools') or 'default',
+            'default_system': ast.literal_eval(kw['default_system']) if 'default_system' in kw else '',
+            'efficient_eos': efficient,
+            'class': getattr(kw.get('template_class'), 'id', 'Template'),
+        }
+    return found
+
+
+TOOL_TEXT = {'default': default_tool_text, 'qwen': qwen_tool_text}
+FUNCTION_TEXT = {'default': default_function, 'qwen': qwen_function}
+
+
+def factory_count(tok, t, row):
+    """template.py _encode (+ ReasoningTemplate's empty thought) for a sharegpt row, as the converter feeds it."""
+    enc = piece_counter(tok)
+    has_bos = tok.bos_token_id is not None
+
+    def slots_len(slot_list, content):
+        n = 0
+        for s in slot_list:
+            if isinstance(s, str):
+                n += enc(s.replace('{{content}}', content))
+            elif 'bos_token' in s:
+                n += 1 if has_bos else 0
+            else:
+                n += 1
+        return n
+
+    roles = {'human': 'user', 'gpt': 'assistant', 'function_call': 'function', 'observation': 'observation', 'system': 'system'}
+    turns = [{'role': roles[m['from']], 'content': m['value']} for m in row['conversations']]
+    if turns and turns[0]['role'] == 'system':
+        system, turns = turns[0]['content'], turns[1:]
+    else:
+        system = row.get('system', '')
+    system = system or t['default_system']
+    tools = row.get('tools', '')
+    n = 1 if t['efficient_eos'] else 0
+    for i, m in enumerate(turns):
+        system_text = ''
+        if i == 0:
+            n += slots_len(t['prefix'], '')
+            if system or tools:
+                parsed = json.loads(tools) if tools else []
+                tool_text = TOOL_TEXT[t['tools']](parsed) if tools and len(parsed) else ''
+                if t['class'] == 'Llama2Template':
+                    system_text = t['system'][0].replace('{{content}}', system + tool_text)
+                else:
+                    n += slots_len(t['system'], system + tool_text)
+        if m['role'] == 'user':
+            n += slots_len(t['user'], system_text + m['content'])
+        elif m['role'] == 'assistant':
+            n += slots_len(t['assistant'], m['content'])
+        elif m['role'] == 'observation':
+            n += slots_len(t['observation'], m['content'])
+        else:
+            n += slots_len(t['function'], FUNCTION_TEXT[t['tools']](m['content']))
+        if t['class'] == 'ReasoningTemplate' and i % 2 == 1 and '<think>' not in m['content'] and '</think>' not in m['content']:
+            n += enc('<think>\n' + '\n</think>\n\n')
+    return n
+
+
+FACTORY_CASES = {  # template → the sharegpt fixture it is counted on
+    'qwen3': 'chat_sharegpt_tools', 'qwen3_nothink': 'chat_sharegpt_tools', 'llama2': 'chat_sharegpt_tools', 'gemma': 'chat_sharegpt',
+    'phi': 'chat_sharegpt', 'phi4': 'chat_sharegpt', 'yi': 'chat_sharegpt_tools', 'deepseek3': 'chat_sharegpt_tools', 'cohere': 'chat_sharegpt',
+    'chatml': 'chat_sharegpt_tools', 'qwen': 'chat_sharegpt_tools', 'default': 'chat_sharegpt_tools', 'empty': 'chat_sharegpt',
+}
+lf_source = os.environ.get('LLAMA_FACTORY_TEMPLATE_PY')
+previous = json.loads((TEXT / 'chat-template-counts.json').read_text()) if (TEXT / 'chat-template-counts.json').exists() else {}
+if lf_source:
+    parsed_templates = factory_templates(lf_source)
+    rows_of = {'chat_sharegpt': sharegpt_rows, 'chat_sharegpt_tools': sharegpt_tool_rows}
+    for name, data in FACTORY_CASES.items():
+        out[f'llamafactory-template:{name}:{data}:qwen2'] = [factory_count(qwen, parsed_templates[name], r) for r in rows_of[data]]
+else:
+    print('LLAMA_FACTORY_TEMPLATE_PY not set: the llamafactory-template:* counts are kept from the committed file')
+    out.update({k: v for k, v in previous.items() if k.startswith('llamafactory-template:')})
 
 (TEXT / 'chat-template-counts.json').write_text(json.dumps(out, indent=1) + '\n')
 print({k: (len(v), sum(v)) for k, v in out.items() if isinstance(v, list)})

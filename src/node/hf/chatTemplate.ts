@@ -16,7 +16,10 @@
  * - LLaMA-Factory (`template:`): LLaMA-Factory does not render Jinja; it encodes each turn's slots
  *   separately (src/llamafactory/data/template.py `_encode`: prefix + system on the first turn,
  *   user / assistant slots, `{"eos_token"}` as one id, `efficient_eos` adds one). The slot tables of
- *   `empty`, `default`, `alpaca`, `chatml`, `qwen` and `llama3` are bundled; other names, and no
+ *   `empty`, `default`, `alpaca`, `chatml`, `qwen`, `qwen3` (ReasoningTemplate: an empty thought on
+ *   each response without one), `qwen3_nothink`, `llama3`, `llama2` and `gemma` (Llama2Template: the
+ *   system text inside the first user turn), `phi`, `phi4`, `yi`, `deepseek3` and `cohere` are
+ *   bundled; other names, and no
  *   `template` (LLaMA-Factory then parses the tokenizer's template), use the tokenizer's template.
  * - torchtune formats messages with its model tokenizer's own prompt template; the checkpoint's
  *   chat_template is the nearest stand-in and the finding says so.
@@ -78,6 +81,10 @@ interface FactoryTemplate {
   readonly efficientEos?: boolean;
   /** How the tools column is written into the system turn (`format_tools`; LLaMA-Factory's default is `default`). */
   readonly tools?: ToolFormat;
+  /** Llama2Template: the formatted system text is put in front of the first user message's content. */
+  readonly systemInUser?: boolean;
+  /** ReasoningTemplate: an empty thought ("<think>\n\n</think>\n\n") is added to each response that has none. */
+  readonly reasoning?: boolean;
 }
 
 const EOS = { special: 'eos' } as const;
@@ -118,6 +125,50 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     function: ['{{content}}<|eot_id|>'],
     tools: 'llama3',
   },
+  qwen3: {
+    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+    assistant: ['{{content}}<|im_end|>\n'],
+    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
+    observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
+    function: ['{{content}}<|im_end|>\n'],
+    tools: 'qwen',
+    reasoning: true,
+  },
+  qwen3_nothink: {
+    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+    assistant: ['{{content}}<|im_end|>\n'],
+    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
+    observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
+    function: ['{{content}}<|im_end|>\n'],
+    tools: 'qwen',
+  },
+  yi: {
+    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+    assistant: ['{{content}}<|im_end|>\n'],
+    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
+  },
+  phi: { user: ['<|user|>\n{{content}}<|end|>\n<|assistant|>\n'], assistant: ['{{content}}<|end|>\n'], system: ['<|system|>\n{{content}}<|end|>\n'] },
+  phi4: {
+    user: ['<|im_start|>user<|im_sep|>{{content}}<|im_end|><|im_start|>assistant<|im_sep|>'],
+    assistant: ['{{content}}<|im_end|>'],
+    system: ['<|im_start|>system<|im_sep|>{{content}}<|im_end|>'],
+  },
+  deepseek3: { user: ['<｜User｜>{{content}}<｜Assistant｜>'], assistant: ['{{content}}', EOS], system: ['{{content}}'], prefix: [BOS] },
+  cohere: {
+    user: ['<|START_OF_TURN_TOKEN|><|USER_TOKEN|>{{content}}<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>'],
+    assistant: ['{{content}}', EOS],
+    system: ['<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>{{content}}<|END_OF_TURN_TOKEN|>'],
+    prefix: [BOS],
+  },
+  gemma: {
+    user: ['<start_of_turn>user\n{{content}}<end_of_turn>\n<start_of_turn>model\n'],
+    assistant: ['{{content}}<end_of_turn>\n'],
+    system: ['{{content}}\n\n'],
+    observation: ['<start_of_turn>tool\n{{content}}<end_of_turn>\n<start_of_turn>model\n'],
+    prefix: [BOS],
+    systemInUser: true,
+  },
+  llama2: { user: [BOS, '[INST] {{content}} [/INST]'], assistant: ['{{content}}', EOS], system: ['<<SYS>>\n{{content}}\n<</SYS>>\n\n'], systemInUser: true },
 };
 
 type Json = Record<string, unknown>;
@@ -194,16 +245,23 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
       const toolText = tools ? formatTools(template.tools ?? 'default', tools) : '';
       let n = template.efficientEos ? 1 : 0;
       rest.forEach((message, i) => {
+        // Llama2Template: the first turn's system text (its slot's text) goes in front of the user content.
+        let inUser = '';
         if (i === 0) {
           n += slotsLength(template.prefix ?? [], '');
-          if (system || tools) n += slotsLength(template.system, system + toolText);
+          if (system || tools) {
+            if (template.systemInUser) inUser = template.system.filter((x): x is string => typeof x === 'string')[0]?.split('{{content}}').join(system + toolText) ?? '';
+            else n += slotsLength(template.system, system + toolText);
+          }
         }
         if (message.role === 'function') {
           n += slotsLength(template.function ?? template.assistant, formatFunctionCall(template.tools ?? 'default', message.content));
-          return;
+        } else {
+          const slots = message.role === 'assistant' ? template.assistant : message.role === 'user' ? template.user : template.observation ?? template.user;
+          n += slotsLength(slots, message.role === 'user' ? inUser + message.content : message.content);
         }
-        const slots = message.role === 'assistant' ? template.assistant : message.role === 'user' ? template.user : template.observation ?? template.user;
-        n += slotsLength(slots, message.content);
+        // ReasoningTemplate.encode_multiturn: each response (every second turn) without a thought gets an empty one.
+        if (template.reasoning && i % 2 === 1 && !message.content.includes('<think>') && !message.content.includes('</think>')) n += encodeLength('<think>\n\n</think>\n\n');
       });
       return n;
     },

@@ -217,3 +217,16 @@ test('torchtune qwen2_5_tokenizer with tool results (ipython turns wrapped in <t
   const wrapped = await runTokenizerChecks(join(MODELS, 'qwen2'), config(torchtune('torchtune.models.qwen2_5.qwen2_5_tokenizer', '  prompt_template: torchtune.models.llama2.Llama2ChatTemplate\n')(128)), sample, { datasetName: 'data' });
   assert.match(wrapped.findings.find((f) => f.code === 'token-lengths')!.message, /prompt_template \(torchtune\.models\.llama2\.Llama2ChatTemplate\) wraps/);
 });
+
+test("LLaMA-Factory's bundled templates equal its template.py slot tables (parsed from its source by the fixture script): plain, Llama2Template (system in the first user turn), ReasoningTemplate (empty thoughts)", async () => {
+  const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
+  const keys = Object.keys(COUNTS).filter((k) => k.startsWith('llamafactory-template:'));
+  assert.ok(keys.length >= 13, `${keys.length} templates`);
+  for (const key of keys) {
+    const [, template, data] = key.split(':') as [string, string, string];
+    const yaml = (m: number) => `model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: ${data}\ntemplate: ${template}\ncutoff_len: ${m}\n`;
+    const sample = await readTextDataset(join(TEXT, 'data', `${data}.json`), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(yaml(64)), info[data]!) });
+    const r = await checkAgainst(join(MODELS, 'qwen2'), yaml, COUNTS[key]!, sample, 300);
+    assert.match(r.chatTemplate ?? '', new RegExp(`LLaMA-Factory's '${template}' template`), key);
+  }
+});
