@@ -50,6 +50,7 @@ import { hfModelUsed, loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoin
 import { decideHfRun, defaultMemoryLimit, estimateHfCost } from './hf/guard';
 import { hfImageInputs, withHfProcessor } from './hf/imageInputs';
 import { imageCnnLearner, SCRATCH_CNN_RECIPE } from './training';
+import { DEFAULT_TRAINABLE_LAYERS } from './textDataset';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
 
@@ -348,7 +349,10 @@ async function hfBackbone(context: ImageBranchContext, findings: Finding[], timi
   }
   const prep = await hfImageInputs(folder);
   const strategy: Strategy = config.strategy?.value ?? 'full';
-  const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : undefined;
+  // `finetuning_type: freeze` without freeze_trainable_layers: LLaMA-Factory's default (the top 2
+  // blocks), as the text branch takes it (textDataset.ts partialFreezeBlocks).
+  const freezeDefaulted = strategy === 'partial-freeze' && config.frozenLayers === undefined && /(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '');
+  const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : freezeDefaulted ? DEFAULT_TRAINABLE_LAYERS : undefined;
   // Partial freeze: a probe on the hidden state below the trainable blocks stands in for training them.
   const wantedFreezeBlock = strategy === 'partial-freeze' && trainable !== undefined && trainable > 0 && trainable < resolvedLayer.layer ? resolvedLayer.layer - trainable : undefined;
   // ONNX exports without hidden_states outputs (optimum, Xenova) give only the last hidden state (issue #16).
@@ -360,6 +364,7 @@ async function hfBackbone(context: ImageBranchContext, findings: Finding[], timi
   const extraLayers = [...new Set([...below, ...(freezeBlock !== undefined ? [freezeBlock] : [])])].sort((a, b) => a - b);
   const layerLabel = `hidden state ${resolvedLayer.layer} of ${info.numLayers} (${resolvedLayer.pooling})`;
   const notes: string[] = [];
+  if (freezeDefaulted) notes.push(`freeze_trainable_layers is not set: LLaMA-Factory's default is assumed — the top ${DEFAULT_TRAINABLE_LAYERS} blocks trainable, the blocks below frozen. Set freeze_trainable_layers to say otherwise (0: only a new head, i.e. a linear probe).`);
   if (below.length < wantedBelow.length || freezeBlock !== wantedFreezeBlock) {
     const missing = [...(below.length < wantedBelow.length ? ['the per-layer overlap'] : []), ...(freezeBlock !== wantedFreezeBlock ? [`the partial-freeze probe on hidden state ${wantedFreezeBlock}`] : [])];
     notes.push(`This ${info.engine === 'onnx' ? 'ONNX export' : 'model'} outputs hidden state${available!.length === 1 ? '' : 's'} ${available!.join(', ')} only, so ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not computed (engine: tfjs computes ${missing.length === 1 ? 'it' : 'them'} when TF.js implements ${info.modelType}).`);
