@@ -91,6 +91,16 @@ const EOS = { special: 'eos' } as const;
 const TOOL_FORMATS: readonly ToolFormat[] = ['default', 'qwen', 'llama3'];
 const BOS = { special: 'bos' } as const;
 
+/** The ChatML turns of LLaMA-Factory's qwen family (qwen, qwen3, qwen3_nothink), with its tool format. */
+const QWEN_TURNS: FactoryTemplate = {
+  user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
+  assistant: ['{{content}}<|im_end|>\n'],
+  system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
+  observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
+  function: ['{{content}}<|im_end|>\n'],
+  tools: 'qwen',
+};
+
 /** LLaMA-Factory's slot tables for common templates (register_template in its data/template.py). */
 const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
   empty: { user: ['{{content}}'], assistant: ['{{content}}'], system: ['{{content}}'] },
@@ -107,15 +117,7 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
     observation: ['<|im_start|>tool\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
   },
-  qwen: {
-    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
-    assistant: ['{{content}}<|im_end|>\n'],
-    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
-    observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
-    defaultSystem: 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.',
-    function: ['{{content}}<|im_end|>\n'],
-    tools: 'qwen',
-  },
+  qwen: { ...QWEN_TURNS, defaultSystem: 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.' },
   llama3: {
     user: ['<|start_header_id|>user<|end_header_id|>\n\n{{content}}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'],
     assistant: ['{{content}}<|eot_id|>'],
@@ -125,23 +127,8 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     function: ['{{content}}<|eot_id|>'],
     tools: 'llama3',
   },
-  qwen3: {
-    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
-    assistant: ['{{content}}<|im_end|>\n'],
-    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
-    observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
-    function: ['{{content}}<|im_end|>\n'],
-    tools: 'qwen',
-    reasoning: true,
-  },
-  qwen3_nothink: {
-    user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
-    assistant: ['{{content}}<|im_end|>\n'],
-    system: ['<|im_start|>system\n{{content}}<|im_end|>\n'],
-    observation: ['<|im_start|>user\n<tool_response>\n{{content}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n'],
-    function: ['{{content}}<|im_end|>\n'],
-    tools: 'qwen',
-  },
+  qwen3: { ...QWEN_TURNS, reasoning: true },
+  qwen3_nothink: QWEN_TURNS,
   yi: {
     user: ['<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n'],
     assistant: ['{{content}}<|im_end|>\n'],
