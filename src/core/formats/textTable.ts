@@ -45,7 +45,12 @@ export const DEFAULT_TEXT_COLUMNS = ['text', 'sentence', 'content', 'review', 'd
 export const MAX_TEXT_CHARS = 100_000;
 
 /** Generative (instruction / chat) data formats. */
-export type ChatFormatting = 'alpaca' | 'sharegpt' | 'messages';
+/**
+ * `prompt-completion`: TRL's prompt–completion records (`prompt` + `completion`, both strings —
+ * trained as prompt + completion — or both lists of messages, rendered together with the chat
+ * template).
+ */
+export type ChatFormatting = 'alpaca' | 'sharegpt' | 'messages' | 'prompt-completion';
 
 /** What the config says about the columns (all optional; defaults as in the module comment). */
 export interface TextColumnSpec {
@@ -82,6 +87,7 @@ export function detectFormatting(header: readonly string[]): ChatFormatting | un
   if (header.includes('messages')) return 'messages';
   if (header.includes('conversations')) return 'sharegpt';
   if (header.includes('instruction')) return 'alpaca';
+  if (header.includes('prompt') && header.includes('completion')) return 'prompt-completion';
   return undefined;
 }
 
@@ -213,6 +219,13 @@ function chooseChatColumns(header: readonly string[], spec: TextColumnSpec, sour
     const alpaca = { prompt, ...(has(header, system) ? { system } : {}), ...(has(header, query) ? { query } : {}), ...(has(header, response) ? { response } : {}), ...(has(header, history) ? { history } : {}) };
     const tools = has(header, map.tools) ? map.tools : undefined;
     return { kind: 'alpaca', text, alpaca, ...(tools ? { tools } : {}), reason: `alpaca format (${[...(tools ? [tools] : []), ...(alpaca.history ? [alpaca.history] : []), ...text].map((c) => `'${c}'`).join(' + ')})` };
+  }
+  if (spec.formatting === 'prompt-completion') {
+    for (const name of ['prompt', 'completion']) {
+      if (!has(header, name)) throw new DatasetError('dataset-invalid', `${source}: prompt-completion records need a '${name}' field; the fields are ${listNames(header)}`, { line: 1 });
+    }
+    const tools = has(header, 'tools') ? 'tools' : undefined;
+    return { kind: 'prompt-completion', text: ['prompt', 'completion'], ...(tools ? { tools } : {}), reason: `TRL prompt-completion format ('prompt' + 'completion'${tools ? ", tools 'tools'" : ''})` };
   }
   const messages = map.messages ?? (spec.formatting === 'sharegpt' ? 'conversations' : 'messages');
   const column = has(header, messages) ? messages : ['messages', 'conversations'].find((c) => has(header, c));
@@ -391,6 +404,20 @@ export class TextSampler {
 
   private readRecordText(record: (name: string) => unknown, row: number): RowText {
     const c = this.columns;
+    if (c.kind === 'prompt-completion') {
+      // TRL: conversational when both are lists of messages (rendered together), else the strings concatenated.
+      const prompt = record('prompt');
+      const completion = record('completion');
+      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags);
+      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags);
+      if (asMessages && completionMessages) {
+        const messages = [...asMessages, ...completionMessages].map((m) => ({ ...m, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
+        if (messages.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the prompt and completion are empty`);
+        return { text: messagesText(messages), messages };
+      }
+      const text = this.clean(prompt, 'prompt', row) + this.clean(completion, 'completion', row);
+      return { text, messages: [] };
+    }
     if (c.kind === 'sharegpt' || c.kind === 'messages') {
       const column = c.text[0]!;
       const parsed = parseMessages(record(column), this.options.tags);
@@ -464,7 +491,7 @@ export class TextSampler {
     return {
       texts: rows.map((r) => r.text),
       ...(this.columns.pair !== undefined ? { pairs: rows.map((r) => r.pair ?? '') } : {}),
-      ...(this.columns.kind === 'sharegpt' || this.columns.kind === 'messages' || this.columns.alpaca ? { messages: rows.map((r) => r.messages ?? []) } : {}),
+      ...(this.columns.kind === 'sharegpt' || this.columns.kind === 'messages' || this.columns.kind === 'prompt-completion' || this.columns.alpaca ? { messages: rows.map((r) => r.messages ?? []) } : {}),
       ...(this.columns.tools !== undefined ? { tools: rows.map((r) => r.tools ?? '') } : {}),
       ...(supervised ? { labels: table.labels, ...(table.classCounts ? { classCounts: table.classCounts } : {}) } : {}),
       rows: [...this.rowNumbers],

@@ -106,6 +106,7 @@ export function chatFormatOf(config: NormalizedConfig, sample: TextSample): stri
   if (typeof type === 'string' && /chat_template|sharegpt|chat_dataset|conversation/i.test(type)) return `${extra(config, 'datasetType')!.keyPath}: ${type}`;
   if (sample.columns.kind === 'sharegpt') return 'sharegpt';
   if (sample.columns.kind === 'messages') return `'${sample.columns.text[0]}' messages`;
+  if (sample.columns.kind === 'prompt-completion' && (sample.messages ?? []).some((m) => m.length > 0)) return 'conversational prompt-completion';
   return undefined;
 }
 
@@ -235,6 +236,8 @@ export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | '
 function rendersChat(config: NormalizedConfig, sample: TextSample): boolean {
   if (!sample.messages) return false;
   if (sample.columns.kind === 'messages' || sample.columns.kind === 'sharegpt') return true;
+  // TRL prompt-completion: the conversational rows (lists of messages); string rows stay plain.
+  if (sample.columns.kind === 'prompt-completion') return sample.messages.some((m) => m.length > 0);
   // LLaMA-Factory turns alpaca records into a conversation and applies its template to them too (not in pre-training).
   return config.profile === 'llama-factory' && extra(config, 'stage')?.value !== 'pt';
 }

@@ -230,3 +230,16 @@ test("LLaMA-Factory's bundled templates equal its template.py slot tables (parse
     assert.match(r.chatTemplate ?? '', new RegExp(`LLaMA-Factory's '${template}' template`), key);
   }
 });
+
+test("TRL prompt-completion records: strings count as prompt + completion, lists of messages render together with the chat template (generative, detected from the fields)", async () => {
+  const yaml = (file: string) => (m: number) => `model_name_or_path: m\ndataset_name: ${file}\nmax_length: ${m}\n`;
+  for (const file of ['prompt_completion.jsonl', 'prompt_completion_chat.jsonl']) {
+    const cfg = config(yaml(file)(32));
+    const sample = await readTextDataset(join(TEXT, file), { maxRows: 1000, seed: 0, spec: textColumnSpec(cfg) });
+    assert.equal(sample.columns.kind, 'prompt-completion', file);
+    assert.equal(sample.labels, undefined, 'generative: no label');
+    const r = await checkAgainst(join(MODELS, 'qwen2'), yaml(file), COUNTS[`trl-prompt-completion:qwen2:${file}`]!, sample, 32);
+    if (file.includes('chat')) assert.match(r.chatTemplate ?? '', /tokenizer_config\.json/);
+    else assert.equal(r.chatTemplate, undefined);
+  }
+});
