@@ -319,15 +319,15 @@ out['llamafactory-qwen-toolformat-default:sharegpt-tools:qwen2'] = [
 ]
 
 # ── TRL prompt-completion records (sft_trainer.py tokenize_fn) ──
-# Strings: tokenizer(prompt + completion) (TRL also appends eos_token to the completion: one token,
-# which the tool does not add — the reference leaves it out too). Conversational: the prompt and
-# completion messages rendered together by apply_chat_template.
+# Strings: tokenizer(prompt + completion + eos_token) (TRL appends eos_token to a string completion).
+# Conversational: the prompt and completion messages rendered together by apply_chat_template.
 pc_rows = [{'prompt': f'Question: {q}\nAnswer:', 'completion': f' {a}'} for q, a in QUESTIONS * 3]
 (TEXT / 'prompt_completion.jsonl').write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in pc_rows))
 pc_chat_rows = [{'prompt': ([{'role': 'system', 'content': 'Be brief.'}] if i % 2 else []) + [{'role': 'user', 'content': q}], 'completion': [{'role': 'assistant', 'content': a}]}
                 for i, (q, a) in enumerate(QUESTIONS * 3)]
 (TEXT / 'prompt_completion_chat.jsonl').write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in pc_chat_rows))
-out['trl-prompt-completion:qwen2:prompt_completion.jsonl'] = [len(qwen(r['prompt'] + r['completion'])['input_ids']) for r in pc_rows]
+assert qwen.eos_token is not None
+out['trl-prompt-completion:qwen2:prompt_completion.jsonl'] = [len(qwen(r['prompt'] + r['completion'] + qwen.eos_token)['input_ids']) for r in pc_rows]
 out['trl-prompt-completion:qwen2:prompt_completion_chat.jsonl'] = [
     lengths_of(qwen.apply_chat_template(r['prompt'] + r['completion'], tokenize=True, add_generation_prompt=False)) for r in pc_chat_rows
 ]

@@ -163,7 +163,13 @@ export async function runTokenizerChecks(
     cached = countTokens(encodings, facts);
     if (cacheKey) await writeTokenCounts(context.cache!, cacheKey, cached);
   }
-  const stats = tokenStats(cached, texts, facts, maxLength?.value, chat.lengths);
+  // TRL's SFTTrainer appends eos_token to non-conversational text (language modelling `text`, string
+  // prompt-completion) before tokenising: one more token per such sample.
+  const trlEos = config.profile === 'huggingface' && sample.labels === undefined && info.eosTokenId !== undefined;
+  const conversational = (i: number): boolean => (sample.messages?.[i]?.length ?? 0) > 0;
+  const lengths = trlEos ? Array.from(chat.lengths ?? cached.lengths, (n, i) => (conversational(i) ? n : n + 1)) : chat.lengths;
+  const eosNote = trlEos && Array.from({ length: count }, (_, i) => i).some((i) => !conversational(i)) ? 'TRL appends the eos token to non-conversational text before tokenising; it is counted.' : undefined;
+  const stats = tokenStats(cached, texts, facts, maxLength?.value, lengths);
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
     file: config.file,
@@ -173,7 +179,7 @@ export async function runTokenizerChecks(
     chatFormat,
     chatTemplateAt: chatTemplateAt && chatTemplateAt.value !== null && chatTemplateAt.value !== '' && chatTemplateAt.value !== 'tokenizer_default' ? chatTemplateAt : undefined,
     chatFormatAt: extra(config, 'datasetType'),
-    ...(chat.note ? { lengthsNote: chat.note } : {}),
+    ...(chat.note || eosNote ? { lengthsNote: [chat.note, eosNote].filter(Boolean).join(' ') } : {}),
     ...(chat.description ? { renderedWith: chat.description } : {}),
     ...(overLengthOf(config) ? { overLength: overLengthOf(config) } : {}),
   });

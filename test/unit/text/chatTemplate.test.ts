@@ -240,6 +240,9 @@ test("TRL prompt-completion records: strings count as prompt + completion, lists
     assert.equal(sample.labels, undefined, 'generative: no label');
     const r = await checkAgainst(join(MODELS, 'qwen2'), yaml(file), COUNTS[`trl-prompt-completion:qwen2:${file}`]!, sample, 32);
     if (file.includes('chat')) assert.match(r.chatTemplate ?? '', /tokenizer_config\.json/);
-    else assert.equal(r.chatTemplate, undefined);
+    else {
+      assert.equal(r.chatTemplate, undefined);
+      assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /TRL appends the eos token to non-conversational text before tokenising; it is counted/);
+    }
   }
 });
