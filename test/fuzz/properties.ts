@@ -12,6 +12,8 @@ import { parseNpy, writeNpy } from '../../src/core/formats/npy';
 import { parseSafetensorsHeader, safetensorsHeaderLength, writeSafetensors } from '../../src/core/formats/safetensors';
 import { CsvTokenizer } from '../../src/core/formats/csv';
 import { TableSampler } from '../../src/core/formats/table';
+import { chooseTextColumns, TextSampler, type ChatFormatting } from '../../src/core/formats/textTable';
+import { formatFunctionCall, formatTools } from '../../src/core/formats/toolPrompts';
 import { parseTfjsModelJson } from '../../src/core/formats/tfjsModel';
 import { DatasetError, FormatError } from '../../src/core/formats/errors';
 import { decodeLz4Frames, Lz4Error } from '../../src/core/formats/lz4';
@@ -132,6 +134,23 @@ const pickleOps = fc.constantFrom(
 );
 const torchPickleBytes = fc.oneof(mutated(validTorchPickle), fc.array(pickleOps, { maxLength: 60 }).map((ops) => new Uint8Array(ops.flat())), fc.uint8Array({ maxLength: 200 }));
 
+/** Chat / instruction records with damaged fields: messages, tools, tool calls, prompt-completion. */
+const anyJson = fc.jsonValue({ maxDepth: 3 });
+const chatMessage = fc.oneof(
+  fc.record({ role: fc.constantFrom('user', 'assistant', 'system', 'tool', 'human', 'gpt', 'function_call', 'observation', 'x'), content: fc.oneof(fc.string({ maxLength: 40 }), fc.constant(null), anyJson) }, { requiredKeys: [] }),
+  fc.record({ from: fc.string({ maxLength: 8 }), value: fc.oneof(fc.string({ maxLength: 40 }), anyJson), tool_calls: anyJson }, { requiredKeys: [] }),
+  anyJson,
+);
+const toolsCell = fc.oneof(anyJson, anyJson.map((v) => JSON.stringify(v)), fc.string({ maxLength: 40 }), fc.constant('[{"name": "f", "parameters": {"properties": {"a": {"enum": [1, null]}}}}]'));
+const chatRecord = fc.record({
+  messages: fc.oneof(fc.array(chatMessage, { maxLength: 4 }), anyJson),
+  conversations: fc.oneof(fc.array(chatMessage, { maxLength: 4 }), anyJson),
+  tools: toolsCell,
+  system: fc.oneof(fc.string({ maxLength: 20 }), anyJson),
+  prompt: fc.oneof(fc.string({ maxLength: 20 }), fc.array(chatMessage, { maxLength: 3 }), anyJson),
+  completion: fc.oneof(fc.string({ maxLength: 20 }), fc.array(chatMessage, { maxLength: 3 }), anyJson),
+}, { requiredKeys: [] });
+
 export interface FuzzTarget {
   readonly name: string;
   readonly property: fc.IProperty<unknown[]>;
@@ -152,6 +171,30 @@ export function fuzzTargets(): FuzzTarget[] {
       property: fc.property(safetensorsBytes, (bytes) => allowTyped(() => {
         const length = safetensorsHeaderLength(bytes.subarray(0, 8), 'fuzz.safetensors');
         parseSafetensorsHeader(bytes.subarray(0, 8 + length), 'fuzz.safetensors', bytes.length);
+      })) as unknown as fc.IProperty<unknown[]>,
+    },
+    {
+      name: 'chat records (textTable) + tool / function-call formatters',
+      property: fc.property(fc.array(chatRecord, { minLength: 1, maxLength: 5 }), fc.constantFrom<ChatFormatting | undefined>(undefined, 'messages', 'sharegpt', 'alpaca', 'prompt-completion'), fc.boolean(), (records, formatting, mapped) => allowTyped(() => {
+        const header = [...new Set(records.flatMap((r) => Object.keys(r)))];
+        const spec = { generative: true, ...(formatting ? { formatting } : {}), ...(mapped ? { columnMap: { tools: 'tools', system: 'system' } } : {}) };
+        const columns = chooseTextColumns(header, spec, 'fuzz.json');
+        const sampler = new TextSampler(columns, { maxRows: 10, seed: 1 }, 'fuzz.json');
+        const get = (r: Record<string, unknown>) => (name: string) => r[name];
+        records.forEach((r, i) => sampler.addLabel(get(r), i + 1));
+        sampler.finishLabels('jsonl');
+        records.forEach((r, i) => sampler.addText(get(r), i + 1));
+        const sample = sampler.finish();
+        // The formatters may refuse what LLaMA-Factory refuses (an Error, turned into a finding), nothing else.
+        const refused = (run: () => unknown) => {
+          try {
+            run();
+          } catch (e) {
+            if (!(e instanceof Error) || e instanceof TypeError || e instanceof RangeError) throw e;
+          }
+        };
+        for (const tools of sample.tools ?? []) if (tools !== '') for (const f of ['default', 'qwen', 'llama3'] as const) refused(() => formatTools(f, tools));
+        for (const m of (sample.messages ?? []).flat()) if (m.role === 'function') for (const f of ['default', 'qwen', 'llama3'] as const) refused(() => formatFunctionCall(f, m.content));
       })) as unknown as fc.IProperty<unknown[]>,
     },
     {
