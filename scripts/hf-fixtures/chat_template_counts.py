@@ -386,8 +386,19 @@ def factory_templates(path):
     return found
 
 
-TOOL_TEXT = {'default': default_tool_text, 'qwen': qwen_tool_text}
-FUNCTION_TEXT = {'default': default_function, 'qwen': qwen_function}
+def mistral_tool_text(tools):
+    wrapped = [t if t.get('type') == 'function' else {'type': 'function', 'function': t} for t in tools]
+    return '[AVAILABLE_TOOLS] ' + json.dumps(wrapped, ensure_ascii=False) + '[/AVAILABLE_TOOLS]'
+
+
+def mistral_function(content):
+    calls = json.loads(content)
+    calls = calls if isinstance(calls, list) else [calls]
+    return json.dumps([{'name': c['name'], 'arguments': c['arguments']} for c in calls], ensure_ascii=False)
+
+
+TOOL_TEXT = {'default': default_tool_text, 'qwen': qwen_tool_text, 'mistral': mistral_tool_text}
+FUNCTION_TEXT = {'default': default_function, 'qwen': qwen_function, 'mistral': mistral_function}
 
 
 def factory_count(tok, t, row):
@@ -440,7 +451,7 @@ def factory_count(tok, t, row):
 
 
 FACTORY_CASES = {  # template → the sharegpt fixture it is counted on
-    'qwen3': 'chat_sharegpt_tools', 'qwen3_nothink': 'chat_sharegpt_tools', 'llama2': 'chat_sharegpt_tools', 'gemma': 'chat_sharegpt',
+    'qwen3': 'chat_sharegpt_tools', 'qwen3_nothink': 'chat_sharegpt_tools', 'llama2': 'chat_sharegpt_tools', 'mistral': 'chat_sharegpt_tools', 'gemma': 'chat_sharegpt',
     'phi': 'chat_sharegpt', 'phi4': 'chat_sharegpt', 'yi': 'chat_sharegpt_tools', 'deepseek3': 'chat_sharegpt_tools', 'cohere': 'chat_sharegpt',
     'chatml': 'chat_sharegpt_tools', 'qwen': 'chat_sharegpt_tools', 'default': 'chat_sharegpt_tools', 'empty': 'chat_sharegpt',
 }

@@ -6,14 +6,14 @@
  * LLaMA-Factory (src/llamafactory/data/tool_utils.py, `tool_formatter` of each ToolUtils, written
  * here from its rules, not copied): `default` (a plain-text list of tools with their arguments,
  * used by every template that does not name another, e.g. `default`, `alpaca`, `chatml`, `empty`),
- * `qwen` (one JSON line per tool inside <tools></tools>) and `llama3` (indented JSON after a
- * dated preamble). Python's `json.dumps` is reproduced byte for byte (`pythonJson`): its default
+ * `qwen` (one JSON line per tool inside <tools></tools>), `llama3` (indented JSON after a
+ * dated preamble) and `mistral` (one JSON list inside [AVAILABLE_TOOLS]). Python's `json.dumps` is reproduced byte for byte (`pythonJson`): its default
  * separators are ", " and ": ", unlike JSON.stringify.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export type ToolFormat = 'default' | 'qwen' | 'llama3';
+export type ToolFormat = 'default' | 'qwen' | 'llama3' | 'mistral';
 
 /**
  * Python's `json.dumps(value, ensure_ascii=False[, indent])`: ", " / ": " separators without an
@@ -111,6 +111,7 @@ export function formatTools(format: ToolFormat, toolsJson: string, today = new D
   const tools = JSON.parse(toolsJson) as Json;
   const list = Array.isArray(tools) ? tools : [tools];
   if (list.length === 0) return '';
+  if (format === 'mistral') return `[AVAILABLE_TOOLS] ${pythonJson(list.map(wrapped))}[/AVAILABLE_TOOLS]`;
   return format === 'qwen' ? qwenTools(list) : format === 'llama3' ? llama3Tools(list, today) : defaultTools(list);
 }
 
@@ -154,6 +155,7 @@ export function formatFunctionCall(format: ToolFormat, content: string): string 
   });
   let text: string;
   if (format === 'qwen') text = calls.map((c) => `<tool_call>\n${pythonJson({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n');
+  else if (format === 'mistral') text = pythonJson(calls.map((c) => ({ name: c.name, arguments: c.arguments })));
   else if (format === 'llama3') {
     const objects = calls.map((c) => ({ name: c.name, parameters: c.arguments }));
     text = pythonJson(objects.length === 1 ? objects[0] : objects);

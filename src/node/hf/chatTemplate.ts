@@ -88,7 +88,7 @@ interface FactoryTemplate {
 }
 
 const EOS = { special: 'eos' } as const;
-const TOOL_FORMATS: readonly ToolFormat[] = ['default', 'qwen', 'llama3'];
+const TOOL_FORMATS: readonly ToolFormat[] = ['default', 'qwen', 'llama3', 'mistral'];
 const BOS = { special: 'bos' } as const;
 
 /** The ChatML turns of LLaMA-Factory's qwen family (qwen, qwen3, qwen3_nothink), with its tool format. */
@@ -156,6 +156,16 @@ const FACTORY_TEMPLATES: Readonly<Record<string, FactoryTemplate>> = {
     systemInUser: true,
   },
   llama2: { user: [BOS, '[INST] {{content}} [/INST]'], assistant: ['{{content}}', EOS], system: ['<<SYS>>\n{{content}}\n<</SYS>>\n\n'], systemInUser: true },
+  mistral: {
+    user: ['[INST] {{content}}[/INST]'],
+    assistant: [' {{content}}', EOS],
+    system: ['{{content}}\n\n'],
+    function: ['[TOOL_CALLS] {{content}}', EOS],
+    observation: ['[TOOL_RESULTS] {"content": {{content}}}[/TOOL_RESULTS]'],
+    prefix: [BOS],
+    tools: 'mistral',
+    systemInUser: true,
+  },
 };
 
 type Json = Record<string, unknown>;
@@ -348,7 +358,7 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
           const template = { ...base, tools: toolFormat as ToolFormat, function: base.efficientEos ? ['{{content}}'] : ['{{content}}', EOS] };
           return { counter: factoryCounter(name, template, tokenizer, hasBos), note: `Tools and function calls are written in the '${toolFormat}' tool format (tool_format).` };
         }
-        return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos), note: `tool_format: ${toolFormat} is not bundled with TransferLens (default, qwen and llama3 are); tools and function calls were counted in the '${name}' template's own format, which can differ in length.` };
+        return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos), note: `tool_format: ${toolFormat} is not bundled with TransferLens (default, qwen, llama3 and mistral are); tools and function calls were counted in the '${name}' template's own format, which can differ in length.` };
       }
       return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos) };
     }

@@ -54,3 +54,8 @@ test("function-call turns as LLaMA-Factory's FunctionFormatter writes them: defa
   assert.throws(() => formatFunctionCall('default', 'get_weather(Lyon)'));
   assert.throws(() => formatFunctionCall('default', '{"name": "f"}'), /needs "name" and "arguments"/);
 });
+
+test("mistral: the tools as one JSON list inside [AVAILABLE_TOOLS], function calls as a JSON list (MistralToolUtils)", () => {
+  assert.equal(formatTools('mistral', JSON.stringify([{ name: 'f', parameters: {} }])), '[AVAILABLE_TOOLS] [{"type": "function", "function": {"name": "f", "parameters": {}}}][/AVAILABLE_TOOLS]');
+  assert.equal(formatFunctionCall('mistral', JSON.stringify({ name: 'f', arguments: { a: 1 } })), '[{"name": "f", "arguments": {"a": 1}}]');
+});
