@@ -165,10 +165,14 @@ export async function runTokenizerChecks(
   }
   // TRL's SFTTrainer appends eos_token to non-conversational text (language modelling `text`, string
   // prompt-completion) before tokenising: one more token per such sample.
+  // LLaMA-Factory pre-training (processor/pretrain.py) appends eos to every text likewise.
   const trlEos = config.profile === 'huggingface' && sample.labels === undefined && info.eosTokenId !== undefined;
-  const conversational = (i: number): boolean => (sample.messages?.[i]?.length ?? 0) > 0;
-  const lengths = trlEos ? Array.from(chat.lengths ?? cached.lengths, (n, i) => (conversational(i) ? n : n + 1)) : chat.lengths;
-  const eosNote = trlEos && Array.from({ length: count }, (_, i) => i).some((i) => !conversational(i)) ? 'TRL appends the eos token to non-conversational text before tokenising; it is counted.' : undefined;
+  const lfPretrainEos = config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt' && info.eosTokenId !== undefined;
+  const conversational = (i: number): boolean => !lfPretrainEos && (sample.messages?.[i]?.length ?? 0) > 0;
+  const lengths = trlEos || lfPretrainEos ? Array.from(chat.lengths ?? cached.lengths, (n, i) => (conversational(i) ? n : n + 1)) : chat.lengths;
+  const eosNote = lfPretrainEos
+    ? 'LLaMA-Factory appends the eos token to every pre-training text; it is counted.'
+    : trlEos && Array.from({ length: count }, (_, i) => i).some((i) => !conversational(i)) ? 'TRL appends the eos token to non-conversational text before tokenising; it is counted.' : undefined;
   const stats = tokenStats(cached, texts, facts, maxLength?.value, lengths);
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
@@ -241,6 +245,8 @@ export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | '
 /** Whether the training run renders this sample through a chat template. */
 function rendersChat(config: NormalizedConfig, sample: TextSample): boolean {
   if (!sample.messages) return false;
+  // LLaMA-Factory pre-training tokenises the raw text (processor/pretrain.py), never a template.
+  if (config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt') return false;
   if (sample.columns.kind === 'messages' || sample.columns.kind === 'sharegpt') return true;
   // TRL prompt-completion: the conversational rows (lists of messages); string rows stay plain.
   if (sample.columns.kind === 'prompt-completion') return sample.messages.some((m) => m.length > 0);
