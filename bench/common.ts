@@ -11,3 +11,15 @@ export function median(values: number[]): number {
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
+
+/** A logger that prints each line and keeps it (for the result file written at the end). */
+export function transcript(): { readonly lines: string[]; log(line: string): void } {
+  const lines: string[] = [];
+  return {
+    lines,
+    log(line: string) {
+      console.log(line);
+      lines.push(line);
+    },
+  };
+}

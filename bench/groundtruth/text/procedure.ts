@@ -24,7 +24,7 @@ import { hashedDense, tfidfLearner, tfidfMatrix } from '../../../src/core/analys
 import { takeRows } from '../../../src/core/linalg/matrix';
 import { initBackend } from '../../../src/node/backend';
 import { HASHED_DIMS, TEXT_CV_REPEATS } from '../../../src/node/textDataset';
-import { median } from '../../common';
+import { median, transcript } from '../../common';
 import { meanAndStandardError } from '../stats';
 import { drawsFor, featuresOf, pool, targetOf, textCases, type TextTruth } from './run';
 
@@ -70,11 +70,7 @@ async function main(): Promise<void> {
   await initBackend('wasm');
   const z = VERDICT_Z;
   const summaries: CaseSummary[] = [];
-  const lines: string[] = [];
-  const log = (line: string) => {
-    console.log(line);
-    lines.push(line);
-  };
+  const { lines, log } = transcript();
   for (const spec of specs) {
     const started = Date.now();
     const truth = (await import(join(casesDir, spec.id, 'truth.json'))).default as TextTruth;

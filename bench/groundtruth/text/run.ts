@@ -41,6 +41,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { transcript } from '../../common';
 import { makeTarget, oneHot, ridgeLearner, type Target } from '../../../src/core/analysis/learners';
 import { pca } from '../../../src/core/analysis/overlap';
 import { tfidfLearner } from '../../../src/core/analysis/tfidf';
@@ -650,11 +651,7 @@ function summaryLines(title: string, summaries: readonly Summary[]): string[] {
 
 async function score(specs: readonly TextCaseSpec[], casesDir: string, cli: string, timeout: number, resultsStem: string): Promise<void> {
   const results: CaseResult[] = [];
-  const lines: string[] = [];
-  const log = (line: string) => {
-    console.log(line);
-    lines.push(line);
-  };
+  const { lines, log } = transcript();
   for (const spec of specs) {
     const folder = join(casesDir, spec.id);
     const truthFile = join(folder, 'truth.json');
