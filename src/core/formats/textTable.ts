@@ -402,6 +402,13 @@ export class TextSampler {
     return text;
   }
 
+  /** Messages with each content cut at MAX_TEXT_CHARS; a cut is a row problem. */
+  private boundMessages(messages: readonly ChatMessage[], row: number): ChatMessage[] {
+    const bounded = messages.map((m) => (m.content.length > MAX_TEXT_CHARS ? { ...m, content: m.content.slice(0, MAX_TEXT_CHARS) } : m));
+    if (bounded.some((m, i) => m !== messages[i])) this.problem('too-long', row, `${this.source}: row ${row}: a message has more than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters; it was cut`);
+    return bounded;
+  }
+
   private readRecordText(record: (name: string) => unknown, row: number): RowText {
     const c = this.columns;
     if (c.kind === 'prompt-completion') {
@@ -411,7 +418,7 @@ export class TextSampler {
       const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags);
       const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags);
       if (asMessages && completionMessages) {
-        const messages = [...asMessages, ...completionMessages].map((m) => ({ ...m, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
+        const messages = this.boundMessages([...asMessages, ...completionMessages], row);
         if (messages.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the prompt and completion are empty`);
         return { text: messagesText(messages), messages };
       }
@@ -428,8 +435,7 @@ export class TextSampler {
       // sharegpt's system column (LLaMA-Factory): the system prompt unless the first message is one.
       const systemCell = c.system !== undefined && parsed[0]?.role !== 'system' ? record(c.system) : undefined;
       const messages = typeof systemCell === 'string' && systemCell !== '' ? [{ role: 'system', content: systemCell }, ...parsed] : parsed;
-      const bounded = messages.map((m) => ({ ...m, content: m.content.length > MAX_TEXT_CHARS ? m.content.slice(0, MAX_TEXT_CHARS) : m.content }));
-      if (bounded.some((m, i) => m.content.length !== messages[i]!.content.length)) this.problem('too-long', row, `${this.source}: row ${row}: a message has more than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters; it was cut`);
+      const bounded = this.boundMessages(messages, row);
       if (bounded.length === 0 || bounded.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the conversation is empty`);
       return { text: messagesText(bounded), messages: bounded };
     }

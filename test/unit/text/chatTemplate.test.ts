@@ -246,3 +246,16 @@ test("TRL prompt-completion records: strings count as prompt + completion, lists
     }
   }
 });
+
+test('a prompt-completion message over the cell limit is cut and reported on its row, as chat messages are', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-pc-long-'));
+  const file = join(dir, 'pc.jsonl');
+  writeFileSync(file, [
+    JSON.stringify({ prompt: [{ role: 'user', content: 'x'.repeat(100_001) }], completion: [{ role: 'assistant', content: 'ok' }] }),
+    JSON.stringify({ prompt: [{ role: 'user', content: 'hi' }], completion: [{ role: 'assistant', content: 'ok' }] }),
+  ].join('\n') + '\n');
+  const sample = await readTextDataset(file, { maxRows: 10, seed: 0, spec: { generative: true } });
+  assert.equal(sample.problemCounts['too-long'], 1);
+  assert.match(sample.problems.find((p) => p.kind === 'too-long')!.message, /row 1: a message has more than 100,000 characters; it was cut/);
+  assert.equal(sample.messages![sample.rows.indexOf(1)]![0]!.content.length, 100_000);
+});
