@@ -168,11 +168,13 @@ export async function runTokenizerChecks(
   // LLaMA-Factory pre-training (processor/pretrain.py) appends eos to every text likewise.
   const trlEos = config.profile === 'huggingface' && sample.labels === undefined && info.eosTokenId !== undefined;
   const lfPretrainEos = config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt' && info.eosTokenId !== undefined;
-  const conversational = (i: number): boolean => !lfPretrainEos && (sample.messages?.[i]?.length ?? 0) > 0;
-  const lengths = trlEos || lfPretrainEos ? Array.from(chat.lengths ?? cached.lengths, (n, i) => (conversational(i) ? n : n + 1)) : chat.lengths;
-  const eosNote = lfPretrainEos
+  const getsEos = (i: number): boolean => lfPretrainEos || (trlEos && !((sample.messages?.[i]?.length ?? 0) > 0));
+  const base = chat.lengths ?? Array.from(cached.lengths);
+  const eosRows = base.some((_, i) => getsEos(i));
+  const lengths = eosRows ? base.map((n, i) => (getsEos(i) ? n + 1 : n)) : chat.lengths;
+  const eosNote = !eosRows ? undefined : lfPretrainEos
     ? 'LLaMA-Factory appends the eos token to every pre-training text; it is counted.'
-    : trlEos && Array.from({ length: count }, (_, i) => i).some((i) => !conversational(i)) ? 'TRL appends the eos token to non-conversational text before tokenising; it is counted.' : undefined;
+    : 'TRL appends the eos token to non-conversational text before tokenising; it is counted.';
   const stats = tokenStats(cached, texts, facts, maxLength?.value, lengths);
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
