@@ -50,7 +50,7 @@ import { hfModelUsed, loadHfCheckpoint, type HfCheckpoint } from './hf/checkpoin
 import { decideHfRun, defaultMemoryLimit, estimateHfCost } from './hf/guard';
 import { hfImageInputs, withHfProcessor } from './hf/imageInputs';
 import { imageCnnLearner, SCRATCH_CNN_RECIPE } from './training';
-import { DEFAULT_TRAINABLE_LAYERS } from './textDataset';
+import { DEFAULT_TRAINABLE_LAYERS, freezeCountDefaulted } from './textDataset';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
 
@@ -350,8 +350,8 @@ async function hfBackbone(context: ImageBranchContext, findings: Finding[], timi
   const prep = await hfImageInputs(folder);
   const strategy: Strategy = config.strategy?.value ?? 'full';
   // `finetuning_type: freeze` without freeze_trainable_layers: LLaMA-Factory's default (the top 2
-  // blocks), as the text branch takes it (textDataset.ts partialFreezeBlocks).
-  const freezeDefaulted = strategy === 'partial-freeze' && config.frozenLayers === undefined && /(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '');
+  // blocks), as the text branch takes it.
+  const freezeDefaulted = freezeCountDefaulted(strategy, config);
   const trainable = typeof config.frozenLayers?.value === 'number' ? config.frozenLayers.value : freezeDefaulted ? DEFAULT_TRAINABLE_LAYERS : undefined;
   // Partial freeze: a probe on the hidden state below the trainable blocks stands in for training them.
   const wantedFreezeBlock = strategy === 'partial-freeze' && trainable !== undefined && trainable > 0 && trainable < resolvedLayer.layer ? resolvedLayer.layer - trainable : undefined;

@@ -570,6 +570,15 @@ export const DEFAULT_TRAINABLE_LAYERS = 2;
  * mean the first n layers are set as trainable"), which is not simulated — the note says so and
  * the probes on lower blocks stand in. Undefined: no partial-freeze fine-tune.
  */
+/**
+ * A partial freeze set by `finetuning_type: freeze` (LLaMA-Factory's meaning) with no
+ * `freeze_trainable_layers`: its default count (DEFAULT_TRAINABLE_LAYERS) applies. Shared by the
+ * text and image branches.
+ */
+export function freezeCountDefaulted(strategy: string, config: NormalizedConfig): boolean {
+  return strategy === 'partial-freeze' && config.frozenLayers?.value === undefined && /(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '');
+}
+
 export function partialFreezeBlocks(strategy: string, config: NormalizedConfig, notes: string[]): number | undefined {
   if (strategy !== 'partial-freeze') return undefined;
   const value = config.frozenLayers?.value;
@@ -583,7 +592,7 @@ export function partialFreezeBlocks(strategy: string, config: NormalizedConfig, 
     notes.push(`${config.frozenLayers!.keyPath} names layers (${names.length > 80 ? `${names.slice(0, 77)}…` : names}) rather than a number of top blocks: that fine-tune is not simulated — probes on the lower blocks' features stand in.`);
     return undefined;
   }
-  if (/(^|\.)finetuning_type$/.test(config.strategy?.keyPath ?? '')) {
+  if (freezeCountDefaulted(strategy, config)) {
     notes.push(`freeze_trainable_layers is not set: LLaMA-Factory's default is simulated — the top ${DEFAULT_TRAINABLE_LAYERS} blocks trainable, the embeddings and the blocks below frozen. Set freeze_trainable_layers to say otherwise (0: only a new head, i.e. a linear probe).`);
     return DEFAULT_TRAINABLE_LAYERS;
   }
