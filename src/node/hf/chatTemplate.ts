@@ -228,6 +228,8 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
     }
     return n;
   };
+  // ReasoningTemplate's empty thought (thought_words joined), encoded once.
+  const emptyThought = template.reasoning ? encodeLength('<think>\n\n</think>\n\n') : 0;
   return {
     description: `LLaMA-Factory's '${name}' template (each turn's slots encoded as its template.py does)`,
     count(messages, tools) {
@@ -258,7 +260,7 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
           n += slotsLength(slots, message.role === 'user' ? inUser + message.content : message.content);
         }
         // ReasoningTemplate.encode_multiturn: each response (every second turn) without a thought gets an empty one.
-        if (template.reasoning && i % 2 === 1 && !message.content.includes('<think>') && !message.content.includes('</think>')) n += encodeLength('<think>\n\n</think>\n\n');
+        if (template.reasoning && i % 2 === 1 && !message.content.includes('<think>') && !message.content.includes('</think>')) n += emptyThought;
       });
       return n;
     },
