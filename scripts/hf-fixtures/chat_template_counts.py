@@ -19,7 +19,10 @@ Writes
   * LLaMA-Factory `template: qwen` on the qwen2 fixture for the alpaca and sharegpt fixtures,
     encoded as LLaMA-Factory's template.py `_encode` does (each slot string encoded on its own
     without special tokens; system = the default system prompt on the first turn) — a Python
-    re-statement of its rules, since LLaMA-Factory itself is not installed here.
+    re-statement of its rules, since LLaMA-Factory itself is not installed here;
+  * LLaMA-Factory `qwen3` with `enable_thinking` / `mask_history` / `preserve_thinking` on multi-turn
+    data with thoughts (data/chat_sharegpt_thoughts.json, written here): its own
+    ReasoningTemplate.encode_multiturn, executed from template.py's source.
 
 Run: LLAMA_FACTORY_TEMPLATE_PY=<LLaMA-Factory checkout>/src/llamafactory/data/template.py \
      /work/venv/bin/python scripts/hf-fixtures/chat_template_counts.py   (after npm ci)
@@ -401,8 +404,21 @@ TOOL_TEXT = {'default': default_tool_text, 'qwen': qwen_tool_text, 'mistral': mi
 FUNCTION_TEXT = {'default': default_function, 'qwen': qwen_function, 'mistral': mistral_function}
 
 
-def factory_count(tok, t, row):
-    """template.py _encode (+ ReasoningTemplate's empty thought) for a sharegpt row, as the converter feeds it."""
+SHAREGPT_ROLES = {'human': 'user', 'gpt': 'assistant', 'function_call': 'function', 'observation': 'observation', 'system': 'system'}
+
+
+def sharegpt_turns(row, t):
+    """The sharegpt converter: roles, the system (first message, else the system column, else the default) and tools."""
+    turns = [{'role': SHAREGPT_ROLES[m['from']], 'content': m['value']} for m in row['conversations']]
+    if turns and turns[0]['role'] == 'system':
+        system, turns = turns[0]['content'], turns[1:]
+    else:
+        system = row.get('system', '')
+    return turns, system, row.get('tools', '')
+
+
+def factory_message_lengths(tok, t, turns, system, tools):
+    """template.py _encode: each message's token count (the first with prefix + system)."""
     enc = piece_counter(tok)
     has_bos = tok.bos_token_id is not None
 
@@ -417,16 +433,10 @@ def factory_count(tok, t, row):
                 n += 1
         return n
 
-    roles = {'human': 'user', 'gpt': 'assistant', 'function_call': 'function', 'observation': 'observation', 'system': 'system'}
-    turns = [{'role': roles[m['from']], 'content': m['value']} for m in row['conversations']]
-    if turns and turns[0]['role'] == 'system':
-        system, turns = turns[0]['content'], turns[1:]
-    else:
-        system = row.get('system', '')
     system = system or t['default_system']
-    tools = row.get('tools', '')
-    n = 1 if t['efficient_eos'] else 0
+    lengths = []
     for i, m in enumerate(turns):
+        n = 0
         system_text = ''
         if i == 0:
             n += slots_len(t['prefix'], '')
@@ -445,9 +455,43 @@ def factory_count(tok, t, row):
             n += slots_len(t['observation'], m['content'])
         else:
             n += slots_len(t['function'], FUNCTION_TEXT[t['tools']](m['content']))
-        if t['class'] == 'ReasoningTemplate' and i % 2 == 1 and '<think>' not in m['content'] and '</think>' not in m['content']:
-            n += enc('<think>\n' + '\n</think>\n\n')
+        lengths.append(n)
+    return lengths
+
+
+def factory_count(tok, t, row):
+    """template.py _encode (+ ReasoningTemplate's empty thought) for a sharegpt row, as the converter feeds it."""
+    turns, system, tools = sharegpt_turns(row, t)
+    n = (1 if t['efficient_eos'] else 0) + sum(factory_message_lengths(tok, t, turns, system, tools))
+    if t['class'] == 'ReasoningTemplate':
+        n += sum(piece_counter(tok)('<think>\n' + '\n</think>\n\n') for i, m in enumerate(turns) if i % 2 == 1 and '<think>' not in m['content'] and '</think>' not in m['content'])
     return n
+
+
+def reasoning_template_class(path, tok, t):
+    """LLaMA-Factory's own thought handling, run: ReasoningTemplate.encode_multiturn and Template's
+    add_thought / remove_thought / get_thought_word_ids are taken from template.py's source (ast) and
+    executed on a stand-in whose _encode returns each message's token count (factory_message_lengths)."""
+    import re
+    import textwrap
+    from copy import deepcopy
+    from typing import Optional
+    text = Path(path).read_text()
+    tree = ast.parse(text)
+    wanted = {('Template', 'add_thought'), ('Template', 'remove_thought'), ('Template', 'get_thought_word_ids'), ('ReasoningTemplate', 'encode_multiturn')}
+    ns = {'re': re, 'deepcopy': deepcopy, 'Optional': Optional, 'override': lambda f: f}
+    methods = {}
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        for fn in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
+            if (cls.name, fn.name) in wanted:
+                exec(textwrap.dedent(ast.get_source_segment(text, fn, padded=True)), ns)
+                methods[fn.name] = ns[fn.name]
+    assert len(methods) == len(wanted), sorted(methods)
+
+    def _encode(self, tokenizer, messages, system, tools):
+        return [[0] * k for k in factory_message_lengths(tok, t, messages, system, tools)]
+
+    return type('ReasoningStandIn', (), {**methods, '_encode': _encode, 'thought_words': ('<think>\n', '\n</think>\n\n')})
 
 
 FACTORY_CASES = {  # template → the sharegpt fixture it is counted on
@@ -456,6 +500,33 @@ FACTORY_CASES = {  # template → the sharegpt fixture it is counted on
     'chatml': 'chat_sharegpt_tools', 'qwen': 'chat_sharegpt_tools', 'default': 'chat_sharegpt_tools', 'empty': 'chat_sharegpt',
     'alpaca': 'chat_sharegpt', 'llama3': 'chat_sharegpt',  # llama3's tool prompt is dated today: no tools here
 }
+# Multi-turn sharegpt conversations whose responses carry thoughts (data/chat_sharegpt_thoughts.json,
+# written here): a full thought, none, an explicitly empty one, one mid-answer, and an unclosed tag.
+THOUGHTS = [
+    '<think>\nThe user wants a short answer. Two facts matter here.\nKeep it to one sentence.\n</think>\n\n',
+    '',
+    '<think>\n\n</think>\n\n',
+    'Sure.<think>\nCheck the dates first; the second one is a Friday.\n</think>\n\n',
+    '<think>unclosed reasoning that never ends ',
+]
+ANSWERS = [
+    'The river is about 2,400 kilometres long.', 'Yes, the museum opens at nine on weekdays.',
+    'Three trains leave before noon, the first at 07:12.', 'It rained on four of the last seven days.',
+    'The recipe needs two eggs and a cup of flour.', 'No, the library is closed on public holidays.',
+]
+PROMPTS = ['How long is the river?', 'Is the museum open tomorrow morning?', 'When do trains leave for the coast?',
+           'Has it been a wet week?', 'What goes into the pancakes?', 'Can I return books on Monday, a holiday?']
+thought_rows = []
+for i in range(15):
+    turns = []
+    for j in range(1 + i % 3):
+        k = i + 2 * j
+        turns.append({'from': 'human', 'value': PROMPTS[k % len(PROMPTS)]})
+        turns.append({'from': 'gpt', 'value': THOUGHTS[(i + j) % len(THOUGHTS)] + ANSWERS[k % len(ANSWERS)]})
+    thought_rows.append({'conversations': ([{'from': 'system', 'value': 'Think before you answer.'}] if i % 4 == 0 else []) + turns})
+(TEXT / 'data' / 'chat_sharegpt_thoughts.json').write_text(json.dumps(thought_rows, indent=1, ensure_ascii=False) + '\n')
+REASONING_VARIANTS = [(True, False, False), (False, False, False), (True, True, False), (True, True, True), (False, True, False)]
+
 lf_source = os.environ.get('LLAMA_FACTORY_TEMPLATE_PY')
 previous = json.loads((TEXT / 'chat-template-counts.json').read_text()) if (TEXT / 'chat-template-counts.json').exists() else {}
 if lf_source:
@@ -463,9 +534,20 @@ if lf_source:
     rows_of = {'chat_sharegpt': sharegpt_rows, 'chat_sharegpt_tools': sharegpt_tool_rows}
     for name, data in FACTORY_CASES.items():
         out[f'llamafactory-template:{name}:{data}:qwen2'] = [factory_count(qwen, parsed_templates[name], r) for r in rows_of[data]]
+    # ReasoningTemplate's data arguments (qwen3), on multi-turn conversations with and without thoughts.
+    stand_in = reasoning_template_class(lf_source, qwen, parsed_templates['qwen3'])
+    for enable_thinking, mask_history, preserve_thinking in REASONING_VARIANTS:
+        template = stand_in()
+        template.enable_thinking = enable_thinking
+        counts = []
+        for r in thought_rows:
+            turns, system, tools = sharegpt_turns(r, parsed_templates['qwen3'])
+            pairs = template.encode_multiturn(qwen, turns, system, tools, mask_history and not preserve_thinking)
+            counts.append(sum(len(a) + len(b) for a, b in pairs))
+        out[f'llamafactory-reasoning:qwen3:{enable_thinking}:{mask_history}:{preserve_thinking}:chat_sharegpt_thoughts:qwen2'] = counts
 else:
-    print('LLAMA_FACTORY_TEMPLATE_PY not set: the llamafactory-template:* counts are kept from the committed file')
-    out.update({k: v for k, v in previous.items() if k.startswith('llamafactory-template:')})
+    print('LLAMA_FACTORY_TEMPLATE_PY not set: the llamafactory-template:* and llamafactory-reasoning:* counts are kept from the committed file')
+    out.update({k: v for k, v in previous.items() if k.startswith('llamafactory-template:') or k.startswith('llamafactory-reasoning:')})
 
 (TEXT / 'chat-template-counts.json').write_text(json.dumps(out, indent=1) + '\n')
 print({k: (len(v), sum(v)) for k, v in out.items() if isinstance(v, list)})

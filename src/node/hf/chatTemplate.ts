@@ -17,7 +17,8 @@
  *   separately (src/llamafactory/data/template.py `_encode`: prefix + system on the first turn,
  *   user / assistant slots, `{"eos_token"}` as one id, `efficient_eos` adds one). The slot tables of
  *   `empty`, `default`, `alpaca`, `chatml`, `qwen`, `qwen3` (ReasoningTemplate: an empty thought on
- *   each response without one), `qwen3_nothink`, `llama3`, `llama2` and `gemma` (Llama2Template: the
+ *   each response without one; `enable_thinking` / `mask_history` / `preserve_thinking` as in
+ *   ReasoningOptions), `qwen3_nothink`, `llama3`, `llama2` and `gemma` (Llama2Template: the
  *   system text inside the first user turn), `phi`, `phi4`, `yi`, `deepseek3` and `cohere` are
  *   bundled; other names, and no
  *   `template` (LLaMA-Factory then parses the tokenizer's template), use the tokenizer's template.
@@ -212,13 +213,32 @@ export function jinjaCounter(source: string, description: string, tokenizer: HfT
 }
 
 /**
+ * LLaMA-Factory's thought handling in ReasoningTemplate.encode_multiturn (SFT), from its data
+ * arguments: `enable_thinking: false` removes the thought from every response; `mask_history`
+ * without `preserve_thinking` (discarding_history_cot) removes it from every response but the
+ * last and adds the empty thought to the last response only.
+ */
+export interface ReasoningOptions {
+  readonly enableThinking: boolean;
+  readonly discardHistoryThoughts: boolean;
+}
+
+/**
+ * ReasoningTemplate.remove_thought: every `<think>\n…\n</think>\n\n` (thought_words, non-greedy,
+ * across lines) removed, then leading newlines.
+ */
+export function removeThought(content: string): string {
+  return content.replace(/<think>\n[\s\S]*?\n<\/think>\n\n/g, '').replace(/^\n+/, '');
+}
+
+/**
  * LLaMA-Factory's encoding: turn 0 gets prefix + system (or the template's default system); each
  * message is its role's slots; every text element is encoded on its own without special tokens;
  * `{"eos_token"}` / `{"bos_token"}` are one id each (when the tokenizer has one); `efficient_eos`
  * adds one eos at the end. LLaMA-Factory replaces eos by the template's first stop word, so eos
  * always exists for templates that write it.
  */
-export function factoryCounter(name: string, template: FactoryTemplate, tokenizer: HfTokenizer, hasBos: boolean): ChatCounter {
+export function factoryCounter(name: string, template: FactoryTemplate, tokenizer: HfTokenizer, hasBos: boolean, reasoning: ReasoningOptions = { enableThinking: true, discardHistoryThoughts: false }): ChatCounter {
   const encodeLength = (text: string): number => (text.length === 0 ? 0 : tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length);
   const slotsLength = (slots: readonly Slot[], content: string): number => {
     let n = 0;
@@ -242,6 +262,11 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
       system ||= template.defaultSystem ?? '';
       // _encode: `if system or tools:` format_system(system + format_tools(tools)) on the first turn.
       const toolText = tools ? formatTools(template.tools ?? 'default', tools) : '';
+      if (template.reasoning && (!reasoning.enableThinking || reasoning.discardHistoryThoughts)) {
+        // encode_multiturn: responses sit at the odd positions; the last one keeps its thought
+        // under discarding_history_cot (range(1, len − 2, 2)), not under enable_thinking: false.
+        rest = rest.map((m, i) => (i % 2 === 1 && (!reasoning.enableThinking || i < rest.length - 2) ? { ...m, content: removeThought(m.content) } : m));
+      }
       let n = template.efficientEos ? 1 : 0;
       rest.forEach((message, i) => {
         // Llama2Template: the first turn's system text (its slot's text) goes in front of the user content.
@@ -259,8 +284,11 @@ export function factoryCounter(name: string, template: FactoryTemplate, tokenize
           const slots = message.role === 'assistant' ? template.assistant : message.role === 'user' ? template.user : template.observation ?? template.user;
           n += slotsLength(slots, message.role === 'user' ? inUser + message.content : message.content);
         }
-        // ReasoningTemplate.encode_multiturn: each response (every second turn) without a thought gets an empty one.
-        if (template.reasoning && i % 2 === 1 && !message.content.includes('<think>') && !message.content.includes('</think>')) n += emptyThought;
+        // ReasoningTemplate.encode_multiturn: each response (every second turn) without a thought
+        // gets an empty one (into the prompt under enable_thinking: false: the same length);
+        // discarding_history_cot looks at the last response only.
+        const looked = !reasoning.discardHistoryThoughts || i === rest.length - 1;
+        if (template.reasoning && i % 2 === 1 && looked && !message.content.includes('<think>') && !message.content.includes('</think>')) n += emptyThought;
       });
       return n;
     },
@@ -323,6 +351,25 @@ function extraValue(config: NormalizedConfig, name: string): SourceValue<unknown
   return v && v.value !== null && v.value !== undefined && v.value !== '' ? v : undefined;
 }
 
+/** A LLaMA-Factory boolean argument as its argument parser reads it (YAML true/false, or the strings). */
+function flag(config: NormalizedConfig, name: string, fallback: boolean): boolean {
+  const v = extraValue(config, name)?.value;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
+  return fallback;
+}
+
+/** LLaMA-Factory's `enable_thinking` (default true), `mask_history` and `preserve_thinking` (default false). */
+function reasoningOptions(config: NormalizedConfig): ReasoningOptions {
+  return { enableThinking: flag(config, 'enableThinking', true), discardHistoryThoughts: flag(config, 'maskHistory', false) && !flag(config, 'preserveThinking', false) };
+}
+
+function reasoningNote(o: ReasoningOptions): string | undefined {
+  if (!o.enableThinking) return 'enable_thinking: false: the thoughts (<think>…</think>) are removed from every response before counting, as LLaMA-Factory removes them; each response still gets the empty thought.';
+  if (o.discardHistoryThoughts) return 'mask_history without preserve_thinking: the thoughts of earlier responses are removed before counting, as LLaMA-Factory removes them; only the last response gets the empty thought.';
+  return undefined;
+}
+
 function tokenizerTemplateSource(tokenizer: HfTokenizer): string {
   return tokenizer.info.files.some((f) => /chat_template\.jinja$/.test(f)) ? 'chat_template.jinja' : 'tokenizer_config.json';
 }
@@ -351,6 +398,9 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
   if (config.profile === 'llama-factory') {
     if (name && FACTORY_TEMPLATES[name]) {
       const hasBos = tokenizer.info.bosTokenId !== undefined;
+      const reasoning = reasoningOptions(config);
+      const thoughtNote = FACTORY_TEMPLATES[name]!.reasoning ? reasoningNote(reasoning) : undefined;
+      const withNote = (choice: ChatTemplateChoice): ChatTemplateChoice => (thoughtNote ? { ...choice, note: choice.note ? `${choice.note} ${thoughtNote}` : thoughtNote } : choice);
       // `tool_format` replaces the template's tool and function formats (template.py
       // get_template_and_fix_tokenizer: function slots become the default assistant slots).
       const toolFormat = extraValue(config, 'toolFormat')?.value;
@@ -358,11 +408,11 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
         const base = FACTORY_TEMPLATES[name]!;
         if (TOOL_FORMATS.includes(toolFormat as ToolFormat)) {
           const template = { ...base, tools: toolFormat as ToolFormat, function: base.efficientEos ? ['{{content}}'] : ['{{content}}', EOS] };
-          return { counter: factoryCounter(name, template, tokenizer, hasBos), note: `Tools and function calls are written in the '${toolFormat}' tool format (tool_format).` };
+          return withNote({ counter: factoryCounter(name, template, tokenizer, hasBos, reasoning), note: `Tools and function calls are written in the '${toolFormat}' tool format (tool_format).` });
         }
-        return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos), note: `tool_format: ${toolFormat} is not bundled with TransferLens (default, qwen, llama3 and mistral are); tools and function calls were counted in the '${name}' template's own format, which can differ in length.` };
+        return withNote({ counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos, reasoning), note: `tool_format: ${toolFormat} is not bundled with TransferLens (default, qwen, llama3 and mistral are); tools and function calls were counted in the '${name}' template's own format, which can differ in length.` });
       }
-      return { counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos) };
+      return withNote({ counter: factoryCounter(name, FACTORY_TEMPLATES[name]!, tokenizer, hasBos, reasoning) });
     }
     if (name) return useOwn(`LLaMA-Factory's '${name}' template is not bundled with TransferLens; the lengths were counted with ${own !== undefined ? ownDescription : 'no template'} instead, which can differ by a few tokens per turn.`);
     if (own !== undefined) return useOwn('No template is set, so LLaMA-Factory derives one from the tokenizer\'s chat template; the lengths were counted with that template rendered directly.');

@@ -231,6 +231,25 @@ test("LLaMA-Factory's bundled templates equal its template.py slot tables (parse
   }
 });
 
+test("LLaMA-Factory qwen3 (ReasoningTemplate) with enable_thinking / mask_history / preserve_thinking: thoughts removed and empty thoughts added as its encode_multiturn does (run from its source by the fixture script)", async () => {
+  const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
+  const keys = Object.keys(COUNTS).filter((k) => k.startsWith('llamafactory-reasoning:'));
+  assert.equal(keys.length, 5);
+  const totals = new Set<number>();
+  for (const key of keys) {
+    const [, template, enable, mask, preserve, data] = key.split(':') as [string, string, string, string, string, string];
+    totals.add(COUNTS[key]!.reduce((a, b) => a + b, 0));
+    const yaml = (m: number) => `model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: ${data}\ntemplate: ${template}\ncutoff_len: ${m}\nenable_thinking: ${enable.toLowerCase()}\nmask_history: ${mask.toLowerCase()}\npreserve_thinking: ${preserve.toLowerCase()}\n`;
+    const sample = await readTextDataset(join(TEXT, 'data', `${data}.json`), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(yaml(64)), info[data]!) });
+    const r = await checkAgainst(join(MODELS, 'qwen2'), yaml, COUNTS[key]!, sample, 200);
+    const note = r.findings.find((f) => f.code === 'token-lengths')!.message;
+    if (enable === 'False') assert.match(note, /enable_thinking: false: the thoughts .* are removed from every response/, key);
+    else if (mask === 'True' && preserve === 'False') assert.match(note, /mask_history without preserve_thinking/, key);
+    else assert.doesNotMatch(note, /enable_thinking|mask_history/, key);
+  }
+  assert.equal(totals.size, 4, 'the settings really change the counts (preserve_thinking equals the default)');
+});
+
 test("TRL prompt-completion records: strings count as prompt + completion, lists of messages render together with the chat template (generative, detected from the fields)", async () => {
   const yaml = (file: string) => (m: number) => `model_name_or_path: m\ndataset_name: ${file}\nmax_length: ${m}\n`;
   for (const file of ['prompt_completion.jsonl', 'prompt_completion_chat.jsonl']) {

@@ -23,6 +23,8 @@
  *   packing       TRL `packing`, LLaMA-Factory `packing` / `neat_packing` (what happens to over-long samples)
  *   packingStrategy TRL `packing_strategy` (bfd cuts, wrapped / bfd_split split)
  *   toolFormat    LLaMA-Factory `tool_format` (overrides the template's tool and function formats)
+ *   enableThinking, maskHistory, preserveThinking LLaMA-Factory `enable_thinking`, `mask_history`,
+ *                 `preserve_thinking` (which thoughts a reasoning template keeps)
  *   tokenizerComponent torchtune `tokenizer._component_` (which tokenize_messages formats the chat)
  *   promptTemplate torchtune `tokenizer.prompt_template`
  */
@@ -58,6 +60,9 @@ export const LLAMA_FACTORY_TEXT_EXTRAS: Readonly<Record<string, readonly string[
   interleaveProbs: ['interleave_probs'],
   packing: ['packing', 'neat_packing'],
   toolFormat: ['tool_format'],
+  enableThinking: ['enable_thinking'],
+  maskHistory: ['mask_history'],
+  preserveThinking: ['preserve_thinking'],
 };
 
 export const TORCHTUNE_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
