@@ -330,6 +330,11 @@ pc_chat_rows = [{'prompt': ([{'role': 'system', 'content': 'Be brief.'}] if i % 
                 for i, (q, a) in enumerate(QUESTIONS * 3)]
 (TEXT / 'prompt_completion_chat.jsonl').write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in pc_chat_rows))
 assert qwen.eos_token is not None
+# LLaMA-Factory pre-training (processor/pretrain.py): messages[0]["content"] + eos_token, without
+# special tokens; for an alpaca record that is instruction + "\n" + input (its converter), no output.
+out['llamafactory-pt:qwen2:sotu_alpaca'] = [
+    len(qwen('\n'.join(x for x in (r.get('instruction'), r.get('input')) if x) + qwen.eos_token, add_special_tokens=False)['input_ids']) for r in alpaca_rows
+]
 out['trl-prompt-completion:qwen2:prompt_completion.jsonl'] = [len(qwen(r['prompt'] + r['completion'] + qwen.eos_token)['input_ids']) for r in pc_rows]
 out['trl-prompt-completion:qwen2:prompt_completion_chat.jsonl'] = [
     lengths_of(qwen.apply_chat_template(r['prompt'] + r['completion'], tokenize=True, add_generation_prompt=False)) for r in pc_chat_rows

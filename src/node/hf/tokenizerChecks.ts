@@ -134,11 +134,14 @@ export async function runTokenizerChecks(
   // pairs use the cache. The key is the tokenizer's files (fingerprint) and the exact texts.
   const cacheKey = context.cache && !sample.messages && chatFormatOf(config, sample) === undefined ? await tokenCountsKey(info.files, sample, count) : undefined;
   let cached = cacheKey ? await readTokenCounts(context.cache!, cacheKey, count) : undefined;
+  // LLaMA-Factory pre-training tokenises one text per record without special tokens (the eos is added below).
+  const lfPretrain = config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt';
+  const textOf = (i: number): string => (lfPretrain ? pretrainText(sample, i) : sample.texts[i]!);
   const encodings: EncodedSample[] = [];
   if (!cached) {
     for (let i = 0; i < count; i++) {
       const pair = sample.pairs?.[i];
-      encodings.push(tokenizer.encode(sample.texts[i]!, pair, { addSpecialTokens: true }));
+      encodings.push(tokenizer.encode(textOf(i), pair, { addSpecialTokens: !lfPretrain }));
     }
   }
   const tr = now();
@@ -158,7 +161,7 @@ export async function runTokenizerChecks(
   const chatFormat = chatFormatOf(config, sample);
   const modelLimit = await modelPositionLimit(folder);
   const maxLength = maxLengthSetting(config, chatFormat !== undefined || sample.columns.kind !== 'plain', info.modelMaxLength, modelLimit ?? info.modelMaxLength);
-  const texts = sample.pairs ? sample.texts.slice(0, count).map((t, i) => `${t} ${sample.pairs![i]}`) : sample.texts.slice(0, count);
+  const texts = sample.pairs ? sample.texts.slice(0, count).map((t, i) => `${t} ${sample.pairs![i]}`) : Array.from({ length: count }, (_, i) => textOf(i));
   if (!cached) {
     cached = countTokens(encodings, facts);
     if (cacheKey) await writeTokenCounts(context.cache!, cacheKey, cached);
@@ -167,14 +170,14 @@ export async function runTokenizerChecks(
   // prompt-completion) before tokenising: one more token per such sample.
   // LLaMA-Factory pre-training (processor/pretrain.py) appends eos to every text likewise.
   const trlEos = config.profile === 'huggingface' && sample.labels === undefined && info.eosTokenId !== undefined;
-  const lfPretrainEos = config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt' && info.eosTokenId !== undefined;
+  const lfPretrainEos = lfPretrain && info.eosTokenId !== undefined;
   const getsEos = (i: number): boolean => lfPretrainEos || (trlEos && !((sample.messages?.[i]?.length ?? 0) > 0));
   const base = chat.lengths ?? Array.from(cached.lengths);
   const eosRows = base.some((_, i) => getsEos(i));
   const lengths = eosRows ? base.map((n, i) => (getsEos(i) ? n + 1 : n)) : chat.lengths;
-  const eosNote = !eosRows ? undefined : lfPretrainEos
-    ? 'LLaMA-Factory appends the eos token to every pre-training text; it is counted.'
-    : 'TRL appends the eos token to non-conversational text before tokenising; it is counted.';
+  const eosNote = lfPretrain
+    ? `LLaMA-Factory pre-trains on each record's first prompt message (an alpaca record's instruction and input, a conversation's first turn; responses are left out)${lfPretrainEos ? ' with the eos token appended' : ''}; that is what is counted.`
+    : eosRows ? 'TRL appends the eos token to non-conversational text before tokenising; it is counted.' : undefined;
   const stats = tokenStats(cached, texts, facts, maxLength?.value, lengths);
   const chatTemplateAt = extra(config, 'chatTemplate');
   const findings = tokenizerFindings(stats, facts, maxLength, {
@@ -191,6 +194,17 @@ export async function runTokenizerChecks(
   });
   findings.push(...chat.findings);
   return { findings, stats, maxLength, facts, tokenizer, encodeMs, ...(cacheKey ? { countsCached: encodings.length === 0 } : {}), ...(chat.description ? { chatTemplate: chat.description, renderMs } : {}) };
+}
+
+/**
+ * The text LLaMA-Factory pre-training tokenises for a record (processor/pretrain.py:
+ * `messages[0]["content"]` of the converted prompt): the first message after the system prompt —
+ * for alpaca records the first history query, else instruction + "\n" + input; the response is
+ * not part of it. Records without messages keep their text.
+ */
+function pretrainText(sample: TextSample, i: number): string {
+  const first = sample.messages?.[i]?.find((m) => m.role !== 'system');
+  return first ? first.content : sample.texts[i]!;
 }
 
 /** Bump when what the token counts hold, or how they are computed, changes. */

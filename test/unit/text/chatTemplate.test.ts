@@ -250,6 +250,14 @@ test("LLaMA-Factory qwen3 (ReasoningTemplate) with enable_thinking / mask_histor
   assert.equal(totals.size, 4, 'the settings really change the counts (preserve_thinking equals the default)');
 });
 
+test('LLaMA-Factory stage: pt on alpaca records: the instruction and input with eos, without the output (processor/pretrain.py), as transformers counts them', async () => {
+  const info = JSON.parse(readFileSync(join(TEXT, 'data', 'dataset_info.json'), 'utf8')) as Record<string, DatasetInfoEntry>;
+  const yaml = (m: number) => `model_name_or_path: m\nstage: pt\ndo_train: true\ndataset: sotu_alpaca\ncutoff_len: ${m}\npacking: false\n`;
+  const sample = await readTextDataset(join(TEXT, 'data', 'sotu_alpaca.json'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(yaml(16)), info.sotu_alpaca!) });
+  const r = await checkAgainst(join(MODELS, 'qwen2'), yaml, COUNTS['llamafactory-pt:qwen2:sotu_alpaca']!, sample, 16);
+  assert.equal(r.chatTemplate, undefined, 'pre-training renders no template');
+});
+
 test("TRL prompt-completion records: strings count as prompt + completion, lists of messages render together with the chat template (generative, detected from the fields)", async () => {
   const yaml = (file: string) => (m: number) => `model_name_or_path: m\ndataset_name: ${file}\nmax_length: ${m}\n`;
   for (const file of ['prompt_completion.jsonl', 'prompt_completion_chat.jsonl']) {

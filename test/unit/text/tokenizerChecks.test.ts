@@ -170,12 +170,16 @@ test('packing that splits instead of cutting: LLaMA-Factory pre-training (packin
   assert.ok(!fixesForFinding(pt, 'cutoff_len: 48\n').some((f) => /^(Raise|Keep)/.test(f.title)), 'only the suppress fix');
   const ptNoPack = await finding('model_name_or_path: m\nstage: pt\ndo_train: true\ndataset: c4\ncutoff_len: 48\npacking: false\n', '/x/lf.yaml');
   assert.equal(ptNoPack.data?.overLength, 'truncate');
-  // processor/pretrain.py appends eos to every text: one token more than the plain encoding.
+  // processor/pretrain.py tokenises messages[0]["content"] + eos without special tokens: the first
+  // non-system message only (a conversation's responses are not pre-trained on), one token more.
   const tok = await loadTokenizer(folder);
-  const plain = sample.texts.map((t) => tok.encode(t).ids.length);
+  const first = sample.messages!.map((m) => m.find((x) => x.role !== 'system')!.content);
+  const want = first.map((t) => tok.encode(t, undefined, { addSpecialTokens: false }).ids.length + 1);
   const r = await runTokenizerChecks(folder, readConfig('model_name_or_path: m\nstage: pt\ndo_train: true\ndataset: c4\ncutoff_len: 48\npacking: false\n', '/x/lf.yaml').config!, sample, { datasetName: 'chat.jsonl' });
-  assert.equal(r.stats.percentiles.max, Math.max(...plain) + 1);
-  assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /LLaMA-Factory appends the eos token to every pre-training text/);
+  assert.equal(r.stats.percentiles.max, Math.max(...want));
+  assert.equal(r.stats.percentiles.mean, want.reduce((a, b) => a + b, 0) / want.length);
+  assert.ok(r.stats.percentiles.mean < sample.texts.reduce((a, t) => a + tok.encode(t).ids.length, 0) / sample.texts.length / 2, 'well under the whole conversation');
+  assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /LLaMA-Factory pre-trains on each record's first prompt message .* with the eos token appended/);
   const sft = await finding('model_name_or_path: m\nstage: sft\ndo_train: true\ndataset: c4\ncutoff_len: 48\npacking: true\n', '/x/lf.yaml');
   assert.equal(sft.data?.overLength, 'truncate', 'LLaMA-Factory SFT packing cuts each sample to cutoff_len first');
   const wrapped = await finding('model_name_or_path: m\ndataset_text_field: text\nmax_length: 48\npacking: true\npacking_strategy: wrapped\n', '/x/sft.yaml');
