@@ -135,6 +135,11 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
   const messagesField = extraString(config, 'messagesField');
   const columnMap = { ...(datasetInfo?.columns ?? {}), ...(messagesField ? { messages: messagesField } : {}) };
   const delimiter = config.extras?.textDelimiter?.value;
+  // Axolotl message_property_mappings / message_field_*: the message fields, as dataset_info tags name them.
+  const roleField = extraString(config, 'messageRoleField');
+  const contentField = extraString(config, 'messageContentField');
+  const tags = { ...(datasetInfo?.tags ?? {}), ...(roleField ? { role_tag: roleField } : {}), ...(contentField ? { content_tag: contentField } : {}) };
+  const roleNames = axolotlRoleNames(config.extras?.messageRoles?.value);
   return {
     ...(textColumns && textColumns.length > 0 && !formatting ? { textColumns } : {}),
     ...(typeof delimiter === 'string' ? { delimiter } : {}),
@@ -143,9 +148,23 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
     ...(extraString(config, 'taskName') ? { glueTask: extraString(config, 'taskName') } : {}),
     ...(formatting ? { formatting } : {}),
     ...(Object.keys(columnMap).length > 0 ? { columnMap } : {}),
-    ...(datasetInfo?.tags && Object.keys(datasetInfo.tags).length > 0 ? { tags: datasetInfo.tags } : {}),
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(roleNames ? { roleNames } : {}),
     ...(generative ? { generative: true } : {}),
   };
+}
+
+/**
+ * Axolotl `roles` ({user: [human, prompter], assistant: [gpt, bot], …}: the role each listed
+ * dataset name stands for) as dataset name → role; undefined when it is not such a mapping.
+ */
+function axolotlRoleNames(value: unknown): Record<string, string> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [role, names] of Object.entries(value as Record<string, unknown>)) {
+    for (const name of Array.isArray(names) ? names : [names]) if (typeof name === 'string' && name !== '') out[name] = role;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function taskOf(config: NormalizedConfig): 'classification' | 'regression' | undefined {

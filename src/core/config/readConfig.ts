@@ -194,13 +194,23 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
 }
 
 /** The first of `paths` set in the document, as an extra (scalars as read; lists of scalars as arrays). */
+/**
+ * An extra's value: a scalar, a list of scalars, or (at the top) a map of those (Axolotl `roles`);
+ * anything deeper is null.
+ */
+function shallowValue(node: TreeNode, top: boolean): unknown {
+  if (node.kind === 'scalar') return node.value;
+  if (node.kind === 'seq') return node.items.map((item) => (item.kind === 'scalar' ? item.value : null));
+  if (node.kind === 'map' && top) return Object.fromEntries([...node.entries].map(([k, v]) => [k, v.kind === 'map' ? null : shallowValue(v, false)]));
+  return top ? undefined : null;
+}
+
 function firstExtra(root: TreeNode | undefined, paths: readonly string[]): SourceValue<unknown> | undefined {
   for (const path of paths) {
     const located = selectAll(root, path)[0];
     if (!located) continue;
     const node = located.node;
-    const value = node.kind === 'scalar' ? node.value : node.kind === 'seq' ? node.items.map((item) => (item.kind === 'scalar' ? item.value : null)) : undefined;
-    return sourceValue(located, value);
+    return sourceValue(located, shallowValue(node, true));
   }
   return undefined;
 }

@@ -69,6 +69,8 @@ export interface TextColumnSpec {
   /** LLaMA-Factory `columns` mapping (prompt, query, response, system, history, messages) and `tags`. */
   readonly columnMap?: Readonly<Record<string, string>>;
   readonly tags?: Readonly<Record<string, string>>;
+  /** A dataset's own role names → user / assistant / system / tool (Axolotl `roles`), before the usual aliases. */
+  readonly roleNames?: Readonly<Record<string, string>>;
   /**
    * Instruction / chat / completion data without a label: when `formatting` is not given it is
    * detected from the fields (`messages` → messages, `conversations` → sharegpt, `instruction` →
@@ -247,7 +249,7 @@ const ROLE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Reads a list of messages from a cell (array of {role, content} or {from, value}); undefined when it is not one. */
-export function parseMessages(value: unknown, tags: Readonly<Record<string, string>> = {}): ChatMessage[] | undefined {
+export function parseMessages(value: unknown, tags: Readonly<Record<string, string>> = {}, roleNames: Readonly<Record<string, string>> = {}): ChatMessage[] | undefined {
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value);
@@ -265,7 +267,7 @@ export function parseMessages(value: unknown, tags: Readonly<Record<string, stri
     const role = record[roleKey ?? ''] ?? record.role ?? record.from;
     const content = record[contentKey ?? ''] ?? record.content ?? record.value;
     if (typeof role !== 'string' || (typeof content !== 'string' && content !== null && content !== undefined)) return undefined;
-    const mapped = tags.user_tag === role ? 'user' : tags.assistant_tag === role ? 'assistant' : tags.system_tag === role ? 'system'
+    const mapped = Object.hasOwn(roleNames, role) ? roleNames[role]! : tags.user_tag === role ? 'user' : tags.assistant_tag === role ? 'assistant' : tags.system_tag === role ? 'system'
       : tags.function_tag === role ? 'function' : tags.observation_tag === role ? 'tool' : ROLE_ALIASES[role.toLowerCase()] ?? role;
     const calls = Array.isArray(record.tool_calls) && record.tool_calls.length > 0 ? record.tool_calls : undefined;
     out.push({ role: mapped, content: typeof content === 'string' ? content : '', ...(calls ? { toolCalls: calls } : {}) });
@@ -309,7 +311,7 @@ export class TextSampler {
 
   constructor(
     readonly columns: TextColumns,
-    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly delimiter?: string; readonly allowSingleClass?: boolean },
+    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly roleNames?: Readonly<Record<string, string>>; readonly delimiter?: string; readonly allowSingleClass?: boolean },
     private readonly source: string,
   ) {
     const label = columns.label;
@@ -415,8 +417,8 @@ export class TextSampler {
       // TRL: conversational when both are lists of messages (rendered together), else the strings concatenated.
       const prompt = record('prompt');
       const completion = record('completion');
-      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags);
-      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags);
+      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags, this.options.roleNames);
+      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags, this.options.roleNames);
       if (asMessages && completionMessages) {
         const messages = this.boundMessages([...asMessages, ...completionMessages], row);
         if (messages.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the prompt and completion are empty`);
@@ -427,7 +429,7 @@ export class TextSampler {
     }
     if (c.kind === 'sharegpt' || c.kind === 'messages') {
       const column = c.text[0]!;
-      const parsed = parseMessages(record(column), this.options.tags);
+      const parsed = parseMessages(record(column), this.options.tags, this.options.roleNames);
       if (!parsed) {
         this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not a list of messages ({role, content} or {from, value})`);
         return { text: '', messages: [] };

@@ -74,6 +74,21 @@ test("Axolotl chat_template: chatml (built in) on a tokenizer without a template
   assert.equal(plain.chatTemplate, undefined);
 });
 
+test('Axolotl message_property_mappings / message_field_* and roles: custom message fields and role names read as Axolotl maps them (same counts as the standard fields)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-ax-props-'));
+  const names: Record<string, string> = { user: 'customer', assistant: 'agent', system: 'policy' };
+  const rows = readFileSync(join(TEXT, 'chat.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { messages: { role: string; content: string }[] });
+  writeFileSync(join(dir, 'dialogues.jsonl'), rows.map((r) => JSON.stringify({ turns: r.messages.map((m) => ({ speaker: names[m.role] ?? m.role, text: m.content })) })).join('\n') + '\n');
+  const roles = '    roles:\n      user: [customer]\n      assistant: [agent]\n      system: [policy]\n';
+  for (const mapping of ['    message_property_mappings:\n      role: speaker\n      content: text\n', '    message_field_role: speaker\n    message_field_content: text\n']) {
+    const yaml = (m: number) => `base_model: m\nchat_template: chatml\ndatasets:\n  - path: dialogues.jsonl\n    type: chat_template\n    field_messages: turns\n${mapping}${roles}sequence_len: ${m}\n`;
+    const sample = await readTextDataset(join(dir, 'dialogues.jsonl'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(yaml(300))) });
+    assert.equal(sample.problemCounts['bad-chat'], 0);
+    assert.deepEqual([...new Set(sample.messages!.flat().map((m) => m.role))].sort(), [...new Set(rows.flatMap((r) => r.messages.map((m) => m.role)))].sort());
+    await checkAgainst(join(MODELS, 'llama'), yaml, COUNTS['axolotl-chatml:llama:chat.jsonl']!, sample, 300);
+  }
+});
+
 test("Axolotl chat_template: jinja with chat_template_jinja inline, and a name that is not bundled", async () => {
   const sample = await chat();
   const inline = `base_model: m\nchat_template: jinja\nchat_template_jinja: "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\\\n' + m['content'] + '<|im_end|>\\\\n' }}{% endfor %}"\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: 300\n`;

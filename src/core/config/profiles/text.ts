@@ -17,6 +17,8 @@
  *   chatTemplate  Axolotl `chat_template`, LLaMA-Factory `template`, TRL `chat_template_path`
  *   chatTemplateJinja Axolotl `chat_template_jinja` (inline template or .jinja path, with `chat_template: jinja`)
  *   messagesField Axolotl `datasets[0].field_messages`, torchtune `dataset.conversation_column`
+ *   messageRoleField, messageContentField, messageRoles Axolotl `message_property_mappings`
+ *                 (role / content; older `message_field_role` / `message_field_content`) and `roles`
  *   stage         LLaMA-Factory `stage` (sft, pt, rm, dpo, …)
  *   mixStrategy   LLaMA-Factory `mix_strategy` (concat, interleave_under, interleave_over)
  *   interleaveProbs LLaMA-Factory `interleave_probs` ("0.7,0.3" or a list)
@@ -47,6 +49,11 @@ export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = 
   chatTemplate: ['datasets[0].chat_template', 'chat_template'],
   chatTemplateJinja: ['datasets[0].chat_template_jinja', 'chat_template_jinja'],
   messagesField: ['datasets[0].field_messages'],
+  // A message's role and content fields (default role / content, with from / value understood too).
+  messageRoleField: ['datasets[0].message_property_mappings.role', 'datasets[0].message_field_role'],
+  messageContentField: ['datasets[0].message_property_mappings.content', 'datasets[0].message_field_content'],
+  // `roles: {user: [human, prompter], assistant: [gpt, bot]}`: the dataset's role names per role.
+  messageRoles: ['datasets[0].roles'],
   textColumns: ['datasets[0].field'],
   // What Axolotl does with a sample longer than sequence_len: drop (the default), truncate, raise.
   excessLength: ['excess_length_strategy'],
