@@ -133,13 +133,20 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
   else if (axolotlType && /sharegpt/.test(axolotlType)) formatting = 'sharegpt';
   else if (axolotlType && /chat_template|chat_dataset/.test(axolotlType)) formatting = 'messages';
   const messagesField = extraString(config, 'messagesField');
-  const columnMap = { ...(datasetInfo?.columns ?? {}), ...(messagesField ? { messages: messagesField } : {}) };
+  const columnMap: Record<string, string> = { ...(datasetInfo?.columns ?? {}), ...(messagesField ? { messages: messagesField } : {}) };
   const delimiter = config.extras?.textDelimiter?.value;
   // Axolotl message_property_mappings / message_field_*: the message fields, as dataset_info tags name them.
   const roleField = extraString(config, 'messageRoleField');
   const contentField = extraString(config, 'messageContentField');
   const tags = { ...(datasetInfo?.tags ?? {}), ...(roleField ? { role_tag: roleField } : {}), ...(contentField ? { content_tag: contentField } : {}) };
   const roleNames = axolotlRoleNames(config.extras?.messageRoles?.value);
+  // Axolotl's chat_template reads only the mapped message fields (default role / content) and a
+  // record's `system` field (field_system) as the system turn when the first message is not one.
+  const axolotlChat = config.profile === 'axolotl' && formatting === 'messages';
+  const messageFields = axolotlChat
+    ? { role: roleField ?? 'role', content: contentField ?? 'content', setting: roleField || contentField ? 'Axolotl reads only the fields message_property_mappings names' : "Axolotl's chat_template reads each message's 'role' and 'content' unless message_property_mappings names others" }
+    : undefined;
+  if (axolotlChat && !columnMap.system) columnMap.system = extraString(config, 'systemField') ?? 'system';
   return {
     ...(textColumns && textColumns.length > 0 && !formatting ? { textColumns } : {}),
     ...(typeof delimiter === 'string' ? { delimiter } : {}),
@@ -150,6 +157,7 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
     ...(Object.keys(columnMap).length > 0 ? { columnMap } : {}),
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
     ...(roleNames ? { roleNames } : {}),
+    ...(messageFields ? { messageFields } : {}),
     ...(generative ? { generative: true } : {}),
   };
 }
@@ -177,12 +185,12 @@ function taskOf(config: NormalizedConfig): 'classification' | 'regression' | und
 /** Row problems (empty texts, numbers in a text column, over-long cells) → warnings naming file and row. */
 function rowProblemFindings(context: TextBranchContext, sample: TextSample): Finding[] {
   const out: Finding[] = [];
-  for (const kind of ['empty', 'not-text', 'too-long', 'bad-chat'] as const) {
+  for (const kind of ['empty', 'not-text', 'too-long', 'bad-chat', 'unread-fields'] as const) {
     const n = sample.problemCounts[kind];
     if (n === 0) continue;
     const listed = sample.problems.filter((p) => p.kind === kind);
     const more = n > listed.length ? `\n…and ${n - listed.length} more sampled rows like these.` : '';
-    const what = { empty: 'empty texts', 'not-text': 'values that are not text', 'too-long': 'over-long cells', 'bad-chat': 'rows that are not conversations' }[kind];
+    const what = { empty: 'empty texts', 'not-text': 'values that are not text', 'too-long': 'over-long cells', 'bad-chat': 'rows that are not conversations', 'unread-fields': 'messages in fields the trainer does not read' }[kind];
     out.push(findingAt(context, 'dataset-invalid', 'warning', `${n} of the ${sample.rowsUsed.toLocaleString('en-US')} sampled rows of ${context.datasetPath} have ${what}.\n${listed.map((p) => p.message).join('\n')}${more}`, context.config.dataset, 'dataset', { rows: listed.map((p) => p.row), kind }));
   }
   return out;

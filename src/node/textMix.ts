@@ -214,7 +214,7 @@ export function mixTextSamples(config: NormalizedConfig, parts: readonly TextPar
     columns: { ...first.columns, reason: `${first.columns.reason}; ${kept.length} datasets mixed` },
     // Row problems were reported per file already.
     problems: [],
-    problemCounts: { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0 },
+    problemCounts: { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0, 'unread-fields': 0 },
   };
   const used: DatasetUsed[] = kept.map((q, i) => ({ index: q.index, keyPath: q.reference.keyPath, path: q.path, format: 'text', rows: q.sample.rowsTotal, rowsUsed: take[i]! }));
   const describe = (u: DatasetUsed) => `${basename(u.path)} ${count(u.rows)} (${count(u.rowsUsed)} in the analysis sample)`;

@@ -72,6 +72,12 @@ export interface TextColumnSpec {
   /** A dataset's own role names → user / assistant / system / tool (Axolotl `roles`), before the usual aliases. */
   readonly roleNames?: Readonly<Record<string, string>>;
   /**
+   * The only message fields the trainer reads (Axolotl: `message_property_mappings`, default role /
+   * content). Messages in other fields (`from` / `value`) are still counted, as if mapped, and each
+   * such row is an `unread-fields` problem: the trainer fails on it.
+   */
+  readonly messageFields?: { readonly role: string; readonly content: string; readonly setting: string };
+  /**
    * Instruction / chat / completion data without a label: when `formatting` is not given it is
    * detected from the fields (`messages` → messages, `conversations` → sharegpt, `instruction` →
    * alpaca, else a plain text column).
@@ -124,7 +130,7 @@ export interface ChatMessage {
 export interface TextRowProblem {
   /** 1-based row (line for CSV/JSONL, element for JSON arrays, row for Parquet/Arrow). */
   readonly row: number;
-  readonly kind: 'empty' | 'not-text' | 'too-long' | 'bad-chat';
+  readonly kind: 'empty' | 'not-text' | 'too-long' | 'bad-chat' | 'unread-fields';
   readonly message: string;
 }
 
@@ -307,11 +313,11 @@ export class TextSampler {
   private rowsSeen = 0;
   private textRowsSeen = 0;
   private readonly problems: TextRowProblem[] = [];
-  private readonly counts: Record<TextRowProblem['kind'], number> = { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0 };
+  private readonly counts: Record<TextRowProblem['kind'], number> = { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0, 'unread-fields': 0 };
 
   constructor(
     readonly columns: TextColumns,
-    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly roleNames?: Readonly<Record<string, string>>; readonly delimiter?: string; readonly allowSingleClass?: boolean },
+    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly roleNames?: Readonly<Record<string, string>>; readonly messageFields?: TextColumnSpec['messageFields']; readonly delimiter?: string; readonly allowSingleClass?: boolean },
     private readonly source: string,
   ) {
     const label = columns.label;
@@ -437,6 +443,7 @@ export class TextSampler {
       // sharegpt's system column (LLaMA-Factory): the system prompt unless the first message is one.
       const systemCell = c.system !== undefined && parsed[0]?.role !== 'system' ? record(c.system) : undefined;
       const messages = typeof systemCell === 'string' && systemCell !== '' ? [{ role: 'system', content: systemCell }, ...parsed] : parsed;
+      this.checkMessageFields(record(column), row);
       const bounded = this.boundMessages(messages, row);
       if (bounded.length === 0 || bounded.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the conversation is empty`);
       return { text: messagesText(bounded), messages: bounded };
@@ -464,6 +471,24 @@ export class TextSampler {
     const delimiter = this.options.delimiter ?? ' ';
     const text = c.text.map((name) => this.clean(record(name), name, row)).join(delimiter);
     return c.pair !== undefined ? { text, pair: this.clean(record(c.pair), c.pair, row) } : { text };
+  }
+
+  /**
+   * Messages whose role field the trainer does not read (its first message lacks it; Axolotl's
+   * get_conversation_thread reads `messages[0][role]`), or whose content field no message has.
+   */
+  private checkMessageFields(value: unknown, row: number): void {
+    const fields = this.options.messageFields;
+    if (!fields || !Array.isArray(value) || value.length === 0) return;
+    const items = value.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m));
+    if (items.length === 0) return;
+    const missing = !Object.hasOwn(items[0]!, fields.role) ? fields.role : !items.some((m) => Object.hasOwn(m, fields.content)) ? fields.content : undefined;
+    if (missing === undefined) return;
+    const keys = Object.keys(items[0]!);
+    const role = Object.hasOwn(items[0]!, fields.role) ? fields.role : ['from', 'role', 'speaker'].find((k) => keys.includes(k)) ?? keys[0];
+    const content = items.some((m) => Object.hasOwn(m, fields.content)) ? fields.content : ['value', 'content', 'text'].find((k) => keys.includes(k)) ?? keys[1];
+    const fix = role && content ? ` Map them: message_property_mappings: {role: ${role}, content: ${content}}.` : '';
+    this.problem('unread-fields', row, `${this.source}: row ${row}: the messages have no '${missing}' field (they have ${keys.map((k) => `'${k}'`).join(', ')}); ${fields.setting}, so training fails on this row. They were counted as if mapped.${fix}`);
   }
 
   /** An alpaca record's history: a list of [query, response] pairs (a JSON string of one in CSV); anything else is a row problem. */

@@ -89,6 +89,34 @@ test('Axolotl message_property_mappings / message_field_* and roles: custom mess
   }
 });
 
+test("Axolotl chat_template: messages in from / value without message_property_mappings are a row problem saying how to map them (Axolotl fails on them), counted as if mapped; a record's system field is the system turn", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-ax-fields-'));
+  const rows = readFileSync(join(TEXT, 'chat.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { messages: { role: string; content: string }[] });
+  writeFileSync(join(dir, 'sg.jsonl'), rows.map((r) => JSON.stringify({ conversations: r.messages.map((m) => ({ from: m.role === 'user' ? 'human' : m.role === 'assistant' ? 'gpt' : m.role, value: m.content })) })).join('\n') + '\n');
+  const yaml = (mapping: string) => (m: number) => `base_model: m\nchat_template: chatml\ndatasets:\n  - path: sg.jsonl\n    type: chat_template\n    field_messages: conversations\n${mapping}sequence_len: ${m}\n`;
+  const read = (y: (m: number) => string) => readTextDataset(join(dir, 'sg.jsonl'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(y(300))) });
+  const unmapped = await read(yaml(''));
+  assert.equal(unmapped.problemCounts['unread-fields'], rows.length);
+  assert.match(unmapped.problems.find((p) => p.kind === 'unread-fields')!.message, /row 1: the messages have no 'role' field \(they have 'from', 'value'\); Axolotl's chat_template reads each message's 'role' and 'content'.*Map them: message_property_mappings: \{role: from, content: value\}/);
+  await checkAgainst(join(MODELS, 'llama'), yaml(''), COUNTS['axolotl-chatml:llama:chat.jsonl']!, unmapped, 300);
+  const mapped = await read(yaml('    message_property_mappings:\n      role: from\n      content: value\n'));
+  assert.equal(mapped.problemCounts['unread-fields'], 0);
+  const other = await read(yaml('    message_property_mappings:\n      role: speaker\n      content: value\n'));
+  assert.match(other.problems.find((p) => p.kind === 'unread-fields')!.message, /no 'speaker' field .*Axolotl reads only the fields message_property_mappings names/);
+  // The rule is Axolotl's: a TRL config reading the same file gets no such problem.
+  const trl = await readTextDataset(join(dir, 'sg.jsonl'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config('model_name_or_path: m\ndataset_name: sg.jsonl\nmax_length: 300\n')) });
+  assert.equal(trl.problemCounts['unread-fields'], 0);
+  // field_system (default `system`): the record's system prompt opens the conversation.
+  writeFileSync(join(dir, 'sys.jsonl'), rows.map((r) => JSON.stringify({ system: 'You are terse.', messages: r.messages.filter((m) => m.role !== 'system') })).join('\n') + '\n');
+  writeFileSync(join(dir, 'inline.jsonl'), rows.map((r) => JSON.stringify({ messages: [{ role: 'system', content: 'You are terse.' }, ...r.messages.filter((m) => m.role !== 'system')] })).join('\n') + '\n');
+  const ax = (file: string) => `base_model: m\nchat_template: chatml\ndatasets:\n  - path: ${file}\n    type: chat_template\nsequence_len: 300\n`;
+  const lengths = async (file: string) => {
+    const sample = await readTextDataset(join(dir, file), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(ax(file))) });
+    return (await runTokenizerChecks(join(MODELS, 'llama'), config(ax(file)), sample, { datasetName: file })).stats.percentiles;
+  };
+  assert.deepEqual(await lengths('sys.jsonl'), await lengths('inline.jsonl'));
+});
+
 test("Axolotl chat_template: jinja with chat_template_jinja inline, and a name that is not bundled", async () => {
   const sample = await chat();
   const inline = `base_model: m\nchat_template: jinja\nchat_template_jinja: "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\\\n' + m['content'] + '<|im_end|>\\\\n' }}{% endfor %}"\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: 300\n`;

@@ -54,6 +54,7 @@ export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = 
   messageContentField: ['datasets[0].message_property_mappings.content', 'datasets[0].message_field_content'],
   // `roles: {user: [human, prompter], assistant: [gpt, bot]}`: the dataset's role names per role.
   messageRoles: ['datasets[0].roles'],
+  systemField: ['datasets[0].field_system'],
   textColumns: ['datasets[0].field'],
   // What Axolotl does with a sample longer than sequence_len: drop (the default), truncate, raise.
   excessLength: ['excess_length_strategy'],
