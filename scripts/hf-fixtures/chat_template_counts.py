@@ -532,6 +532,40 @@ for i in range(15):
 (TEXT / 'data' / 'chat_sharegpt_thoughts.json').write_text(json.dumps(thought_rows, indent=1, ensure_ascii=False) + '\n')
 REASONING_VARIANTS = [(True, False, False), (False, False, False), (True, True, False), (True, True, True), (False, True, False)]
 
+# ── Messages with a `reasoning_content` field (chat_reasoning.jsonl, written here) ──
+# transformers passes each message dict to the template as it is; a Qwen3-style template renders the
+# thought of the assistant turns after the last user message.
+QWEN_REASONING_TEMPLATE = (
+    "{%- set ns = namespace(last_user=-1) %}{%- for m in messages %}{%- if m.role == 'user' %}{%- set ns.last_user = loop.index0 %}{%- endif %}{%- endfor %}"
+    "{%- for message in messages %}{%- if message.role == 'assistant' %}{{- '<|im_start|>assistant\n' }}"
+    "{%- if message.reasoning_content is defined and message.reasoning_content and loop.index0 > ns.last_user %}"
+    "{{- '<think>\n' + message.reasoning_content | trim + '\n</think>\n\n' }}{%- endif %}"
+    "{{- message.content + '<|im_end|>\n' }}"
+    "{%- else %}{{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>\n' }}{%- endif %}{%- endfor %}"
+)
+REASONING = [
+    'The user asks for a length. I recall the figure from the atlas; round it.',
+    'Opening hours differ on weekends, but tomorrow is a weekday, so nine applies.',
+    'List the departures before noon and pick the earliest one.',
+]
+reasoning_rows = []
+for i in range(12):
+    messages = [{'role': 'system', 'content': 'Answer briefly.'}] if i % 4 == 0 else []
+    for j in range(1 + i % 2):
+        k = i + j
+        messages.append({'role': 'user', 'content': PROMPTS[k % len(PROMPTS)]})
+        reply = {'role': 'assistant', 'content': ANSWERS[k % len(ANSWERS)]}
+        if (i + j) % 3 != 2:
+            reply['reasoning_content'] = REASONING[k % len(REASONING)] + (' Double-check the units.' * (i % 3))
+        messages.append(reply)
+    reasoning_rows.append({'messages': messages})
+(TEXT / 'chat_reasoning.jsonl').write_text(''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in reasoning_rows))
+out['templates']['qwen-reasoning'] = QWEN_REASONING_TEMPLATE
+out['qwen2-reasoning-jinja:chat_reasoning.jsonl'] = [
+    lengths_of(qwen.apply_chat_template(r['messages'], chat_template=QWEN_REASONING_TEMPLATE, tokenize=True, add_generation_prompt=False)) for r in reasoning_rows
+]
+
+
 lf_source = os.environ.get('LLAMA_FACTORY_TEMPLATE_PY')
 previous = json.loads((TEXT / 'chat-template-counts.json').read_text()) if (TEXT / 'chat-template-counts.json').exists() else {}
 if lf_source:

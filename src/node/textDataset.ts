@@ -158,6 +158,7 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
     ...(roleNames ? { roleNames } : {}),
     ...(messageFields ? { messageFields } : {}),
+    ...(axolotlChat && extraString(config, 'thinkingField') ? { reasoningField: extraString(config, 'thinkingField') } : {}),
     ...(generative ? { generative: true } : {}),
   };
 }

@@ -77,6 +77,8 @@ export interface TextColumnSpec {
    * such row is an `unread-fields` problem: the trainer fails on it.
    */
   readonly messageFields?: { readonly role: string; readonly content: string; readonly setting: string };
+  /** The message field holding a thought, passed to templates as `reasoning_content` (Axolotl `field_thinking`). */
+  readonly reasoningField?: string;
   /**
    * Instruction / chat / completion data without a label: when `formatting` is not given it is
    * detected from the fields (`messages` → messages, `conversations` → sharegpt, `instruction` →
@@ -125,7 +127,15 @@ export interface ChatMessage {
   readonly content: string;
   /** OpenAI-style `tool_calls` of an assistant message (passed to Jinja templates, which render them). */
   readonly toolCalls?: readonly unknown[];
+  /**
+   * The message's other fields (e.g. `reasoning_content`, which Qwen3-style templates render as a
+   * thought), passed to Jinja templates as transformers passes the whole message dict.
+   */
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
+
+/** The field reasoning templates read a message's thought from (transformers / Axolotl `template_thinking_key`). */
+export const REASONING_FIELD = 'reasoning_content';
 
 export interface TextRowProblem {
   /** 1-based row (line for CSV/JSONL, element for JSON arrays, row for Parquet/Arrow). */
@@ -255,7 +265,7 @@ const ROLE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Reads a list of messages from a cell (array of {role, content} or {from, value}); undefined when it is not one. */
-export function parseMessages(value: unknown, tags: Readonly<Record<string, string>> = {}, roleNames: Readonly<Record<string, string>> = {}): ChatMessage[] | undefined {
+export function parseMessages(value: unknown, tags: Readonly<Record<string, string>> = {}, roleNames: Readonly<Record<string, string>> = {}, reasoningField = REASONING_FIELD): ChatMessage[] | undefined {
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value);
@@ -276,14 +286,30 @@ export function parseMessages(value: unknown, tags: Readonly<Record<string, stri
     const mapped = Object.hasOwn(roleNames, role) ? roleNames[role]! : tags.user_tag === role ? 'user' : tags.assistant_tag === role ? 'assistant' : tags.system_tag === role ? 'system'
       : tags.function_tag === role ? 'function' : tags.observation_tag === role ? 'tool' : ROLE_ALIASES[role.toLowerCase()] ?? role;
     const calls = Array.isArray(record.tool_calls) && record.tool_calls.length > 0 ? record.tool_calls : undefined;
-    out.push({ role: mapped, content: typeof content === 'string' ? content : '', ...(calls ? { toolCalls: calls } : {}) });
+    // Every other field goes to the template as it is; Axolotl's field_thinking is renamed to reasoning_content.
+    const used = new Set([firstPresent(record, [roleKey, 'role', 'from']), firstPresent(record, [contentKey, 'content', 'value']), 'tool_calls']);
+    let fields: Record<string, unknown> | undefined;
+    for (const [key, v] of Object.entries(record)) {
+      if (used.has(key) || v === null || v === undefined) continue;
+      (fields ??= {})[key === reasoningField ? REASONING_FIELD : key] = v;
+    }
+    out.push({ role: mapped, content: typeof content === 'string' ? content : '', ...(calls ? { toolCalls: calls } : {}), ...(fields ? { fields } : {}) });
   }
   return out;
 }
 
+/** The first of `keys` the record has a value for (as `??` picks it). */
+function firstPresent(record: Record<string, unknown>, keys: readonly (string | undefined)[]): string | undefined {
+  return keys.find((k) => k !== undefined && record[k] !== undefined && record[k] !== null);
+}
+
 /** Messages → the plain text whose tokens the checks count (contents joined by newlines). */
 export function messagesText(messages: readonly ChatMessage[]): string {
-  return messages.map((m) => (m.toolCalls ? [m.content, JSON.stringify(m.toolCalls)].filter((t) => t !== '').join('\n') : m.content)).join('\n');
+  return messages.map((m) => {
+    const reasoning = m.fields?.[REASONING_FIELD];
+    const parts = [typeof reasoning === 'string' ? reasoning : '', m.content, m.toolCalls ? JSON.stringify(m.toolCalls) : ''].filter((t) => t !== '');
+    return parts.length === 1 ? parts[0]! : parts.join('\n');
+  }).join('\n');
 }
 
 function cellText(cell: unknown): { text: string; kind?: 'not-text' } | undefined {
@@ -317,7 +343,7 @@ export class TextSampler {
 
   constructor(
     readonly columns: TextColumns,
-    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly roleNames?: Readonly<Record<string, string>>; readonly messageFields?: TextColumnSpec['messageFields']; readonly delimiter?: string; readonly allowSingleClass?: boolean },
+    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly roleNames?: Readonly<Record<string, string>>; readonly messageFields?: TextColumnSpec['messageFields']; readonly reasoningField?: string; readonly delimiter?: string; readonly allowSingleClass?: boolean },
     private readonly source: string,
   ) {
     const label = columns.label;
@@ -412,7 +438,13 @@ export class TextSampler {
 
   /** Messages with each content cut at MAX_TEXT_CHARS; a cut is a row problem. */
   private boundMessages(messages: readonly ChatMessage[], row: number): ChatMessage[] {
-    const bounded = messages.map((m) => (m.content.length > MAX_TEXT_CHARS ? { ...m, content: m.content.slice(0, MAX_TEXT_CHARS) } : m));
+    const long = (v: unknown): boolean => typeof v === 'string' && v.length > MAX_TEXT_CHARS;
+    const bounded = messages.map((m) => {
+      const longField = m.fields && Object.values(m.fields).some(long);
+      if (m.content.length <= MAX_TEXT_CHARS && !longField) return m;
+      const fields = longField ? Object.fromEntries(Object.entries(m.fields!).map(([k, v]) => [k, long(v) ? (v as string).slice(0, MAX_TEXT_CHARS) : v])) : m.fields;
+      return { ...m, content: m.content.slice(0, MAX_TEXT_CHARS), ...(fields ? { fields } : {}) };
+    });
     if (bounded.some((m, i) => m !== messages[i])) this.problem('too-long', row, `${this.source}: row ${row}: a message has more than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters; it was cut`);
     return bounded;
   }
@@ -423,8 +455,8 @@ export class TextSampler {
       // TRL: conversational when both are lists of messages (rendered together), else the strings concatenated.
       const prompt = record('prompt');
       const completion = record('completion');
-      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags, this.options.roleNames);
-      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags, this.options.roleNames);
+      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags, this.options.roleNames, this.options.reasoningField);
+      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags, this.options.roleNames, this.options.reasoningField);
       if (asMessages && completionMessages) {
         const messages = this.boundMessages([...asMessages, ...completionMessages], row);
         if (messages.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the prompt and completion are empty`);
@@ -435,7 +467,7 @@ export class TextSampler {
     }
     if (c.kind === 'sharegpt' || c.kind === 'messages') {
       const column = c.text[0]!;
-      const parsed = parseMessages(record(column), this.options.tags, this.options.roleNames);
+      const parsed = parseMessages(record(column), this.options.tags, this.options.roleNames, this.options.reasoningField);
       if (!parsed) {
         this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not a list of messages ({role, content} or {from, value})`);
         return { text: '', messages: [] };

@@ -206,7 +206,7 @@ export function jinjaCounter(source: string, description: string, tokenizer: HfT
     description,
     count(messages, tools) {
       // transformers passes `tools` always (None without any), so templates test `tools is not none`.
-      const text = template.render({ ...tokens, messages: messages.map((m) => ({ role: m.role === 'function' ? 'assistant' : m.role, content: m.content, ...(m.toolCalls ? { tool_calls: m.toolCalls } : {}) })), tools: toolsForTemplate(tools), add_generation_prompt: false });
+      const text = template.render({ ...tokens, messages: messages.map((m) => ({ ...m.fields, role: m.role === 'function' ? 'assistant' : m.role, content: m.content, ...(m.toolCalls ? { tool_calls: m.toolCalls } : {}) })), tools: toolsForTemplate(tools), add_generation_prompt: false });
       return tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length;
     },
   };

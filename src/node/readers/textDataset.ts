@@ -73,7 +73,7 @@ export async function readTextDataset(path: string, options: ReadTextOptions): P
     else source = await columnarSource([path], path, format, maxBytes, options.signal);
   }
   const columns = chooseTextColumns(source.header, options.spec, path);
-  const sampler = new TextSampler(columns, { maxRows: options.maxRows, seed: options.seed, task: options.task, tags: options.spec.tags, roleNames: options.spec.roleNames, messageFields: options.spec.messageFields, delimiter: options.spec.delimiter, allowSingleClass: options.allowSingleClass }, path);
+  const sampler = new TextSampler(columns, { maxRows: options.maxRows, seed: options.seed, task: options.task, tags: options.spec.tags, roleNames: options.spec.roleNames, messageFields: options.spec.messageFields, reasoningField: options.spec.reasoningField, delimiter: options.spec.delimiter, allowSingleClass: options.allowSingleClass }, path);
   await source.forEach((record, row) => sampler.addLabel(record, row));
   sampler.finishLabels(source.format);
   await source.forEach((record, row) => sampler.addText(record, row));

@@ -301,6 +301,26 @@ test('LLaMA-Factory stage: pt on alpaca records: the instruction and input with 
   assert.equal(r.chatTemplate, undefined, 'pre-training renders no template');
 });
 
+test("a message's reasoning_content reaches the chat template as transformers passes it (a Qwen3-style template renders the last thoughts); Axolotl field_thinking renames another field to it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-reasoning-'));
+  const template = join(dir, 'qwen-reasoning.jinja');
+  writeFileSync(template, (COUNTS.templates as unknown as Record<string, string>)['qwen-reasoning']!);
+  const want = COUNTS['qwen2-reasoning-jinja:chat_reasoning.jsonl']!;
+  const trl = (file: string) => (m: number) => `model_name_or_path: m\ndataset_name: ${file}\nchat_template_path: ${template}\nmax_length: ${m}\n`;
+  const sample = await readTextDataset(join(TEXT, 'chat_reasoning.jsonl'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(trl('chat_reasoning.jsonl')(64))) });
+  for (const max of [64, 120, 400]) await checkAgainst(join(MODELS, 'qwen2'), trl('chat_reasoning.jsonl'), want, sample, max);
+  // Without the field the same conversations are shorter: the thoughts are really counted.
+  const bare = { ...sample, messages: sample.messages!.map((ms) => ms.map((m) => ({ role: m.role, content: m.content }))) };
+  const r = await runTokenizerChecks(join(MODELS, 'qwen2'), config(trl('chat_reasoning.jsonl')(400)), bare, { datasetName: 'data' });
+  assert.ok(r.stats.percentiles.mean < want.reduce((a, b) => a + b, 0) / want.length - 5);
+  // Axolotl: the thought stored under another name, mapped by field_thinking.
+  const rows = readFileSync(join(TEXT, 'chat_reasoning.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: Record<string, string>[] });
+  writeFileSync(join(dir, 'thoughts.jsonl'), rows.map((row) => JSON.stringify({ messages: row.messages.map(({ reasoning_content, ...m }) => (reasoning_content ? { ...m, thoughts: reasoning_content } : m)) })).join('\n') + '\n');
+  const ax = (m: number) => `base_model: m\nchat_template: jinja\nchat_template_jinja: ${template}\ndatasets:\n  - path: thoughts.jsonl\n    type: chat_template\n    field_thinking: thoughts\nsequence_len: ${m}\n`;
+  const axSample = await readTextDataset(join(dir, 'thoughts.jsonl'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(ax(64))) });
+  await checkAgainst(join(MODELS, 'qwen2'), ax, want, axSample, 120);
+});
+
 test("TRL prompt-completion records: strings count as prompt + completion, lists of messages render together with the chat template (generative, detected from the fields)", async () => {
   const yaml = (file: string) => (m: number) => `model_name_or_path: m\ndataset_name: ${file}\nmax_length: ${m}\n`;
   for (const file of ['prompt_completion.jsonl', 'prompt_completion_chat.jsonl']) {

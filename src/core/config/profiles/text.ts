@@ -55,6 +55,7 @@ export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = 
   // `roles: {user: [human, prompter], assistant: [gpt, bot]}`: the dataset's role names per role.
   messageRoles: ['datasets[0].roles'],
   systemField: ['datasets[0].field_system'],
+  thinkingField: ['datasets[0].field_thinking'],
   textColumns: ['datasets[0].field'],
   // What Axolotl does with a sample longer than sequence_len: drop (the default), truncate, raise.
   excessLength: ['excess_length_strategy'],
