@@ -207,6 +207,20 @@ out['qwen2-tools-jinja:chat_tools.jsonl'] = [
 ]
 
 
+# ── chat_template_kwargs (Axolotl / TRL): extra template variables, e.g. enable_thinking ──
+# A SmolLM3-style template whose system header depends on enable_thinking; apply_chat_template(**kwargs).
+KWARGS_TEMPLATE = (
+    "{%- if enable_thinking is defined and enable_thinking is false %}{%- set mode = '/no_think' %}{%- else %}{%- set mode = '/think' %}{%- endif %}"
+    "{{- '<|im_start|>system\n## Metadata\nReasoning Mode: ' + mode + '\n\n## Custom Instructions\nAnswer with care and cite the film when you can.<|im_end|>\n' }}"
+    "{%- for message in messages %}{%- if message.role != 'system' %}{{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>\n' }}{%- endif %}{%- endfor %}"
+)
+out['templates']['kwargs'] = KWARGS_TEMPLATE
+for flag in (True, False):
+    out[f'qwen2-kwargs-enable_thinking-{flag}:chat.jsonl'] = [
+        lengths_of(qwen.apply_chat_template(c, chat_template=KWARGS_TEMPLATE, tokenize=True, add_generation_prompt=False, enable_thinking=flag)) for c in conversations
+    ]
+
+
 # LLaMA-Factory tool_utils.py tool_formatter rules, restated (QwenToolUtils, DefaultToolUtils).
 def qwen_tool_text(tools):
     text = ''.join('\n' + json.dumps(t if t.get('type') == 'function' else {'type': 'function', 'function': t}, ensure_ascii=False) for t in tools)

@@ -200,13 +200,14 @@ export async function specialTokens(folder: string): Promise<Record<string, unkn
 }
 
 /** A Jinja chat template compiled once; throws Error (syntax) when it does not parse. */
-export function jinjaCounter(source: string, description: string, tokenizer: HfTokenizer, tokens: Record<string, unknown>): ChatCounter {
+export function jinjaCounter(source: string, description: string, tokenizer: HfTokenizer, tokens: Record<string, unknown>, kwargs: Readonly<Record<string, unknown>> = {}): ChatCounter {
   const template = new Template(source);
   return {
     description,
     count(messages, tools) {
       // transformers passes `tools` always (None without any), so templates test `tools is not none`.
-      const text = template.render({ ...tokens, messages: messages.map((m) => ({ ...m.fields, role: m.role === 'function' ? 'assistant' : m.role, content: m.content, ...(m.toolCalls ? { tool_calls: m.toolCalls } : {}) })), tools: toolsForTemplate(tools), add_generation_prompt: false });
+      // chat_template_kwargs come after add_generation_prompt, as Axolotl passes them.
+      const text = template.render({ ...tokens, add_generation_prompt: false, ...kwargs, messages: messages.map((m) => ({ ...m.fields, role: m.role === 'function' ? 'assistant' : m.role, content: m.content, ...(m.toolCalls ? { tool_calls: m.toolCalls } : {}) })), tools: toolsForTemplate(tools) });
       return tokenizer.encode(text, undefined, { addSpecialTokens: false }).ids.length;
     },
   };
@@ -384,10 +385,13 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
   const setting = extraValue(config, 'chatTemplate');
   const name = typeof setting?.value === 'string' ? setting.value.trim() : undefined;
   const own = tokenizer.info.chatTemplate;
+  const kwargsAt = extraValue(config, 'chatTemplateKwargs');
+  const kwargs = kwargsAt && typeof kwargsAt.value === 'object' && !Array.isArray(kwargsAt.value) ? (kwargsAt.value as Record<string, unknown>) : {};
+  const kwargsNote = Object.keys(kwargs).length > 0 ? `The template is rendered with chat_template_kwargs (${Object.entries(kwargs).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}).` : undefined;
   const ownDescription = `the tokenizer's chat_template (${tokenizerTemplateSource(tokenizer)})`;
   const compile = (source: string, description: string, at: SourceValue<unknown> | undefined, field: string, note?: string): ChatTemplateChoice => {
     try {
-      return { counter: jinjaCounter(source, description, tokenizer, tokens), ...(note ? { note } : {}) };
+      return { counter: jinjaCounter(source, description, tokenizer, tokens, kwargs), ...(note ? { note: kwargsNote ? `${note} ${kwargsNote}` : note } : kwargsNote ? { note: kwargsNote } : {}) };
     } catch (e) {
       return { problem: { message: `The chat template (${description}) does not parse: ${(e as Error).message}. Training applies this template to every conversation and fails the same way: fix the template.`, at, field } };
     }

@@ -321,6 +321,22 @@ test("a message's reasoning_content reaches the chat template as transformers pa
   await checkAgainst(join(MODELS, 'qwen2'), ax, want, axSample, 120);
 });
 
+test('chat_template_kwargs (Axolotl, TRL) reach the template as apply_chat_template(**kwargs) passes them: enable_thinking changes a SmolLM3-style system header', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-kwargs-'));
+  const template = join(dir, 'kwargs.jinja');
+  writeFileSync(template, (COUNTS.templates as unknown as Record<string, string>).kwargs!);
+  const sample = await chat();
+  for (const [kwargs, key] of [['', 'True'], ['chat_template_kwargs:\n  enable_thinking: false\n', 'False'], ['chat_template_kwargs:\n  enable_thinking: true\n', 'True']] as const) {
+    const want = COUNTS[`qwen2-kwargs-enable_thinking-${key}:chat.jsonl`]!;
+    const ax = (m: number) => `base_model: m\nchat_template: jinja\nchat_template_jinja: ${template}\n${kwargs}datasets:\n  - path: chat.jsonl\n    type: chat_template\nsequence_len: ${m}\n`;
+    const r = await checkAgainst(join(MODELS, 'qwen2'), ax, want, sample, 400);
+    if (kwargs) assert.match(r.findings.find((f) => f.code === 'token-lengths')!.message, /rendered with chat_template_kwargs \(enable_thinking: (true|false)\)/);
+    const trl = (m: number) => `model_name_or_path: m\ndataset_name: chat.jsonl\nchat_template_path: ${template}\n${kwargs}max_length: ${m}\n`;
+    await checkAgainst(join(MODELS, 'qwen2'), trl, want, sample, 400);
+  }
+  assert.notDeepEqual(COUNTS['qwen2-kwargs-enable_thinking-True:chat.jsonl'], COUNTS['qwen2-kwargs-enable_thinking-False:chat.jsonl']);
+});
+
 test("TRL prompt-completion records: strings count as prompt + completion, lists of messages render together with the chat template (generative, detected from the fields)", async () => {
   const yaml = (file: string) => (m: number) => `model_name_or_path: m\ndataset_name: ${file}\nmax_length: ${m}\n`;
   for (const file of ['prompt_completion.jsonl', 'prompt_completion_chat.jsonl']) {

@@ -17,6 +17,7 @@
  *   chatTemplate  Axolotl `chat_template`, LLaMA-Factory `template`, TRL `chat_template_path`
  *   chatTemplateJinja Axolotl `chat_template_jinja` (inline template or .jinja path, with `chat_template: jinja`)
  *   messagesField Axolotl `datasets[0].field_messages`, torchtune `dataset.conversation_column`
+ *   chatTemplateKwargs TRL / Axolotl `chat_template_kwargs` (extra chat template variables)
  *   messageRoleField, messageContentField, messageRoles Axolotl `message_property_mappings`
  *                 (role / content; older `message_field_role` / `message_field_content`) and `roles`
  *   stage         LLaMA-Factory `stage` (sft, pt, rm, dpo, …)
@@ -40,6 +41,7 @@ export const HF_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
   chatTemplate: ['chat_template_path', 'chat_template'],
   packing: ['packing'],
   packingStrategy: ['packing_strategy'],
+  chatTemplateKwargs: ['chat_template_kwargs'],
 };
 
 export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
@@ -59,6 +61,8 @@ export const AXOLOTL_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = 
   textColumns: ['datasets[0].field'],
   // What Axolotl does with a sample longer than sequence_len: drop (the default), truncate, raise.
   excessLength: ['excess_length_strategy'],
+  // Extra template variables (e.g. enable_thinking), passed to apply_chat_template.
+  chatTemplateKwargs: ['chat_template_kwargs'],
 };
 
 export const LLAMA_FACTORY_TEXT_EXTRAS: Readonly<Record<string, readonly string[]>> = {
