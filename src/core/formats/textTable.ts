@@ -264,8 +264,16 @@ const ROLE_ALIASES: Readonly<Record<string, string>> = {
   system: 'system', function_call: 'function', observation: 'tool', tool: 'tool', function: 'tool',
 };
 
+/** How a dataset names its messages' parts (TextColumnSpec's `tags`, `roleNames`, `reasoningField`). */
+export interface MessageNaming {
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly roleNames?: Readonly<Record<string, string>>;
+  readonly reasoningField?: string;
+}
+
 /** Reads a list of messages from a cell (array of {role, content} or {from, value}); undefined when it is not one. */
-export function parseMessages(value: unknown, tags: Readonly<Record<string, string>> = {}, roleNames: Readonly<Record<string, string>> = {}, reasoningField = REASONING_FIELD): ChatMessage[] | undefined {
+export function parseMessages(value: unknown, naming: MessageNaming = {}): ChatMessage[] | undefined {
+  const { tags = {}, roleNames = {}, reasoningField = REASONING_FIELD } = naming;
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value);
@@ -343,7 +351,7 @@ export class TextSampler {
 
   constructor(
     readonly columns: TextColumns,
-    private readonly options: { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly tags?: Readonly<Record<string, string>>; readonly roleNames?: Readonly<Record<string, string>>; readonly messageFields?: TextColumnSpec['messageFields']; readonly reasoningField?: string; readonly delimiter?: string; readonly allowSingleClass?: boolean },
+    private readonly options: MessageNaming & { readonly maxRows: number; readonly seed: number; readonly task?: TableTask; readonly messageFields?: TextColumnSpec['messageFields']; readonly delimiter?: string; readonly allowSingleClass?: boolean },
     private readonly source: string,
   ) {
     const label = columns.label;
@@ -455,8 +463,8 @@ export class TextSampler {
       // TRL: conversational when both are lists of messages (rendered together), else the strings concatenated.
       const prompt = record('prompt');
       const completion = record('completion');
-      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options.tags, this.options.roleNames, this.options.reasoningField);
-      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options.tags, this.options.roleNames, this.options.reasoningField);
+      const asMessages = typeof prompt === 'string' ? undefined : parseMessages(prompt, this.options);
+      const completionMessages = typeof completion === 'string' ? undefined : parseMessages(completion, this.options);
       if (asMessages && completionMessages) {
         const messages = this.boundMessages([...asMessages, ...completionMessages], row);
         if (messages.every((m) => m.content.trim() === '')) this.problem('empty', row, `${this.source}: row ${row}: the prompt and completion are empty`);
@@ -467,7 +475,7 @@ export class TextSampler {
     }
     if (c.kind === 'sharegpt' || c.kind === 'messages') {
       const column = c.text[0]!;
-      const parsed = parseMessages(record(column), this.options.tags, this.options.roleNames, this.options.reasoningField);
+      const parsed = parseMessages(record(column), this.options);
       if (!parsed) {
         this.problem('bad-chat', row, `${this.source}: row ${row}: '${column}' is not a list of messages ({role, content} or {from, value})`);
         return { text: '', messages: [] };
