@@ -528,7 +528,9 @@ export class TextSampler {
     const role = Object.hasOwn(items[0]!, fields.role) ? fields.role : ['from', 'role', 'speaker'].find((k) => keys.includes(k)) ?? keys[0];
     const content = items.some((m) => Object.hasOwn(m, fields.content)) ? fields.content : ['value', 'content', 'text'].find((k) => keys.includes(k)) ?? keys[1];
     const fix = role && content ? ` Map them: message_property_mappings: {role: ${role}, content: ${content}}.` : '';
-    this.problem('unread-fields', row, `${this.source}: row ${row}: the messages have no '${missing}' field (they have ${keys.map((k) => `'${k}'`).join(', ')}); ${fields.setting}, so training fails on this row. They were counted as if mapped.${fix}`);
+    const what = `${this.source}: row ${row}: the messages have no '${missing}' field (they have ${keys.map((k) => `'${k}'`).join(', ')})`;
+    // The rule and the fix are said on the first such row; later rows only name themselves.
+    this.problem('unread-fields', row, this.counts['unread-fields'] === 0 ? `${what}; ${fields.setting}, so training fails on this row. They were counted as if mapped.${fix}` : what);
   }
 
   /** An alpaca record's history: a list of [query, response] pairs (a JSON string of one in CSV); anything else is a row problem. */

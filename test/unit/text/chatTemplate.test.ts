@@ -97,7 +97,9 @@ test("Axolotl chat_template: messages in from / value without message_property_m
   const read = (y: (m: number) => string) => readTextDataset(join(dir, 'sg.jsonl'), { maxRows: 1000, seed: 0, spec: textColumnSpec(config(y(300))) });
   const unmapped = await read(yaml(''));
   assert.equal(unmapped.problemCounts['unread-fields'], rows.length);
-  assert.match(unmapped.problems.find((p) => p.kind === 'unread-fields')!.message, /row 1: the messages have no 'role' field \(they have 'from', 'value'\); Axolotl's chat_template reads each message's 'role' and 'content'.*Map them: message_property_mappings: \{role: from, content: value\}/);
+  const said = unmapped.problems.filter((p) => p.kind === 'unread-fields');
+  assert.match(said[0]!.message, /row 1: the messages have no 'role' field \(they have 'from', 'value'\); Axolotl's chat_template reads each message's 'role' and 'content'.*Map them: message_property_mappings: \{role: from, content: value\}/);
+  assert.match(said[1]!.message, /row 2: the messages have no 'role' field \(they have 'from', 'value'\)$/, 'the rule is said once');
   await checkAgainst(join(MODELS, 'llama'), yaml(''), COUNTS['axolotl-chatml:llama:chat.jsonl']!, unmapped, 300);
   const mapped = await read(yaml('    message_property_mappings:\n      role: from\n      content: value\n'));
   assert.equal(mapped.problemCounts['unread-fields'], 0);
