@@ -192,7 +192,8 @@ function rowProblemFindings(context: TextBranchContext, sample: TextSample): Fin
     const listed = sample.problems.filter((p) => p.kind === kind);
     const more = n > listed.length ? `\n…and ${n - listed.length} more sampled rows like these.` : '';
     const what = { empty: 'empty texts', 'not-text': 'values that are not text', 'too-long': 'over-long cells', 'bad-chat': 'rows that are not conversations', 'unread-fields': 'messages in fields the trainer does not read' }[kind];
-    out.push(findingAt(context, 'dataset-invalid', 'warning', `${n} of the ${sample.rowsUsed.toLocaleString('en-US')} sampled rows of ${context.datasetPath} have ${what}.\n${listed.map((p) => p.message).join('\n')}${more}`, context.config.dataset, 'dataset', { rows: listed.map((p) => p.row), kind }));
+    // Rows the trainer cannot read at all (Axolotl stops on unmapped message fields) are errors.
+    out.push(findingAt(context, 'dataset-invalid', kind === 'unread-fields' ? 'error' : 'warning', `${n} of the ${sample.rowsUsed.toLocaleString('en-US')} sampled rows of ${context.datasetPath} have ${what}.\n${listed.map((p) => p.message).join('\n')}${more}`, context.config.dataset, 'dataset', { rows: listed.map((p) => p.row), kind }));
   }
   return out;
 }

@@ -80,6 +80,22 @@ test('Axolotl chat config: truncation share equals independent counts of the ren
   assert.equal(out.findings.filter((x) => x.code === 'generative-no-verdict').length, 1);
 });
 
+test('Axolotl chat_template on sharegpt-style messages without message_property_mappings: one error naming the rows and the mapping to add; with the mapping, none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-axolotl-fields-'));
+  const chatRows = readFileSync(join(ROOT, 'test', 'fixtures', 'text', 'chat.jsonl'), 'utf8').trim().split('\n');
+  writeFileSync(join(dir, 'sg.jsonl'), chatRows.map((line) => JSON.stringify({ conversations: (JSON.parse(line).messages as { role: string; content: string }[]).map((m) => ({ from: m.role === 'user' ? 'human' : 'gpt', value: m.content })) })).join('\n') + '\n');
+  const qwen = join(ROOT, 'test', 'fixtures', 'hf-models', 'qwen2');
+  const yaml = (mapping: string) => `base_model: ${qwen}\nsequence_len: 256\ndatasets:\n  - path: ${join(dir, 'sg.jsonl')}\n    type: chat_template\n    field_messages: conversations\n${mapping}`;
+  writeFileSync(join(dir, 'ax.yml'), yaml(''));
+  const unmapped = analyze(join(dir, 'ax.yml')).findings.filter((f) => f.code === 'dataset-invalid');
+  assert.equal(unmapped.length, 1);
+  assert.equal(unmapped[0]!.severity, 'error');
+  assert.match(unmapped[0]!.message, /50 of the 50 sampled rows .* have messages in fields the trainer does not read/);
+  assert.equal(unmapped[0]!.message.match(/Map them/g)?.length, 1, 'the fix is said once');
+  writeFileSync(join(dir, 'ax.yml'), yaml('    message_property_mappings:\n      role: from\n      content: value\n'));
+  assert.ok(!analyze(join(dir, 'ax.yml')).findings.some((f) => f.code === 'dataset-invalid'));
+});
+
 test('Axolotl with two datasets: each is read and rendered with its own type, field_messages and chat_template (not the first one\'s)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tl-axolotl-two-'));
   const chatRows = readFileSync(join(ROOT, 'test', 'fixtures', 'text', 'chat.jsonl'), 'utf8').trim().split('\n');
