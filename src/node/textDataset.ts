@@ -41,7 +41,7 @@ import { FINE_TUNE_SETTING_KEYS, MAX_FINE_TUNE_FLOPS, textFullFineTune, type Fin
 import type { Matrix } from '../core/linalg/matrix';
 import { CheckpointError, DatasetError } from '../core/formats/errors';
 import { estimateHfCost, formatDuration, formatParameters } from './hf/guard';
-import type { TextColumnSpec, TextSample } from '../core/formats/textTable';
+import { TEXT_ROW_PROBLEM_KINDS, type TextColumnSpec, type TextSample } from '../core/formats/textTable';
 import { computeScores, SCORE_KEYS } from '../core/metrics/registry';
 import { adaptiveGram } from '../core/linalg/tensorGram';
 import { gram as exactGram } from '../core/linalg/products';
@@ -147,6 +147,7 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
     ? { role: roleField ?? 'role', content: contentField ?? 'content', setting: roleField || contentField ? 'Axolotl reads only the fields message_property_mappings names' : "Axolotl's chat_template reads each message's 'role' and 'content' unless message_property_mappings names others" }
     : undefined;
   if (axolotlChat && !columnMap.system) columnMap.system = extraString(config, 'systemField') ?? 'system';
+  const reasoningField = axolotlChat ? extraString(config, 'thinkingField') : undefined;
   return {
     ...(textColumns && textColumns.length > 0 && !formatting ? { textColumns } : {}),
     ...(typeof delimiter === 'string' ? { delimiter } : {}),
@@ -158,7 +159,7 @@ export function textColumnSpec(config: NormalizedConfig, datasetInfo?: DatasetIn
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
     ...(roleNames ? { roleNames } : {}),
     ...(messageFields ? { messageFields } : {}),
-    ...(axolotlChat && extraString(config, 'thinkingField') ? { reasoningField: extraString(config, 'thinkingField') } : {}),
+    ...(reasoningField ? { reasoningField } : {}),
     ...(generative ? { generative: true } : {}),
   };
 }
@@ -186,7 +187,7 @@ function taskOf(config: NormalizedConfig): 'classification' | 'regression' | und
 /** Row problems (empty texts, numbers in a text column, over-long cells) → warnings naming file and row. */
 function rowProblemFindings(context: TextBranchContext, sample: TextSample): Finding[] {
   const out: Finding[] = [];
-  for (const kind of ['empty', 'not-text', 'too-long', 'bad-chat', 'unread-fields'] as const) {
+  for (const kind of TEXT_ROW_PROBLEM_KINDS) {
     const n = sample.problemCounts[kind];
     if (n === 0) continue;
     const listed = sample.problems.filter((p) => p.kind === kind);

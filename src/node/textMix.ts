@@ -29,7 +29,7 @@ import type { Finding } from '../core/model/finding';
 import { createRandom } from '../core/formats/random';
 import { matrix } from '../core/linalg/matrix';
 import { plannedTrainSize } from '../core/config/datasetList';
-import type { TextSample } from '../core/formats/textTable';
+import { noRowProblems, type TextSample } from '../core/formats/textTable';
 import type { TableLabels } from '../core/formats/table';
 import { allocate } from './readDatasets';
 
@@ -214,7 +214,7 @@ export function mixTextSamples(config: NormalizedConfig, parts: readonly TextPar
     columns: { ...first.columns, reason: `${first.columns.reason}; ${kept.length} datasets mixed` },
     // Row problems were reported per file already.
     problems: [],
-    problemCounts: { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0, 'unread-fields': 0 },
+    problemCounts: noRowProblems(),
   };
   const used: DatasetUsed[] = kept.map((q, i) => ({ index: q.index, keyPath: q.reference.keyPath, path: q.path, format: 'text', rows: q.sample.rowsTotal, rowsUsed: take[i]! }));
   const describe = (u: DatasetUsed) => `${basename(u.path)} ${count(u.rows)} (${count(u.rowsUsed)} in the analysis sample)`;

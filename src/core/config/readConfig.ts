@@ -193,7 +193,6 @@ export function readConfig(text: string, file: string, options: ReadConfigOption
   return { config, problems };
 }
 
-/** The first of `paths` set in the document, as an extra (scalars as read; lists of scalars as arrays). */
 /**
  * An extra's value: a scalar, a list of scalars, or (at the top) a map of those (Axolotl `roles`);
  * anything deeper is null.
@@ -205,6 +204,7 @@ function shallowValue(node: TreeNode, top: boolean): unknown {
   return top ? undefined : null;
 }
 
+/** The first of `paths` set in the document, as an extra (scalars as read; lists of scalars as arrays; a map as shallowValue reads it). */
 function firstExtra(root: TreeNode | undefined, paths: readonly string[]): SourceValue<unknown> | undefined {
   for (const path of paths) {
     const located = selectAll(root, path)[0];

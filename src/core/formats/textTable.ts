@@ -137,10 +137,18 @@ export interface ChatMessage {
 /** The field reasoning templates read a message's thought from (transformers / Axolotl `template_thinking_key`). */
 export const REASONING_FIELD = 'reasoning_content';
 
+/** The kinds of text row problems, in the order findings report them. */
+export const TEXT_ROW_PROBLEM_KINDS = ['empty', 'not-text', 'too-long', 'bad-chat', 'unread-fields'] as const;
+
+/** A count of 0 for every row-problem kind. */
+export function noRowProblems(): Record<TextRowProblem['kind'], number> {
+  return Object.fromEntries(TEXT_ROW_PROBLEM_KINDS.map((k) => [k, 0])) as Record<TextRowProblem['kind'], number>;
+}
+
 export interface TextRowProblem {
   /** 1-based row (line for CSV/JSONL, element for JSON arrays, row for Parquet/Arrow). */
   readonly row: number;
-  readonly kind: 'empty' | 'not-text' | 'too-long' | 'bad-chat' | 'unread-fields';
+  readonly kind: (typeof TEXT_ROW_PROBLEM_KINDS)[number];
   readonly message: string;
 }
 
@@ -347,7 +355,7 @@ export class TextSampler {
   private rowsSeen = 0;
   private textRowsSeen = 0;
   private readonly problems: TextRowProblem[] = [];
-  private readonly counts: Record<TextRowProblem['kind'], number> = { empty: 0, 'not-text': 0, 'too-long': 0, 'bad-chat': 0, 'unread-fields': 0 };
+  private readonly counts = noRowProblems();
 
   constructor(
     readonly columns: TextColumns,

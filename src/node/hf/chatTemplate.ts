@@ -352,6 +352,11 @@ function extraValue(config: NormalizedConfig, name: string): SourceValue<unknown
   return v && v.value !== null && v.value !== undefined && v.value !== '' ? v : undefined;
 }
 
+/** The choice with `more` appended to its note (unchanged without one). */
+function withNotes(choice: ChatTemplateChoice, more: string | undefined): ChatTemplateChoice {
+  return more ? { ...choice, note: choice.note ? `${choice.note} ${more}` : more } : choice;
+}
+
 /** A LLaMA-Factory boolean argument as its argument parser reads it (YAML true/false, or the strings). */
 function flag(config: NormalizedConfig, name: string, fallback: boolean): boolean {
   const v = extraValue(config, name)?.value;
@@ -391,7 +396,7 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
   const ownDescription = `the tokenizer's chat_template (${tokenizerTemplateSource(tokenizer)})`;
   const compile = (source: string, description: string, at: SourceValue<unknown> | undefined, field: string, note?: string): ChatTemplateChoice => {
     try {
-      return { counter: jinjaCounter(source, description, tokenizer, tokens, kwargs), ...(note ? { note: kwargsNote ? `${note} ${kwargsNote}` : note } : kwargsNote ? { note: kwargsNote } : {}) };
+      return withNotes({ counter: jinjaCounter(source, description, tokenizer, tokens, kwargs), ...(note ? { note } : {}) }, kwargsNote);
     } catch (e) {
       return { problem: { message: `The chat template (${description}) does not parse: ${(e as Error).message}. Training applies this template to every conversation and fails the same way: fix the template.`, at, field } };
     }
@@ -404,7 +409,7 @@ export async function chooseChatCounter(folder: string, config: NormalizedConfig
       const hasBos = tokenizer.info.bosTokenId !== undefined;
       const reasoning = reasoningOptions(config);
       const thoughtNote = FACTORY_TEMPLATES[name]!.reasoning ? reasoningNote(reasoning) : undefined;
-      const withNote = (choice: ChatTemplateChoice): ChatTemplateChoice => (thoughtNote ? { ...choice, note: choice.note ? `${choice.note} ${thoughtNote}` : thoughtNote } : choice);
+      const withNote = (choice: ChatTemplateChoice): ChatTemplateChoice => withNotes(choice, thoughtNote);
       // `tool_format` replaces the template's tool and function formats (template.py
       // get_template_and_fix_tokenizer: function slots become the default assistant slots).
       const toolFormat = extraValue(config, 'toolFormat')?.value;

@@ -135,7 +135,7 @@ export async function runTokenizerChecks(
   const cacheKey = context.cache && !sample.messages && chatFormatOf(config, sample) === undefined ? await tokenCountsKey(info.files, sample, count) : undefined;
   let cached = cacheKey ? await readTokenCounts(context.cache!, cacheKey, count) : undefined;
   // LLaMA-Factory pre-training tokenises one text per record without special tokens (the eos is added below).
-  const lfPretrain = config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt';
+  const lfPretrain = isLlamaFactoryPretrain(config);
   const textOf = (i: number): string => (lfPretrain ? pretrainText(sample, i) : sample.texts[i]!);
   const encodings: EncodedSample[] = [];
   if (!cached) {
@@ -241,7 +241,7 @@ async function writeTokenCounts(cache: LearnerCache, key: string, counts: TokenC
  */
 export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | 'drop' | 'raise' | 'split'; source: string } | undefined {
   const packing = extra(config, 'packing')?.value;
-  if (config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt' && packing !== false && packing !== 'false') {
+  if (isLlamaFactoryPretrain(config) && packing !== false && packing !== 'false') {
     return { action: 'split', source: `LLaMA-Factory pre-training${packing === undefined ? ' packs by default' : ' with packing'}: the texts are concatenated and split into cutoff_len blocks` };
   }
   const strategy = extra(config, 'packingStrategy')?.value;
@@ -262,12 +262,17 @@ export function overLengthOf(config: NormalizedConfig): { action: 'truncate' | '
 function rendersChat(config: NormalizedConfig, sample: TextSample): boolean {
   if (!sample.messages) return false;
   // LLaMA-Factory pre-training tokenises the raw text (processor/pretrain.py), never a template.
-  if (config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt') return false;
+  if (isLlamaFactoryPretrain(config)) return false;
   if (sample.columns.kind === 'messages' || sample.columns.kind === 'sharegpt') return true;
   // TRL prompt-completion: the conversational rows (lists of messages); string rows stay plain.
   if (sample.columns.kind === 'prompt-completion') return sample.messages.some((m) => m.length > 0);
-  // LLaMA-Factory turns alpaca records into a conversation and applies its template to them too (not in pre-training).
-  return config.profile === 'llama-factory' && extra(config, 'stage')?.value !== 'pt';
+  // LLaMA-Factory turns alpaca records into a conversation and applies its template to them too (pre-training returned above).
+  return config.profile === 'llama-factory';
+}
+
+/** LLaMA-Factory pre-training (`stage: pt`): raw texts + eos, never a template, packed by default. */
+function isLlamaFactoryPretrain(config: NormalizedConfig): boolean {
+  return config.profile === 'llama-factory' && extra(config, 'stage')?.value === 'pt';
 }
 
 /**
